@@ -1,0 +1,129 @@
+"""The command line: options, messages and exit codes. No business logic."""
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from feeds import __version__
+from feeds.config import load_config
+from feeds.errors import BuildError, ConfigError, LockedError, PublishError
+from feeds.model import Report
+from feeds.publish import publish
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SKIPPED = 3
+EXIT_LOCKED = 4
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  all feeds written (or already up to date), no post skipped
+  1  nothing published: no posts, source missing, a sharp drop in posts
+     (see --force), --strict with skipped posts, or an output error
+  2  usage or config error (the message names the file and key)
+  3  feeds written, but some posts were skipped (each named on stderr)
+  4  another build holds the lock on the output folder
+"""
+
+
+@click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="feeds")
+def cli() -> None:
+    """Publish Atom and RSS feeds, per category and combined, from Jekyll-style posts."""
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of posts, or a Jekyll site. [default: seeds, or 'source' in the config]",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder the feeds are written to. [default: out, or 'out' in the config]",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML config file. [default: feeds.toml, if present]",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=0), help="Entries per feed; 0 for all. [default: 50]"
+)
+@click.option("--future", is_flag=True, help="Include posts dated in the future.")
+@click.option("--strict", is_flag=True, help="Fail, publishing nothing, if any post is skipped.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Publish even if far fewer posts are found than at the last build.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Also print the time spent in each stage.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line; only problems.")
+def build(
+    source: Path | None,
+    out: Path | None,
+    config_path: Path | None,
+    limit: int | None,
+    future: bool,
+    strict: bool,
+    force: bool,
+    verbose: bool,
+    quiet: bool,
+) -> None:
+    """Read the posts and write out/atom.xml, out/rss.xml and out/<category>/{atom,rss}.xml.
+
+    Nothing is printed on stdout. Each skipped post gets one line on stderr, naming the
+    file, the stage and the reason; a summary line follows unless --quiet.
+    """
+    if config_path is None and Path("feeds.toml").is_file():
+        config_path = Path("feeds.toml")
+    overrides: dict[str, object] = {"future": future, "strict": strict, "force": force}
+    if limit is not None:
+        overrides["limit"] = limit
+    report = Report()
+    try:
+        config = load_config(config_path, source=source, out=out, overrides=overrides)
+        publish(config, now=datetime.now(UTC), report=report)
+    except ConfigError as exc:
+        _fail(report, f"config error: {exc}", EXIT_USAGE)
+    except LockedError as exc:
+        _fail(report, str(exc), EXIT_LOCKED)
+    except (BuildError, PublishError, OSError) as exc:
+        _fail(report, f"{exc}", EXIT_FAILED)
+    _print_problems(report)
+    if not quiet:
+        click.echo(_summary(report), err=True)
+    if verbose:
+        stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
+        click.echo(f"feeds: time per stage: {stages}", err=True)
+    sys.exit(EXIT_SKIPPED if report.errors else EXIT_OK)
+
+
+def _summary(report: Report) -> str:
+    parts = [f"read {report.posts_read} posts", f"skipped {report.posts_skipped}"]
+    if report.posts_ignored:
+        parts.append(f"left out {report.posts_ignored} unpublished or future")
+    parts.append(f"wrote {report.feeds_written} feeds ({report.feeds_unchanged} unchanged)")
+    if report.feeds_removed:
+        parts.append(f"removed {report.feeds_removed}")
+    return "feeds: " + ", ".join(parts)
+
+
+def _print_problems(report: Report) -> None:
+    for line in [*report.errors, *report.warnings]:
+        click.echo(line, err=True)
+
+
+def _fail(report: Report, message: str, code: int) -> None:
+    _print_problems(report)
+    click.echo(f"feeds: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,263 @@
+"""Settings: defaults, the Jekyll site's _config.yml, feeds.toml, then command-line options.
+
+Site facts (title, url, description, language, time zone, author) come from the Jekyll
+site's own `_config.yml` as jekyll-feed reads them; `feeds.toml` overrides them and holds
+the tool's options. Every value is checked here, and a bad one names its file and key.
+"""
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from feeds.errors import ConfigError
+from feeds.model import Author, Site
+
+DEFAULT_PERMALINK = "/:categories/:year/:month/:day/:title:output_ext"
+PERMALINK_STYLES = {
+    "date": DEFAULT_PERMALINK,
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+CLEANING_PROFILES = ("finews", "generic")
+
+SITE_KEYS = {"title", "url", "description", "author", "language", "timezone", "permalink"}
+TOOL_KEYS = {"source", "out", "limit", "cleaning", "max_drop", "categories", "lock_timeout"}
+
+
+@dataclass(frozen=True)
+class CategoryConfig:
+    title: str | None = None
+    slug: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    site: Site
+    source: Path
+    out: Path
+    limit: int = 50  # entries per feed; 0 means all
+    cleaning: str = "finews"
+    max_drop: float = 0.5  # refuse to publish when valid posts fall by more than this share
+    lock_timeout: float = 60.0  # seconds a build waits for another one to finish
+    categories: Mapping[str, CategoryConfig] = field(default_factory=dict)
+    future: bool = False
+    force: bool = False
+    strict: bool = False
+
+
+def load_config(
+    config_path: Path | None,
+    *,
+    source: Path | None = None,
+    out: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Merge defaults, the site's _config.yml, feeds.toml and command-line values."""
+    table: dict[str, Any] = {}
+    base = Path.cwd()
+    if config_path is not None:
+        table = _read_toml(config_path)
+        base = config_path.parent
+    where = str(config_path) if config_path else "feeds.toml"
+    _check_keys(table, where)
+
+    src = source if source is not None else _path(table, "source", base, where) or Path("seeds")
+    dst = out if out is not None else _path(table, "out", base, where) or Path("out")
+    jekyll = read_jekyll_config(src)
+    site = _site(jekyll, table, where, str(src / "_config.yml"))
+    config = Config(
+        site=site,
+        source=src,
+        out=dst,
+        limit=_int(table, "limit", where, default=50, minimum=0),
+        cleaning=_choice(table, "cleaning", where, CLEANING_PROFILES, default="finews"),
+        max_drop=_share(table, "max_drop", where, default=0.5),
+        lock_timeout=_number(table, "lock_timeout", where, default=60.0),
+        categories=_categories(table.get("categories", {}), where),
+    )
+    return replace(config, **dict(overrides or {}))
+
+
+def is_jekyll_site(source: Path) -> bool:
+    """A Jekyll site has a _config.yml or a _posts folder at its top."""
+    return (source / "_config.yml").is_file() or (source / "_posts").is_dir()
+
+
+def read_jekyll_config(source: Path) -> dict[str, Any]:
+    """The site's _config.yml as a mapping, or {} when there is none."""
+    path = source / "_config.yml"
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.CSafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(str(path), None, f"cannot read the Jekyll config: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), None, "the Jekyll config is not a mapping of keys")
+    return data
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(str(path), None, "no such config file") from exc
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), None, f"not valid TOML: {exc}") from exc
+
+
+def _check_keys(table: Mapping[str, Any], where: str) -> None:
+    for key in table:
+        if key not in SITE_KEYS | TOOL_KEYS:
+            known = ", ".join(sorted(SITE_KEYS | TOOL_KEYS))
+            raise ConfigError(where, key, f"unknown key (known keys: {known})")
+
+
+def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwhere: str) -> Site:
+    def pick(key: str, jekyll_keys: tuple[str, ...]) -> tuple[Any, str, str]:
+        if key in table:
+            return table[key], where, key
+        for jkey in jekyll_keys:
+            if jekyll.get(jkey) not in (None, ""):
+                return jekyll[jkey], jwhere, jkey
+        return None, where, key
+
+    url, url_where, url_key = pick("url", ("url",))
+    if url is None:
+        raise ConfigError(where, "url", 'the site\'s url is not set: add url = "https://…"')
+    url = _url(url, url_where, url_key)
+    if "url" not in table and isinstance(jekyll.get("baseurl"), str):
+        url += "/" + jekyll["baseurl"].strip("/") if jekyll["baseurl"].strip("/") else ""
+
+    title, t_where, t_key = pick("title", ("title", "name"))
+    description, d_where, d_key = pick("description", ("description",))
+    language, l_where, l_key = pick("language", ("lang", "language"))
+    tz, tz_where, tz_key = pick("timezone", ("timezone",))
+    author, a_where, a_key = pick("author", ("author",))
+    permalink, p_where, p_key = pick("permalink", ("permalink",))
+    return Site(
+        title=_text(title, t_where, t_key) if title is not None else urlsplit(url).netloc,
+        url=url,
+        description=_text(description, d_where, d_key) if description is not None else "",
+        language=_text(language, l_where, l_key) if language is not None else None,
+        timezone=_timezone(tz if tz is not None else "UTC", tz_where, tz_key),
+        author=parse_author(author, a_where, a_key) if author is not None else None,
+        permalink=_permalink(permalink if permalink is not None else "date", p_where, p_key),
+    )
+
+
+def parse_author(value: Any, where: str, key: str) -> Author | None:
+    """An author given as a name, or as a mapping with name, email and uri."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        name = str(value).strip()
+        return Author(name) if name else None
+    if isinstance(value, Mapping):
+        name = str(value.get("name") or "").strip()
+        email = value.get("email")
+        uri = value.get("uri") or value.get("url")
+        if not name and not email:
+            return None
+        return Author(
+            name or str(email),
+            str(email).strip() if email else None,
+            str(uri).strip() if uri else None,
+        )
+    raise ConfigError(where, key, "an author is a name or a mapping with name, email, uri")
+
+
+def _text(value: Any, where: str, key: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ConfigError(where, key, "must be a string")
+    return str(value).strip()
+
+
+def _url(value: Any, where: str, key: str) -> str:
+    text = _text(value, where, key)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(where, key, f"must be an absolute http(s) URL, not {text!r}")
+    return text.rstrip("/")
+
+
+def _timezone(value: Any, where: str, key: str) -> str:
+    name = _text(value, where, key)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(where, key, f"unknown time zone {name!r} (e.g. Asia/Shanghai)") from exc
+    return name
+
+
+def _permalink(value: Any, where: str, key: str) -> str:
+    text = _text(value, where, key)
+    text = PERMALINK_STYLES.get(text, text)
+    if not text.startswith("/"):
+        raise ConfigError(where, key, "must be a style (date, pretty, …) or start with /")
+    return text
+
+
+def _path(table: Mapping[str, Any], key: str, base: Path, where: str) -> Path | None:
+    if key not in table:
+        return None
+    return base / _text(table[key], where, key)
+
+
+def _number(table: Mapping[str, Any], key: str, where: str, *, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(where, key, "must be a number of 0 or more")
+    return float(value)
+
+
+def _int(table: Mapping[str, Any], key: str, where: str, *, default: int, minimum: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(where, key, f"must be a whole number of {minimum} or more")
+    return value
+
+
+def _share(table: Mapping[str, Any], key: str, where: str, *, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ConfigError(where, key, "must be a share between 0 and 1 (0.5 = 50%)")
+    return float(value)
+
+
+def _choice(
+    table: Mapping[str, Any], key: str, where: str, choices: tuple[str, ...], *, default: str
+) -> str:
+    value = table.get(key, default)
+    if value not in choices:
+        raise ConfigError(where, key, f"must be one of {', '.join(choices)}")
+    return str(value)
+
+
+def _categories(value: Any, where: str) -> dict[str, CategoryConfig]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(where, "categories", "must be a table of category = title")
+    result = {}
+    for name, item in value.items():
+        key = f"categories.{name}"
+        if isinstance(item, str):
+            result[name] = CategoryConfig(title=item)
+            continue
+        if not isinstance(item, Mapping):
+            raise ConfigError(where, key, "must be a title or a table with title and slug")
+        for sub in item:
+            if sub not in ("title", "slug"):
+                raise ConfigError(where, f"{key}.{sub}", "unknown key (known: title, slug)")
+        title = _text(item["title"], where, f"{key}.title") if "title" in item else None
+        slug = _text(item["slug"], where, f"{key}.slug") if "slug" in item else None
+        result[name] = CategoryConfig(title=title, slug=slug)
+    return result

@@ -1,0 +1,75 @@
+"""Post dates as Jekyll accepts them, made time-zone aware. No I/O."""
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+_DATE = re.compile(
+    r"""^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})
+        (?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?)?
+        \s*(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+
+
+def parse_date(value: object, tz: ZoneInfo) -> datetime:
+    """A front matter date (string, date or datetime) as an aware datetime.
+
+    A time without an offset is in the site's time zone; a date alone is midnight there.
+    Raises ValueError with a readable reason.
+    """
+    if isinstance(value, datetime):
+        return _aware(value.replace(microsecond=0), tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), tz)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("is empty")
+    match = _DATE.match(value.strip())
+    if match is None:
+        raise ValueError(f"{value.strip()!r} is not a date like 2022-01-25 22:27:49 +0800")
+    g = match.groupdict()
+    try:
+        naive = datetime(
+            int(g["y"]),
+            int(g["m"]),
+            int(g["d"]),
+            int(g["H"] or 0),
+            int(g["M"] or 0),
+            int(g["S"] or 0),
+        )
+    except ValueError as exc:
+        raise ValueError(f"{value.strip()!r} is not a valid date: {exc}") from exc
+    return _aware(naive, tz) if g["tz"] is None else naive.replace(tzinfo=_offset(g["tz"]))
+
+
+def date_from_filename(name: str) -> tuple[date, str] | None:
+    """(date, slug) from a Jekyll post file name like 2022-01-25-title.md."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    match = _FILE_DATE.match(stem)
+    if match is None:
+        return None
+    try:
+        day = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    return day, match[4]
+
+
+def _aware(value: datetime, tz: ZoneInfo) -> datetime:
+    if value.tzinfo is not None:
+        return value
+    # fold=0 picks the earlier of an ambiguous local time: stable across runs.
+    local = value.replace(tzinfo=tz)
+    return local.replace(tzinfo=timezone(local.utcoffset() or timedelta(0)))
+
+
+def _offset(text: str) -> timezone:
+    if text.upper() == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"offset {text!r} is out of range")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))

@@ -1,0 +1,336 @@
+"""One post file to a Post: decode, split the front matter, read its keys as Jekyll does.
+
+Pure functions over bytes and text, except `read_post`, which reads the file. A post
+that cannot be published raises PostError naming the stage and the reason.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+import frontmatter.default_handlers
+import yaml
+
+from feeds.config import parse_author
+from feeds.dates import date_from_filename, parse_date
+from feeds.decode import UndecodableError, decode_text, looks_binary
+from feeds.errors import ConfigError, PostError
+from feeds.model import Author, Post, Site
+from feeds.text import one_line, xml_safe
+
+MAX_POST_BYTES = 16 * 1024 * 1024
+HTML_EXTENSIONS = {".html", ".htm"}
+_YAML = frontmatter.default_handlers.YAMLHandler()
+_KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
+
+
+class Unpublished(Exception):
+    """The post says `published: false`: left out on purpose, not an error."""
+
+
+@dataclass(frozen=True)
+class PostText:
+    front: str
+    body: str
+
+
+def read_post(path: Path, relpath: str) -> PostText | None:
+    """The post's front matter and body, or None when the file is not a post at all."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_POST_BYTES + 1)
+    except OSError as exc:
+        raise PostError(relpath, "read", exc.strerror or str(exc)) from exc
+    if looks_binary(data):
+        return None
+    if len(data) > MAX_POST_BYTES:
+        raise PostError(relpath, "read", f"larger than {MAX_POST_BYTES // 2**20} MiB")
+    try:
+        text, _ = decode_text(data)
+    except UndecodableError as exc:
+        raise PostError(relpath, "decode", str(exc)) from exc
+    return split_front_matter(text, relpath)
+
+
+def split_front_matter(text: str, relpath: str) -> PostText | None:
+    """Split `---` front matter from the body; None when the text has no front matter."""
+    text = xml_safe(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not text.startswith("---"):
+        stripped = text.lstrip(" \t\n")
+        if stripped.startswith("---\n"):
+            text = stripped  # blank lines before the opening '---': a scraper's slip
+        elif _late_front_matter(text):
+            raise PostError(
+                relpath, "front matter", "text before the opening '---' (it must be the first line)"
+            )
+        else:
+            return None
+    first, _, rest = text.partition("\n")
+    if first.rstrip() != "---":
+        return None
+    front, closing, body = _find_closing(rest)
+    if not closing:
+        raise PostError(relpath, "front matter", "not closed: no '---' line after the opening one")
+    return PostText(front, body)
+
+
+def _late_front_matter(text: str) -> bool:
+    """A '---' line within the first lines, followed by a `key: value` line."""
+    lines = text.split("\n", 6)[:6]
+    for i, line in enumerate(lines[:-1]):
+        if line.rstrip() == "---" and _KEY_LINE.match(lines[i + 1]):
+            return True
+    return False
+
+
+def _find_closing(rest: str) -> tuple[str, bool, str]:
+    if rest.startswith(("---\n", "...\n")) or rest.rstrip() in ("---", "..."):
+        return "", True, rest[4:]
+    for marker in ("\n---", "\n..."):
+        start = 0
+        while (at := rest.find(marker, start)) != -1:
+            end = rest.find("\n", at + 1)
+            line = rest[at + 1 : end if end != -1 else len(rest)]
+            if line.rstrip() == marker[1:]:
+                body = rest[end + 1 :] if end != -1 else ""
+                return rest[:at], True, body
+            start = at + 1
+    return rest, False, ""
+
+
+def load_front_matter(front: str, relpath: str) -> dict[str, Any]:
+    """The YAML front matter as a mapping, loaded safely (tags are never executed)."""
+    try:
+        data = _YAML.load(front) if front.strip() else {}
+    except yaml.YAMLError as exc:
+        raise PostError(relpath, "front matter", _yaml_reason(exc, front)) from exc
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2022-13-45
+        raise PostError(relpath, "front matter", f"invalid YAML value: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PostError(
+            relpath, "front matter", f"must be a mapping of keys, not a {type(data).__name__}"
+        )
+    return data
+
+
+def _yaml_reason(exc: yaml.YAMLError, front: str) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        return f"invalid YAML: {problem} (only plain YAML is read; tags are not allowed)"
+    if mark is None:
+        return f"invalid YAML: {problem}"
+    line_no = mark.line + 2  # +1 for 1-based, +1 for the opening '---'
+    lines = front.split("\n")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    hint = ""
+    key, _, value = line.partition(":")
+    if value.strip().startswith('"') and value.strip().count('"') > 2:
+        hint = f"; the {key.strip()!r} value has a '\"' inside double quotes: use single quotes"
+    return f"invalid YAML at line {line_no}: {problem}{hint}"
+
+
+def parse_post(
+    relpath: str, front: Mapping[str, Any], site: Site, dir_categories: tuple[str, ...] = ()
+) -> Post:
+    """A Post from front matter keys, as Jekyll reads them; raises PostError or Unpublished."""
+    if front.get("published") is False:
+        raise Unpublished(relpath)
+    tz = _zone(site.timezone)
+    name = relpath.rsplit("/", 1)[-1]
+    named = date_from_filename(name)
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    file_slug = named[1] if named else stem
+
+    published = _published(relpath, front, named, tz)
+    updated = published
+    if front.get("last_modified_at") not in (None, ""):
+        updated = _date(relpath, "last_modified_at", front["last_modified_at"], tz)
+
+    categories = _unique(
+        [*dir_categories, *_words(front.get("categories")), *_one(front.get("category"))]
+    )
+    tags = _unique([*_words(front.get("tags")), *_one(front.get("tag"))])
+    title = _title(relpath, front.get("title"), file_slug)
+    slug = one_line(str(front["slug"])) if front.get("slug") else file_slug
+    url = site.url + permalink(
+        front.get("permalink"), site, categories, published, file_slug, slug, relpath
+    )
+    return Post(
+        path=Path(relpath),
+        relpath=relpath,
+        id=_post_id(
+            relpath, front, site, named[0].isoformat() if named else None, published, file_slug
+        ),
+        title=title,
+        published=published,
+        updated=updated,
+        url=url,
+        categories=categories,
+        tags=tags,
+        author=_author(relpath, front),
+        summary=_summary(front),
+        source_name=one_line(str(front["source"])) if front.get("source") else None,
+        source_url=_source_url(relpath, front.get("source_url")),
+        markdown=not name.lower().endswith(tuple(HTML_EXTENSIONS)),
+    )
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _published(relpath: str, front: Mapping[str, Any], named: Any, tz: ZoneInfo) -> datetime:
+    if "date" in front:
+        return _date(relpath, "date", front["date"], tz)
+    if named is not None:
+        return parse_date(named[0], tz)
+    raise PostError(
+        relpath,
+        "front matter",
+        "no 'date' and no date in the file name (name it YYYY-MM-DD-title.md)",
+    )
+
+
+def _date(relpath: str, key: str, value: object, tz: ZoneInfo) -> datetime:
+    try:
+        return parse_date(value, tz)
+    except ValueError as exc:
+        raise PostError(relpath, "front matter", f"{key!r} {exc}") from exc
+
+
+def _title(relpath: str, value: object, file_slug: str) -> str:
+    if isinstance(value, dict | list):
+        raise PostError(relpath, "front matter", "'title' must be text, not a list or mapping")
+    title = one_line(str(value)) if value is not None and value is not False else ""
+    if title:
+        return title
+    # Jekyll's fallback: the file name's slug, words capitalised.
+    derived = one_line(" ".join(w[:1].upper() + w[1:] for w in file_slug.split("-")))
+    if not derived:
+        raise PostError(relpath, "front matter", "no 'title', and none can be made from the name")
+    return derived
+
+
+def _words(value: object) -> list[str]:
+    """`categories`/`tags`: a list, or a space-separated string, as Jekyll splits them."""
+    if value is None or value is False:
+        return []
+    if isinstance(value, list | tuple):
+        return [w for item in value if item is not None for w in [one_line(str(item))] if w]
+    return one_line(str(value)).split()
+
+
+def _one(value: object) -> list[str]:
+    """`category`/`tag`: one value, never split."""
+    if value is None or value is False:
+        return []
+    if isinstance(value, list | tuple):
+        return _words(value)
+    text = one_line(str(value))
+    return [text] if text else []
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _author(relpath: str, front: Mapping[str, Any]) -> Author | None:
+    value = front.get("author")
+    if value is None and isinstance(front.get("authors"), list) and front["authors"]:
+        value = front["authors"][0]
+    if value in (None, ""):
+        return None
+    try:
+        return parse_author(value, relpath, "author")
+    except ConfigError as exc:
+        raise PostError(relpath, "front matter", f"'author': {exc.reason}") from exc
+
+
+def _summary(front: Mapping[str, Any]) -> str | None:
+    for key in ("description", "excerpt"):
+        value = front.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _source_url(relpath: str, value: object) -> str | None:
+    if value in (None, ""):
+        return None
+    text = one_line(str(value))
+    if urlsplit(text).scheme not in ("http", "https"):
+        raise PostError(relpath, "front matter", f"'source_url' {text!r} is not an http(s) URL")
+    return text
+
+
+def _post_id(
+    relpath: str,
+    front: Mapping[str, Any],
+    site: Site,
+    file_date: str | None,
+    published: datetime,
+    file_slug: str,
+) -> str:
+    """A tag: URI that survives edits of title, date, categories and the site's scheme."""
+    for key in ("id", "guid"):
+        value = front.get(key)
+        if value not in (None, ""):
+            text = one_line(str(value))
+            if urlsplit(text).scheme:
+                return text
+            file_slug = text
+            break
+    host = urlsplit(site.url).hostname or "localhost"
+    day = file_date or published.date().isoformat()
+    return f"tag:{host},{day}:{quote(file_slug, safe='')}"
+
+
+_URL_SAFE = "/-._~!$&'()*+,;=:@"
+
+
+def permalink(
+    template: object,
+    site: Site,
+    categories: tuple[str, ...],
+    published: datetime,
+    title_slug: str,
+    slug: str,
+    relpath: str,
+) -> str:
+    """The post's path below the site url, from Jekyll's permalink placeholders."""
+    pattern = site.permalink
+    if isinstance(template, str) and template.strip():
+        pattern = template.strip() if template.strip().startswith("/") else "/" + template.strip()
+    local = published.astimezone(_zone(site.timezone))
+    values = {
+        ":categories": "/".join(c.lower() for c in categories),
+        ":year": f"{local.year:04d}",
+        ":short_year": f"{local.year % 100:02d}",
+        ":month": f"{local.month:02d}",
+        ":i_month": str(local.month),
+        ":day": f"{local.day:02d}",
+        ":i_day": str(local.day),
+        ":y_day": f"{local.timetuple().tm_yday:03d}",
+        ":hour": f"{local.hour:02d}",
+        ":minute": f"{local.minute:02d}",
+        ":second": f"{local.second:02d}",
+        ":title": title_slug,
+        ":slug": slug,
+        ":output_ext": ".html",
+    }
+    path = pattern
+    for key in sorted(values, key=len, reverse=True):
+        path = path.replace(key, values[key])
+    while "//" in path:
+        path = path.replace("//", "/")
+    return quote(path, safe=_URL_SAFE)

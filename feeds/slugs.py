@@ -1,0 +1,51 @@
+"""Category slugs: readable, ASCII, safe as a URL segment and a folder name everywhere.
+
+The slug is the category's folder under the output folder, so it is the feed's URL:
+a contract with subscribers. It depends only on the category's own name, except when two
+categories would share one: then the one already spelt as the slug keeps it and the
+others get a short hash of their name.
+"""
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from slugify import slugify
+
+MAX_SLUG = 80
+# Device names Windows refuses as file or folder names, whatever the extension.
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
+    f"{p}{n}" for p in ("com", "lpt") for n in range(10)
+}
+
+
+def base_slug(category: str) -> str:
+    """The readable slug: transliterated to ASCII, lower case, words joined by '-'."""
+    slug = slugify(category, max_length=MAX_SLUG, word_boundary=False)
+    if not slug or slug in WINDOWS_RESERVED:
+        return f"{slug or 'category'}-{short_hash(category)}"
+    return slug
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def category_slugs(
+    categories: Iterable[str], pinned: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """A distinct slug for each category; `pinned` slugs from the config come first."""
+    pinned = pinned or {}
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for category in sorted(set(categories)):
+        slug = base_slug(pinned[category]) if category in pinned else base_slug(category)
+        wanted[slug].append(category)
+    result: dict[str, str] = {}
+    for slug, owners in wanted.items():
+        if len(owners) == 1:
+            result[owners[0]] = slug
+            continue
+        keeper = next((c for c in owners if c == slug or pinned.get(c) == slug), None)
+        for category in owners:
+            result[category] = slug if category == keeper else f"{slug}-{short_hash(category)}"
+    return result

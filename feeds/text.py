@@ -1,0 +1,17 @@
+"""Plain-text helpers shared by the stages. No business logic."""
+
+import re
+
+# XML 1.0 allows TAB, LF, CR and U+0020 and up, except the surrogates and U+FFFE/U+FFFF.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"\s+")
+
+
+def xml_safe(text: str) -> str:
+    """Drop the characters an XML 1.0 document cannot carry."""
+    return _XML_FORBIDDEN.sub("", text)
+
+
+def one_line(text: str) -> str:
+    """Fold runs of white space, newlines included, into single spaces."""
+    return _SPACES.sub(" ", xml_safe(text)).strip()

@@ -1,0 +1,74 @@
+"""Shared helpers: run the real command into a temporary folder and parse what it wrote."""
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import feedparser
+import pytest
+from click.testing import CliRunner, Result
+from lxml import etree
+
+from feeds.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SEEDS = ROOT / "seeds"
+FINEWS = DATA / "finews"
+CONFIG = ROOT / "feeds.toml"
+NS = {
+    "a": "http://www.w3.org/2005/Atom",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+
+Build = Callable[..., Result]
+
+
+def run_build(*args: str | Path, config: Path | None = CONFIG) -> Result:
+    argv = ["build", *(str(a) for a in args)]
+    if config is not None:
+        argv += ["--config", str(config)]
+    return CliRunner().invoke(cli, argv, catch_exceptions=False)
+
+
+@pytest.fixture
+def build() -> Build:
+    return run_build
+
+
+@pytest.fixture(scope="session")
+def seeds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("seeds-out")
+    result = run_build("--source", SEEDS, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def finews_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("finews-out")
+    result = run_build("--source", FINEWS, "--out", out, "--limit", "0")
+    assert result.exit_code == 3, result.stderr  # one real post has no usable date
+    return out
+
+
+def parse(path: Path) -> feedparser.FeedParserDict:
+    parsed = feedparser.parse(path.read_bytes())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return parsed
+
+
+def xml(path: Path) -> etree._Element:
+    return etree.fromstring(path.read_bytes())
+
+
+def feed_files(out: Path) -> list[Path]:
+    return sorted(p for p in out.rglob("*.xml") if not p.name.startswith("."))
+
+
+def copy_posts(dest: Path, *names: str, source: Path = FINEWS / "_posts") -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(source / name, dest / name)
+    return dest

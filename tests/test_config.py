@@ -1,0 +1,83 @@
+"""Config: feeds.toml over the Jekyll site's _config.yml; bad keys named with their file."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FINEWS, SEEDS, Build
+from feeds.config import load_config
+from feeds.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "feeds.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_jekyll_config_supplies_site_facts(tmp_path: Path) -> None:
+    config = load_config(None, source=FINEWS, out=tmp_path)
+    site = config.site
+    assert (site.title, site.url, site.language, site.timezone) == (
+        "金融消息", "https://finews.withounder.com", "zh-CN", "Asia/Shanghai")
+    assert site.author is not None and site.author.name == "ZNing"
+
+
+def test_feeds_toml_overrides_the_jekyll_config(tmp_path: Path) -> None:
+    path = write(tmp_path, 'title = "Other"\nurl = "https://example.org/news/"\n')
+    site = load_config(path, source=FINEWS).site
+    assert (site.title, site.url) == ("Other", "https://example.org/news")
+
+
+def test_paths_in_the_config_are_relative_to_it(tmp_path: Path) -> None:
+    path = write(tmp_path, 'url = "https://e.org"\nsource = "posts"\nout = "public"\n')
+    config = load_config(path)
+    assert (config.source, config.out) == (tmp_path / "posts", tmp_path / "public")
+
+
+def test_command_line_overrides_the_config(tmp_path: Path) -> None:
+    path = write(tmp_path, 'url = "https://e.org"\nsource = "posts"\nlimit = 5\n')
+    config = load_config(path, source=SEEDS, overrides={"limit": 7})
+    assert (config.source, config.limit) == (SEEDS, 7)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "reason"),
+    [
+        ('url = "https://e.org"\ntitel = "x"', "titel", "unknown key"),
+        ('url = "https://e.org"\nlimit = -1', "limit", "whole number"),
+        ('url = "https://e.org"\nlimit = "ten"', "limit", "whole number"),
+        ('url = "ftp://e.org"', "url", "absolute http(s) URL"),
+        ('url = "https://e.org"\ntimezone = "Mars/Olympus"', "timezone", "unknown time zone"),
+        ('url = "https://e.org"\ncleaning = "nope"', "cleaning", "must be one of"),
+        ('url = "https://e.org"\nmax_drop = 2', "max_drop", "share between 0 and 1"),
+        ('url = "https://e.org"\n[categories.emnews]\ntitel = "x"', "categories.emnews.titel",
+         "unknown key"),
+    ],
+)
+def test_bad_keys_are_named(tmp_path: Path, text: str, key: str, reason: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), source=SEEDS)
+    assert info.value.key == key
+    assert reason in str(info.value)
+    assert str(tmp_path / "feeds.toml") in str(info.value)
+
+
+def test_missing_url_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match='add url = "https://'):
+        load_config(write(tmp_path, 'title = "x"\n'), source=SEEDS)
+
+
+def test_cli_config_error_exits_2_naming_file_and_key(tmp_path: Path, build: Build) -> None:
+    path = write(tmp_path, 'url = "https://e.org"\nlimmit = 3\n')
+    result = build("--source", SEEDS, "--out", tmp_path / "out", config=path)
+    assert result.exit_code == 2
+    assert f"{path}: limmit: unknown key" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_invalid_toml_exits_2(tmp_path: Path, build: Build) -> None:
+    path = write(tmp_path, "url = \n")
+    result = build("--source", SEEDS, "--out", tmp_path / "out", config=path)
+    assert result.exit_code == 2
+    assert "not valid TOML" in result.stderr

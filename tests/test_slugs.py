@@ -1,0 +1,52 @@
+"""Category slugs: readable, distinct, and safe as a folder and in a URL."""
+
+import re
+
+import pytest
+
+from feeds.slugs import category_slugs
+
+SAFE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@pytest.mark.parametrize(
+    ("category", "slug"),
+    [
+        ("emnews", "emnews"),
+        ("shanghaizhengquanbao·zhongguozhengquanwang", "shanghaizhengquanbao-zhongguozhengquanwang"),
+        ("21shijijingjibaodao", "21shijijingjibaodao"),
+        ("上海证券报", "shang-hai-zheng-quan-bao"),
+        ("Two Words", "two-words"),
+    ],
+)
+def test_readable(category: str, slug: str) -> None:
+    assert category_slugs([category]) == {category: slug}
+
+
+@pytest.mark.parametrize(
+    "category",
+    ["../../etc", "/abs/path", "a\\b", "nul\x00byte", "CON", "...", "·", "x" * 5000, "a/b", ".git"],
+)
+def test_hostile_names_give_safe_slugs(category: str) -> None:
+    slug = category_slugs([category])[category]
+    assert SAFE.match(slug), slug
+    assert len(slug) <= 100
+    assert slug not in {"con", "nul", "aux", "prn"}
+
+
+def test_two_categories_never_share_a_slug() -> None:
+    names = ["foo", "Foo", "FOO", "a·b", "a-b", "a b", "x" * 200, "x" * 201]
+    slugs = category_slugs(names)
+    assert len(set(slugs.values())) == len(names)
+    assert slugs["foo"] == "foo" and slugs["a-b"] == "a-b"  # the plain spelling keeps its slug
+
+
+def test_deterministic() -> None:
+    names = ["b", "B", "a", "上海"]
+    assert category_slugs(names) == category_slugs(list(reversed(names)))
+
+
+def test_pinned_slug_from_config() -> None:
+    assert category_slugs(["yangxingwangzhan"], {"yangxingwangzhan": "yanghang"}) == {
+        "yangxingwangzhan": "yanghang"
+    }
