@@ -53,6 +53,18 @@ def finews_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+# Every real post: the 80-post sample of the archive and the two seeds.
+REAL_POSTS = sorted([*(FINEWS / "_posts").glob("*.md"), *SEEDS.glob("*.md")], key=lambda p: p.name)
+
+
+def real_post(name: str) -> Path:
+    """A real post by its file name, from the archive sample or the seeds."""
+    for folder in (FINEWS / "_posts", SEEDS):
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(name)
+
+
 def parse(path: Path) -> feedparser.FeedParserDict:
     parsed = feedparser.parse(path.read_bytes())
     assert not parsed.bozo, parsed.get("bozo_exception")

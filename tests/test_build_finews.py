@@ -5,7 +5,6 @@ from pathlib import Path
 
 import frontmatter
 import pytest
-
 from conftest import FINEWS, NS, feed_files, parse, xml
 
 CATEGORY_COUNTS = {  # from the corpus README, less the post whose date is unusable
@@ -82,7 +81,9 @@ def test_entries_newest_first(finews_out: Path) -> None:
     root = xml(finews_out / "atom.xml")
     from datetime import datetime
 
-    dates = [datetime.fromisoformat(t) for t in root.xpath("a:entry/a:published/text()", namespaces=NS)]
+    dates = [
+        datetime.fromisoformat(t) for t in root.xpath("a:entry/a:published/text()", namespaces=NS)
+    ]
     assert dates == sorted(dates, reverse=True)
 
 

@@ -123,11 +123,28 @@ def test_rebuild_is_byte_identical_whatever_the_hash_seed(tmp_path: Path) -> Non
     outputs = []
     for seed in ("1", "2"):
         out = tmp_path / seed
-        env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": "America/New_York" if seed == "1" else "UTC"}
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": seed,
+            "TZ": "America/New_York" if seed == "1" else "UTC",
+        }
         subprocess.run(
-            [sys.executable, "-m", "feeds", "build", "--source", str(SEEDS), "--out", str(out),
-             "--config", str(CONFIG)],
-            check=True, env=env, cwd=ROOT, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "feeds",
+                "build",
+                "--source",
+                str(SEEDS),
+                "--out",
+                str(out),
+                "--config",
+                str(CONFIG),
+            ],
+            check=True,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
         )
         outputs.append({p.relative_to(out): p.read_bytes() for p in feed_files(out)})
     assert outputs[0] == outputs[1]
@@ -142,7 +159,11 @@ def test_unchanged_feeds_are_not_rewritten(tmp_path: Path, build: Build) -> None
     assert result.exit_code == 0
     assert "wrote 0 feeds (6 unchanged)" in result.stderr
     assert (tmp_path / "atom.xml").stat().st_mtime_ns == 1
-    assert all(p.stat().st_mtime_ns == before[p] for p in before if p.name != "atom.xml" or p.parent != tmp_path)
+    assert all(
+        p.stat().st_mtime_ns == before[p]
+        for p in before
+        if p.name != "atom.xml" or p.parent != tmp_path
+    )
 
 
 def test_silent_on_stdout_with_a_summary_on_stderr(tmp_path: Path, build: Build) -> None:

@@ -1,6 +1,6 @@
 """Front matter read as a Jekyll user expects: dates, categories, titles, authors, ids."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,8 +11,12 @@ from feeds.model import Author, Site
 from feeds.posts import Unpublished, load_front_matter, parse_post, split_front_matter
 
 SITE = Site(
-    title="金融消息", url="https://finews.withounder.com", description="", language="zh-CN",
-    timezone="Asia/Shanghai", author=Author("ZNing"),
+    title="金融消息",
+    url="https://finews.withounder.com",
+    description="",
+    language="zh-CN",
+    timezone="Asia/Shanghai",
+    author=Author("ZNing"),
     permalink="/:categories/:year/:month/:day/:title:output_ext",
 )
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -28,9 +32,11 @@ def post(front: str, name: str = "_posts/2022-01-25-NW1.md"):  # type: ignore[no
     [
         ("2022-01-25 22:27:49 +0800", datetime(2022, 1, 25, 22, 27, 49, tzinfo=PLUS8)),
         ("2022-01-25T22:27:49+08:00", datetime(2022, 1, 25, 22, 27, 49, tzinfo=PLUS8)),
-        ("2022-01-25T14:27:49Z", datetime(2022, 1, 25, 14, 27, 49, tzinfo=timezone.utc)),
-        ("2022-01-25 22:27:49 -0500", datetime(2022, 1, 25, 22, 27, 49,
-                                               tzinfo=timezone(timedelta(hours=-5)))),
+        ("2022-01-25T14:27:49Z", datetime(2022, 1, 25, 14, 27, 49, tzinfo=UTC)),
+        (
+            "2022-01-25 22:27:49 -0500",
+            datetime(2022, 1, 25, 22, 27, 49, tzinfo=timezone(timedelta(hours=-5))),
+        ),
         ("2021-12-08 10:18:31", datetime(2021, 12, 8, 10, 18, 31, tzinfo=PLUS8)),  # site zone
         ("2021-12-08 10:18", datetime(2021, 12, 8, 10, 18, tzinfo=PLUS8)),
         ("2021-12-08", datetime(2021, 12, 8, tzinfo=PLUS8)),
@@ -124,7 +130,9 @@ def test_author_string_or_mapping(front: str, author: Author) -> None:
 
 
 def test_last_modified_at_gives_updated() -> None:
-    p = post("title: t\ndate: 2022-01-25 10:00:00 +0800\nlast_modified_at: 2022-02-01 09:00:00 +0800")
+    p = post(
+        "title: t\ndate: 2022-01-25 10:00:00 +0800\nlast_modified_at: 2022-02-01 09:00:00 +0800"
+    )
     assert p.published.isoformat() == "2022-01-25T10:00:00+08:00"
     assert p.updated.isoformat() == "2022-02-01T09:00:00+08:00"
 

@@ -13,7 +13,10 @@ SAFE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
     ("category", "slug"),
     [
         ("emnews", "emnews"),
-        ("shanghaizhengquanbao·zhongguozhengquanwang", "shanghaizhengquanbao-zhongguozhengquanwang"),
+        (
+            "shanghaizhengquanbao·zhongguozhengquanwang",
+            "shanghaizhengquanbao-zhongguozhengquanwang",
+        ),
         ("21shijijingjibaodao", "21shijijingjibaodao"),
         ("上海证券报", "shang-hai-zheng-quan-bao"),
         ("Two Words", "two-words"),

@@ -1,0 +1,134 @@
+"""Body cleaning: from a rendered, scraped post body to a safe, well-formed feed entry.
+
+`clean_body` parses the body once, applies the chosen profile's rules in order,
+takes out the attribution, absolutizes URLs, sanitizes with an allow-list and
+serializes markup that is both HTML and XML. A profile is an ordered list of rules
+plus how its archive states attribution; another archive's junk is a new profile.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from bs4 import BeautifulSoup
+
+from feeds.cleaning import finews
+from feeds.cleaning.attribution import (
+    Attribution,
+    credit_line,
+    no_attribution,
+    resolve_attribution,
+)
+from feeds.cleaning.generic import (
+    GENERIC_RULES,
+    Rule,
+    absolutize_urls,
+    normalize_newlines,
+    remove_xml_forbidden_characters,
+    tags,
+)
+from feeds.cleaning.sanitize import parse_fragment, sanitize, serialize_fragment
+from feeds.summary import summarize_fragment
+
+__all__ = [
+    "PROFILES",
+    "CleanBody",
+    "Profile",
+    "Rule",
+    "clean_body",
+    "clean_html",
+    "get_profile",
+]
+
+
+@dataclass(frozen=True)
+class CleanBody:
+    """A cleaned entry body, its summary and where the story comes from."""
+
+    html: str  # cleaned + sanitized fragment, well-formed, ending with the attribution line
+    summary: str  # plain text, about 150-200 characters, never widget, footer or attribution
+    outlet: str | None  # e.g. "上海证券报"
+    original_url: str | None  # absolute http(s) URL of the original article
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An archive's cleaning rules, in order, and how it states attribution."""
+
+    name: str
+    rules: tuple[Rule, ...]
+    take_attribution: Callable[[BeautifulSoup], Attribution]
+
+
+PROFILES: Mapping[str, Profile] = MappingProxyType(
+    {
+        "finews": Profile("finews", finews.RULES, finews.take_attribution),
+        "generic": Profile("generic", GENERIC_RULES, no_attribution),
+    }
+)
+
+
+def get_profile(name: str) -> Profile:
+    """Return the named profile, or raise ValueError naming the known ones."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        known = ", ".join(sorted(PROFILES))
+        raise ValueError(f"unknown cleaning profile {name!r}; use one of: {known}") from None
+
+
+def parse_body(html: str) -> BeautifulSoup:
+    """Parse a fragment with lxml, inside an explicit body so leading comments stay in it."""
+    text = remove_xml_forbidden_characters(normalize_newlines(html))
+    return BeautifulSoup(f"<html><body>{text}</body></html>", "lxml")
+
+
+def apply_rules(soup: BeautifulSoup, rules: tuple[Rule, ...]) -> None:
+    """Apply each rule to the parsed body, in order."""
+    for rule in rules:
+        rule(soup)
+
+
+def serialize_body(soup: BeautifulSoup) -> str:
+    """Write the body's content back out, without the html/head/body wrappers."""
+    for wrapper in tags(soup, frozenset({"html", "head", "body"})):
+        wrapper.unwrap()
+    return soup.decode().strip()
+
+
+def clean_html(html: str, rules: tuple[Rule, ...]) -> str:
+    """Parse once, apply the rules in order and serialize, without sanitizing."""
+    soup = parse_body(html)
+    apply_rules(soup, rules)
+    return serialize_body(soup)
+
+
+def clean_body(
+    html: str,
+    *,
+    base_url: str,
+    profile: str = "finews",
+    outlet: str | None = None,
+    original_url: str | None = None,
+) -> CleanBody:
+    """Clean a rendered post body; `outlet`/`original_url` from front matter win over the body's."""
+    chosen = get_profile(profile)
+    soup = parse_body(html)
+    apply_rules(soup, chosen.rules)
+    found = chosen.take_attribution(soup)
+    absolutize_urls(soup, base_url)
+    # nh3 writes HTML5 (`<br>`, `<img …>`); lxml, cheap next to bs4, re-reads it so that
+    # the entry is written as markup that XML and HTML parsers both accept.
+    body = parse_fragment(sanitize(serialize_body(soup)))
+    attribution = resolve_attribution(
+        found, base_url=base_url, outlet=outlet, original_url=original_url
+    )
+    summary = summarize_fragment(body)
+    credit = credit_line(attribution)
+    content = serialize_fragment(body).strip()
+    return CleanBody(
+        html="\n".join(part for part in (content, credit) if part),
+        summary=summary,
+        outlet=attribution.outlet,
+        original_url=attribution.original_url,
+    )
