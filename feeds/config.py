@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from feeds.cleaning import PROFILES
 from feeds.errors import ConfigError
 from feeds.model import Author, Site
 
@@ -26,10 +27,19 @@ PERMALINK_STYLES = {
     "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
     "none": "/:categories/:title:output_ext",
 }
-CLEANING_PROFILES = ("finews", "generic")
+CLEANING_PROFILES = tuple(PROFILES)
 
 SITE_KEYS = {"title", "url", "description", "author", "language", "timezone", "permalink"}
-TOOL_KEYS = {"source", "out", "limit", "cleaning", "max_drop", "categories", "lock_timeout"}
+TOOL_KEYS = {
+    "source",
+    "out",
+    "cache",
+    "limit",
+    "cleaning",
+    "max_drop",
+    "categories",
+    "lock_timeout",
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,7 @@ class Config:
     site: Site
     source: Path
     out: Path
+    cache: Path | None = None  # the build cache; None: inside the output folder
     limit: int = 50  # entries per feed; 0 means all
     cleaning: str = "finews"
     max_drop: float = 0.5  # refuse to publish when valid posts fall by more than this share
@@ -77,6 +88,7 @@ def load_config(
         site=site,
         source=src,
         out=dst,
+        cache=_path(table, "cache", base, where),
         limit=_int(table, "limit", where, default=50, minimum=0),
         cleaning=_choice(table, "cleaning", where, CLEANING_PROFILES, default="finews"),
         max_drop=_share(table, "max_drop", where, default=0.5),

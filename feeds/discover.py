@@ -15,7 +15,6 @@ SKIPPED_DIRS = {"_site", "_drafts", "node_modules", "vendor", ".git"}
 
 @dataclass(frozen=True)
 class SourceFile:
-    path: Path
     relpath: str  # relative to the source folder, forward slashes
     size: int
     mtime_ns: int
@@ -37,10 +36,11 @@ def find_post_files(source: Path, *, exclude: tuple[Path, ...] = ()) -> list[Sou
             dir_categories = ()
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            stat = entry.stat()
-            found.append(
-                SourceFile(Path(entry.path), rel, stat.st_size, stat.st_mtime_ns, dir_categories)
-            )
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue  # gone since the listing
+            found.append(SourceFile(rel, stat.st_size, stat.st_mtime_ns, dir_categories))
     found.sort(key=lambda f: f.relpath)
     return found
 

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,6 @@ class Site:
 class Post:
     """A post's front matter, resolved; the body is read again only when it is published."""
 
-    path: Path  # the file, as found under the source folder
     relpath: str  # path relative to the source folder, with forward slashes
     id: str
     title: str

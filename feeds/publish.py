@@ -1,147 +1,337 @@
-"""The pipeline: discover, parse, group, render, clean, write. The only module that knows
-the order of the stages; each stage is a function of its own module.
+"""The pipeline: discover, scan, select, render and clean, write. The only module that
+knows the order of the stages; each stage is a function of its own module.
+
+A build costs what changed: an unchanged source is noticed from the directory listing
+alone; new and edited files are scanned (in worker processes), the rest comes from the
+cache; only the posts that land in a feed are rendered, and only feeds whose content
+changed are generated and written.
 """
 
-import json
+import hashlib
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
-from bs4 import BeautifulSoup
-
+from feeds.cache import POST, UNPUBLISHED, Cache
 from feeds.config import Config
 from feeds.discover import SourceFile, find_post_files
+from feeds.entries import make_entries, make_entry
 from feeds.errors import BuildError, PostError
-from feeds.group import by_category, category_title, combined_groups, feed_title, newest_first
+from feeds.group import category_title, combined_groups, feed_title
 from feeds.model import Entry, Post, Report
-from feeds.output import build_lock, confined, remove_stale_temp_files, write_if_changed
-from feeds.posts import Unpublished, load_front_matter, parse_post, read_post
-from feeds.render import render_markdown
+from feeds.output import (
+    OutputError,
+    build_lock,
+    confined,
+    remove_stale_temp_files,
+    write_if_changed,
+)
+from feeds.scan import scan_files
 from feeds.slugs import category_slugs
-from feeds.text import one_line
+from feeds.state import (
+    Published,
+    State,
+    cache_fingerprint,
+    listing_digest,
+    outputs_intact,
+    read_state,
+    settings_fingerprint,
+    write_state,
+)
 from feeds.writer import Format, feed_xml
 
-STATE_NAME = ".feeds-state.json"
+CACHE_NAME = ".feeds-cache.sqlite"
 FORMATS: tuple[tuple[Format, str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
+MAX_ENTRY_BYTES = 8 * 2**20  # libxml2, hence lxml and many readers, stop at 10 MB of text
+RACY_NS = 2_000_000_000  # a file changed this close to a scan may keep its size and mtime
+
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+def no_progress(label: str, total: int) -> Callable[[int], None]:
+    return lambda done: None
 
 
 @dataclass(frozen=True)
-class Built:
-    """The feed files of one build, not yet written: relative path -> bytes."""
+class FeedDoc:
+    """One feed file of this build; `data` is None when the published file is current."""
 
-    files: dict[str, bytes]
-    posts: int
+    relpath: str
+    fingerprint: str
+    data: bytes | None
 
 
-def publish(config: Config, *, now: datetime, report: Report) -> None:
+def publish(
+    config: Config,
+    *,
+    now: datetime,
+    report: Report,
+    jobs: int = 1,
+    progress: Progress = no_progress,
+) -> None:
     """Build every feed and replace the published ones, or raise BuildError and touch none."""
     if not config.source.is_dir():
         raise BuildError(f"{config.source}: the source folder does not exist (is it mounted?)")
     with build_lock(config.out, config.lock_timeout):
-        built = build(config, now=now, report=report)
-        if config.strict and report.errors:
-            raise BuildError(f"--strict: {len(report.errors)} post(s) skipped; nothing published")
-        state = _read_state(config.out)
-        _guard(config, built, state)
+        previous = read_state(config.out)
+        with _timed(report, "discover"):
+            files = find_post_files(config.source, exclude=(config.out,))
+        listing, settings = listing_digest(files), settings_fingerprint(config)
+        if _nothing_changed(previous, listing, settings, files, now, config.out):
+            _replay(previous, report)
+            _check_strict(config, report)
+            return
+        with Cache.open(
+            config.cache or config.out / CACHE_NAME, cache_fingerprint(config)
+        ) as cache:
+            scanned_ns = time.time_ns()
+            with _timed(report, "scan"):
+                _sync(cache, files, config, jobs, progress)
+            cache.set_meta("scanned_ns", str(scanned_ns))
+            cache.db.commit()
+            state = State(listing=listing, settings=settings, scanned_ns=scanned_ns)
+            with _timed(report, "render"):
+                docs = _build(cache, config, now, report, state, previous, jobs)
+        _check_strict(config, report)
+        _guard(config, state.posts, previous)
         with _timed(report, "write"):
-            _write(config.out, built, state, report)
+            _write(config.out, docs, state, previous, report)
 
 
-def build(config: Config, *, now: datetime, report: Report) -> Built:
-    """Every feed document of the source folder, in memory. Writes nothing."""
-    with _timed(report, "discover"):
-        files = find_post_files(config.source, exclude=(config.out,))
-    with _timed(report, "parse"):
-        parsed = _unique_ids(read_posts(files, config, report), report)
-        posts = [p for p in parsed if config.future or p.published <= now]
-        report.posts_ignored += len(parsed) - len(posts)  # dated in the future
-    if not posts:
-        raise BuildError(f"{config.source}: no publishable posts found; nothing published")
-    with _timed(report, "render"):
-        files_out = dict(_feeds(posts, config, report))
-    return Built(files_out, len(posts))
+def _nothing_changed(
+    state: State,
+    listing: str,
+    settings: str,
+    files: Sequence[SourceFile],
+    now: datetime,
+    out: Path,
+) -> bool:
+    if not state.files or (state.listing, state.settings) != (listing, settings):
+        return False
+    if state.next_due is not None and now.timestamp() >= state.next_due:
+        return False  # a post dated in the future is due now
+    racy = state.scanned_ns - RACY_NS
+    if any(f.mtime_ns >= racy for f in files):
+        return False
+    return outputs_intact(out, state)
 
 
-def read_posts(files: Iterable[SourceFile], config: Config, report: Report) -> list[Post]:
-    """Posts from candidate files; bad ones reported and skipped, non-posts ignored."""
-    posts = []
-    for source in files:
-        try:
-            text = read_post(source.path, source.relpath)
-            if text is None:
-                continue
-            front = load_front_matter(text.front, source.relpath)
-            posts.append(parse_post(source.relpath, front, config.site, source.dir_categories))
-        except Unpublished:
-            report.posts_ignored += 1
-        except PostError as exc:
-            report.errors.append(str(exc))
+def _replay(state: State, report: Report) -> None:
+    """Report what the last build found, since nothing has changed since."""
+    report.posts_read = state.posts
+    report.posts_ignored = state.ignored
+    report.errors.extend(state.errors)
+    report.feeds_unchanged = len(state.files)
+
+
+def _check_strict(config: Config, report: Report) -> None:
+    if config.strict and report.errors:
+        raise BuildError(f"--strict: {len(report.errors)} post(s) skipped; nothing published")
+
+
+def _sync(
+    cache: Cache, files: Sequence[SourceFile], config: Config, jobs: int, progress: Progress
+) -> None:
+    """Bring the cache up to date with the source: scan new and changed files, drop gone ones."""
+    stamps = cache.stamps()
+    racy = int(cache.meta("scanned_ns") or 0) - RACY_NS
+    todo = []
+    replacing = False  # whether any file to scan was seen before: its categories go
+    for f in files:
+        stamp = stamps.pop(f.relpath, None)
+        if stamp is None:
+            todo.append(f)
+        elif (stamp.size, stamp.mtime_ns) != (f.size, f.mtime_ns) or f.mtime_ns >= racy:
+            todo.append(f)
+            replacing = True
+    cache.forget(stamps)  # what is left was deleted
+    advance = progress("scanning", len(todo))
+    done = 0
+    for rows in scan_files(todo, config.source, config.site, jobs=jobs):
+        cache.store(rows, replacing=replacing)
+        done += len(rows)
+        advance(done)
+
+
+def _build(
+    cache: Cache,
+    config: Config,
+    now: datetime,
+    report: Report,
+    state: State,
+    previous: State,
+    jobs: int,
+) -> list[FeedDoc]:
+    until = float("inf") if config.future else now.timestamp()
+    excluded = _shared_ids(cache, report)
+    report.errors.extend(cache.messages())
+    report.errors.sort()
+    posts = cache.count(POST) - len(excluded)
+    due = cache.count_due(until) - sum(1 for p in excluded.values() if p <= until)
+    report.posts_read = posts
+    report.posts_ignored = cache.count(UNPUBLISHED) + posts - due
+    state.posts, state.ignored, state.next_due = due, report.posts_ignored, cache.next_due(until)
+    if due <= 0:
+        raise BuildError(
+            f"{config.source}: no publishable posts found (is it mounted?); nothing published"
+        )
+    feeds = _plan(cache, config, until, excluded)
+    entries = _Entries(cache, config, report)
+    entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
+    docs = [doc for feed in feeds for doc in _documents(feed, entries, config, previous)]
+    state.errors = sorted(report.errors)
+    cache.db.commit()
+    return docs
+
+
+def _shared_ids(cache: Cache, report: Report) -> dict[str, float]:
+    """Posts whose id an earlier path already has: skipped, by path -> date."""
+    excluded: dict[str, float] = {}
+    first: dict[str, str] = {}
+    for id_, relpath in cache.shared_ids():
+        if id_ not in first:
+            first[id_] = relpath
             continue
-        report.posts_read += 1
-    return posts
-
-
-def _unique_ids(posts: list[Post], report: Report) -> list[Post]:
-    seen: dict[str, Post] = {}
-    for post in posts:
-        if post.id in seen:
-            report.errors.append(
-                str(
-                    PostError(
-                        post.relpath,
-                        "id",
-                        f"same id as {seen[post.id].relpath} ({post.id}); give one an 'id:' key",
-                    )
+        report.errors.append(
+            str(
+                PostError(
+                    relpath, "id", f"same id as {first[id_]} ({id_}); give one of them an 'id:' key"
                 )
             )
-            report.posts_read -= 1
-            continue
-        seen[post.id] = post
-    return list(seen.values())
+        )
+        excluded[relpath] = cache.timestamp(relpath)
+    return excluded
 
 
-def _feeds(posts: list[Post], config: Config, report: Report) -> Iterator[tuple[str, bytes]]:
-    entries = _EntryCache(config, report)
-    site = config.site
-    ordered = newest_first(posts)
-    combined = _take(map(entries.best, combined_groups(ordered)), config.limit)
-    yield from _pair("", site.title, site.description, combined, config)
-    groups = by_category(posts)
+@dataclass
+class _Feed:
+    """A feed pair to write: its place, its title, and its posts as groups of copies."""
+
+    prefix: str
+    key: str | None
+    subtitle: str
+    first: list[list[Post]]  # the groups that fill it when every post renders
+    more: Iterator[list[Post]]  # the rest, for when some do not
+
+
+def _plan(cache: Cache, config: Config, until: float, excluded: dict[str, float]) -> list[_Feed]:
+    def keep(posts: Iterable[Post]) -> Iterator[Post]:
+        return (p for p in posts if p.relpath not in excluded)
+
+    def feed(prefix: str, key: str | None, groups: Iterator[list[Post]]) -> _Feed:
+        first = list(islice(groups, config.limit) if config.limit else groups)
+        return _Feed(prefix, key, config.site.description or config.site.title, first, groups)
+
+    feeds = [feed("", None, combined_groups(keep(cache.newest(until))))]
+    categories = cache.categories(until)
     pinned = {c: s.slug for c, s in config.categories.items() if s.slug}
-    slugs = category_slugs(groups, pinned)
-    for category, members in groups.items():
-        chosen = _take(map(entries.get, members), config.limit)
-        if not chosen:
-            continue
-        name = category_title(category, members, config.categories)
-        yield from _pair(
-            slugs[category] + "/",
-            feed_title(site, name),
-            site.description or site.title,
-            chosen,
-            config,
-        )
+    slugs = category_slugs(categories, pinned)
+    for category in categories:
+        groups = ([p] for p in keep(cache.newest_in(category, until)))
+        feeds.append(feed(slugs[category] + "/", category, groups))
+    return feeds
 
 
-def _pair(
-    prefix: str, title: str, subtitle: str, entries: Sequence[Entry], config: Config
-) -> Iterator[tuple[str, bytes]]:
+class _Entries:
+    """Each published post's cleaned body: from the cache, or rendered once per build."""
+
+    def __init__(self, cache: Cache, config: Config, report: Report) -> None:
+        self.cache, self.config, self.report = cache, config, report
+        self.done: dict[str, Entry | None] = {}
+
+    def prepare(self, posts: Sequence[Post], jobs: int) -> None:
+        """Render, on every core, the posts the feeds will need and the cache lacks."""
+        todo: dict[str, Post] = {}
+        for post in posts:
+            if post.relpath not in self.done and post.relpath not in todo:
+                cached = self.cache.entry(post)
+                if cached is None:
+                    todo[post.relpath] = post
+                else:
+                    self.done[post.relpath] = cached
+        for post, made in zip(
+            todo.values(), make_entries(list(todo.values()), self.config, jobs=jobs), strict=True
+        ):
+            self._keep(post, made)
+
+    def get(self, post: Post) -> Entry | None:
+        if post.relpath not in self.done:
+            cached = self.cache.entry(post)
+            if cached is not None:
+                self.done[post.relpath] = cached
+            else:
+                try:
+                    self._keep(post, make_entry(post, self.config))
+                except PostError as exc:
+                    self._keep(post, exc)
+        return self.done[post.relpath]
+
+    def best(self, copies: list[Post]) -> Entry | None:
+        """Of several copies of one article, the one with the richest attribution."""
+        made = [e for e in map(self.get, copies) if e is not None]
+        if not made:
+            return None
+        return max(made, key=lambda e: (e.outlet is not None) + (e.original_url is not None))
+
+    def _keep(self, post: Post, made: Entry | PostError) -> None:
+        made = fits_in_a_feed(post, made)
+        if isinstance(made, PostError):
+            self.report.errors.append(str(made))
+            self.done[post.relpath] = None
+        else:
+            self.cache.store_entry(made)
+            self.done[post.relpath] = made
+
+
+def fits_in_a_feed(post: Post, made: Entry | PostError) -> Entry | PostError:
+    """An entry too large for a feed is skipped: XML parsers refuse text over 10 MB (#4)."""
+    if isinstance(made, PostError):
+        return made
+    size = len(made.html.encode())
+    if size <= MAX_ENTRY_BYTES:
+        return made
+    return PostError(
+        post.relpath,
+        "render",
+        f"{size / 2**20:.0f} MiB of HTML, over the {MAX_ENTRY_BYTES // 2**20} MiB a feed entry "
+        "may hold; split the post",
+    )
+
+
+def _documents(
+    feed: _Feed, entries: _Entries, config: Config, previous: State
+) -> Iterator[FeedDoc]:
+    chosen = _take(map(entries.best, [*feed.first]), config.limit)
+    if config.limit and len(chosen) < config.limit:  # some failed: take from the rest
+        chosen += _take(map(entries.best, feed.more), config.limit - len(chosen))
+    if not chosen:
+        return
+    site = config.site
+    if feed.key is None:
+        title = site.title
+    else:
+        name = category_title(feed.key, [e.post for e in chosen], config.categories)
+        title = feed_title(site, name)
     for fmt, name in FORMATS:
-        relpath = prefix + name
-        yield (
-            relpath,
-            feed_xml(
-                fmt,
-                site=config.site,
-                title=title,
-                subtitle=subtitle,
-                self_url=f"{config.site.url}/{relpath}",
-                entries=entries,
-            ),
+        relpath = feed.prefix + name
+        self_url = f"{site.url}/{relpath}"
+        fingerprint = _fingerprint(relpath, title, feed.subtitle, chosen)
+        known = previous.files.get(relpath)
+        if (
+            known is not None
+            and known.fingerprint == fingerprint
+            and _intact(config.out / relpath, known)
+        ):
+            yield FeedDoc(relpath, fingerprint, None)
+            continue
+        data = feed_xml(
+            fmt, site=site, title=title, subtitle=feed.subtitle, self_url=self_url, entries=chosen
         )
+        yield FeedDoc(relpath, fingerprint, data)
 
 
 def _take(entries: Iterable[Entry | None], limit: int) -> list[Entry]:
@@ -154,91 +344,51 @@ def _take(entries: Iterable[Entry | None], limit: int) -> list[Entry]:
     return chosen
 
 
-class _EntryCache:
-    """Renders and cleans each published post once per build; a failure skips the post."""
-
-    def __init__(self, config: Config, report: Report) -> None:
-        self.config = config
-        self.report = report
-        self.done: dict[str, Entry | None] = {}
-
-    def get(self, post: Post) -> Entry | None:
-        if post.id not in self.done:
-            try:
-                self.done[post.id] = make_entry(post, self.config)
-            except PostError as exc:
-                self.report.errors.append(str(exc))
-                self.done[post.id] = None
-        return self.done[post.id]
-
-    def best(self, copies: list[Post]) -> Entry | None:
-        """Of several copies of one article, the one with the richest attribution."""
-        made = [e for e in map(self.get, copies) if e is not None]
-        if not made:
-            return None
-        return max(made, key=lambda e: (e.outlet is not None) + (e.original_url is not None))
+def _fingerprint(relpath: str, title: str, subtitle: str, entries: Sequence[Entry]) -> str:
+    """Everything a feed's bytes depend on besides the settings (which the state holds)."""
+    h = hashlib.blake2b(repr((relpath, title, subtitle)).encode(), digest_size=16)
+    for e in entries:
+        h.update(repr((e.post, e.html, e.summary, e.outlet, e.original_url)).encode())
+    return h.hexdigest()
 
 
-def make_entry(post: Post, config: Config) -> Entry:
-    """Read the post's body again, render it and clean it."""
-    from feeds.cleaning import clean_body
-
-    text = read_post(config.source / post.relpath, post.relpath)
-    if text is None:
-        raise PostError(post.relpath, "read", "no longer a post")
-    html = render_markdown(text.body) if post.markdown else text.body
+def _intact(path: Path, known: Published) -> bool:
     try:
-        cleaned = clean_body(
-            html,
-            base_url=post.url,
-            profile=config.cleaning,
-            outlet=post.source_name,
-            original_url=post.source_url,
-        )
-    except Exception as exc:  # a cleaning bug must cost one post, not the build
-        raise PostError(post.relpath, "clean", f"{type(exc).__name__}: {exc}") from exc
-    summary = _plain(post.summary) if post.summary else cleaned.summary
-    return Entry(post, cleaned.html, summary, cleaned.outlet, cleaned.original_url)
+        stat = path.stat()
+    except OSError:
+        return False
+    return (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns)
 
 
-def _plain(html: str) -> str:
-    return one_line(BeautifulSoup(html, "lxml").get_text(" ")) if "<" in html else one_line(html)
-
-
-def _read_state(out: Path) -> dict[str, object]:
-    try:
-        data = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _guard(config: Config, built: Built, state: dict[str, object]) -> None:
+def _guard(config: Config, posts: int, previous: State) -> None:
     """Refuse to publish when far fewer posts are found than last time: a missing mount."""
-    before = state.get("posts")
-    if config.force or not isinstance(before, int) or before <= 0:
+    before = previous.posts
+    if config.force or before <= 0:
         return
-    if built.posts < before * (1 - config.max_drop):
+    if posts < before * (1 - config.max_drop):
         raise BuildError(
-            f"{config.source}: {built.posts} publishable posts, down from {before} at the last "
+            f"{config.source}: {posts} publishable posts, down from {before} at the last "
             f"build (more than {config.max_drop:.0%} fewer); nothing published. Check the "
             "source folder, or run with --force if the posts really were removed"
         )
 
 
-def _write(out: Path, built: Built, state: dict[str, object], report: Report) -> None:
+def _write(
+    out: Path, docs: Sequence[FeedDoc], state: State, previous: State, report: Report
+) -> None:
     remove_stale_temp_files(out)
-    for relpath, data in sorted(built.files.items()):
-        if write_if_changed(confined(out, relpath), data):
+    for doc in sorted(docs, key=lambda d: d.relpath):
+        path = confined(out, doc.relpath)
+        if doc.data is not None and write_if_changed(path, doc.data):
             report.feeds_written += 1
         else:
             report.feeds_unchanged += 1
-    previous = state.get("files")
-    for relpath in previous if isinstance(previous, list) else []:
-        if isinstance(relpath, str) and relpath not in built.files:
+        stat = path.stat()
+        state.files[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
+    for relpath in previous.files:
+        if relpath not in state.files:
             _remove_feed(out, relpath, report)
-    new_state = {"posts": built.posts, "files": sorted(built.files)}
-    write_if_changed(out / STATE_NAME, json.dumps(new_state, indent=1).encode() + b"\n")
+    write_state(out, state)
 
 
 def _remove_feed(out: Path, relpath: str, report: Report) -> None:
@@ -247,6 +397,9 @@ def _remove_feed(out: Path, relpath: str, report: Report) -> None:
         path.unlink(missing_ok=True)
         if path.parent != out and not any(path.parent.iterdir()):
             path.parent.rmdir()
+    except OutputError as exc:  # the state file names it: only a tampered one would
+        report.warnings.append(f"{exc}; not removed")
+        return
     except OSError:
         return
     report.feeds_removed += 1

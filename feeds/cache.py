@@ -1,0 +1,312 @@
+"""The build cache: an SQLite file that remembers every post file's front matter and every
+published post's cleaned body, so that a rebuild costs what changed, not what exists.
+
+It is also the index the feeds are selected from: each feed's newest posts come from an
+ordered query, so the archive's posts are never all held in memory. A cache that cannot be
+read, or was written by another version or for another config, is thrown away and rebuilt.
+"""
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from feeds.model import Author, Entry, Post
+
+SCHEMA = 1
+NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
+
+_TABLES = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    relpath TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    digest TEXT NOT NULL, kind INTEGER NOT NULL, message TEXT,
+    ts REAL, id TEXT, post TEXT
+);
+CREATE INDEX files_post_order ON files (kind, ts DESC, id);
+CREATE INDEX files_id ON files (id);
+CREATE TABLE categories (
+    relpath TEXT NOT NULL, category TEXT NOT NULL, ts REAL NOT NULL, id TEXT NOT NULL
+);
+CREATE INDEX categories_order ON categories (category, ts DESC, id);
+CREATE INDEX categories_relpath ON categories (relpath);
+CREATE TABLE entries (
+    relpath TEXT PRIMARY KEY, digest TEXT NOT NULL, html TEXT NOT NULL,
+    summary TEXT NOT NULL, outlet TEXT, original_url TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """What one source file turned out to be, as of its size, mtime and digest.
+
+    Plain values only: rows come back from worker processes by the hundred thousand.
+    """
+
+    relpath: str
+    size: int
+    mtime_ns: int
+    digest: str
+    kind: int
+    message: str | None = None
+    ts: float | None = None
+    id: str | None = None
+    post: str | None = None  # the Post as JSON
+    categories: tuple[str, ...] = ()
+
+    @classmethod
+    def of_post(cls, relpath: str, size: int, mtime_ns: int, digest: str, post: Post) -> "FileRow":
+        return cls(
+            relpath,
+            size,
+            mtime_ns,
+            digest,
+            POST,
+            None,
+            post.published.timestamp(),
+            post.id,
+            post_to_json(post),
+            post.categories,
+        )
+
+
+@dataclass(frozen=True)
+class Stamp:
+    size: int
+    mtime_ns: int
+    digest: str
+
+
+class Cache:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.db = connection
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, path: Path | None, fingerprint: str) -> Iterator["Cache"]:
+        """The cache at path (':memory:' when None), emptied unless made for fingerprint."""
+        db = _connect(path, fingerprint)
+        try:
+            yield cls(db)
+            db.commit()
+        finally:
+            db.close()
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def stamps(self) -> dict[str, Stamp]:
+        """relpath -> (size, mtime, digest) of every file seen at the last build."""
+        rows = self.db.execute("SELECT relpath, size, mtime_ns, digest FROM files")
+        return {r[0]: Stamp(r[1], r[2], r[3]) for r in rows}
+
+    def forget(self, relpaths: Iterable[str]) -> None:
+        keys = [(r,) for r in relpaths]
+        for table in ("files", "categories", "entries"):
+            self.db.executemany(f"DELETE FROM {table} WHERE relpath = ?", keys)
+
+    def store(self, rows: Sequence[FileRow], *, replacing: bool) -> None:
+        """Record what each file is now; `replacing` when some were seen before."""
+        if replacing:
+            self.db.executemany(
+                "DELETE FROM categories WHERE relpath = ?", [(row.relpath,) for row in rows]
+            )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (r.relpath, r.size, r.mtime_ns, r.digest, r.kind, r.message, r.ts, r.id, r.post)
+                for r in rows
+            ],
+        )
+        self.db.executemany(
+            "INSERT INTO categories VALUES (?, ?, ?, ?)",
+            [(r.relpath, category, r.ts, r.id) for r in rows for category in r.categories],
+        )
+
+    def messages(self) -> list[str]:
+        """The reasons every bad post was skipped, by path."""
+        rows = self.db.execute("SELECT message FROM files WHERE kind = ? ORDER BY relpath", (BAD,))
+        return [str(r[0]) for r in rows]
+
+    def count(self, kind: int) -> int:
+        return int(
+            self.db.execute("SELECT COUNT(*) FROM files WHERE kind = ?", (kind,)).fetchone()[0]
+        )
+
+    def count_due(self, until: float) -> int:
+        """Posts dated up to `until` (a timestamp)."""
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM files WHERE kind = ? AND ts <= ?", (POST, until)
+            ).fetchone()[0]
+        )
+
+    def next_due(self, after: float) -> float | None:
+        """The date of the first post still in the future: the build must run again then."""
+        row = self.db.execute(
+            "SELECT MIN(ts) FROM files WHERE kind = ? AND ts > ?", (POST, after)
+        ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def timestamp(self, relpath: str) -> float:
+        row = self.db.execute("SELECT ts FROM files WHERE relpath = ?", (relpath,)).fetchone()
+        return float(row[0])
+
+    def shared_ids(self) -> list[tuple[str, str]]:
+        """(id, relpath) of every post whose id another post has too, by id then path."""
+        rows = self.db.execute(
+            "SELECT id, relpath FROM files WHERE kind = ? AND id IN "
+            "(SELECT id FROM files WHERE kind = ? GROUP BY id HAVING COUNT(*) > 1) "
+            "ORDER BY id, relpath",
+            (POST, POST),
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def newest(self, until: float) -> Iterator[Post]:
+        """Every post dated up to `until`, newest first, read lazily."""
+        rows = self.db.execute(
+            "SELECT post FROM files WHERE kind = ? AND ts <= ? ORDER BY ts DESC, id",
+            (POST, until),
+        )
+        return (post_from_json(r[0]) for r in rows)
+
+    def newest_in(self, category: str, until: float) -> Iterator[Post]:
+        rows = self.db.execute(
+            "SELECT f.post FROM categories c JOIN files f ON f.relpath = c.relpath "
+            "WHERE c.category = ? AND c.ts <= ? ORDER BY c.ts DESC, c.id",
+            (category, until),
+        )
+        return (post_from_json(r[0]) for r in rows)
+
+    def categories(self, until: float) -> list[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT category FROM categories WHERE ts <= ? ORDER BY category", (until,)
+        )
+        return [str(r[0]) for r in rows]
+
+    def tag_counts(self, category: str, until: float) -> tuple[int, dict[str, int]]:
+        """(posts in the category, how many of them carry each tag)."""
+        total = 0
+        counts: dict[str, int] = {}
+        for post in self.newest_in(category, until):
+            total += 1
+            for tag in set(post.tags):
+                counts[tag] = counts.get(tag, 0) + 1
+        return total, counts
+
+    def entry(self, post: Post) -> Entry | None:
+        """The cleaned body stored for this post's current version, if any."""
+        row = self.db.execute(
+            "SELECT e.html, e.summary, e.outlet, e.original_url FROM entries e "
+            "JOIN files f ON f.relpath = e.relpath AND f.digest = e.digest WHERE e.relpath = ?",
+            (post.relpath,),
+        ).fetchone()
+        return None if row is None else Entry(post, row[0], row[1], row[2], row[3])
+
+    def store_entry(self, entry: Entry) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO entries SELECT relpath, digest, ?, ?, ?, ? FROM files "
+            "WHERE relpath = ?",
+            (entry.html, entry.summary, entry.outlet, entry.original_url, entry.post.relpath),
+        )
+
+
+def post_to_json(post: Post) -> str:
+    """A post's fields as JSON: plain data, so a tampered cache cannot run code."""
+    author = post.author
+    return json.dumps(
+        [
+            post.relpath,
+            post.id,
+            post.title,
+            post.published.isoformat(),
+            post.updated.isoformat(),
+            post.url,
+            post.categories,
+            post.tags,
+            [author.name, author.email, author.uri] if author else None,
+            post.summary,
+            post.source_name,
+            post.source_url,
+            post.markdown,
+        ],
+        ensure_ascii=False,
+    )
+
+
+def post_from_json(text: str) -> Post:
+    (
+        relpath,
+        id_,
+        title,
+        published,
+        updated,
+        url,
+        categories,
+        tags,
+        author,
+        summary,
+        source_name,
+        source_url,
+        markdown,
+    ) = json.loads(text)
+    return Post(
+        relpath=relpath,
+        id=id_,
+        title=title,
+        published=datetime.fromisoformat(published),
+        updated=datetime.fromisoformat(updated),
+        url=url,
+        categories=tuple(categories),
+        tags=tuple(tags),
+        author=Author(*author) if author else None,
+        summary=summary,
+        source_name=source_name,
+        source_url=source_url,
+        markdown=markdown,
+    )
+
+
+def _connect(path: Path | None, fingerprint: str) -> sqlite3.Connection:
+    if path is None:
+        return _create(sqlite3.connect(":memory:"), fingerprint)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = sqlite3.connect(path)
+        if _valid(db, fingerprint):
+            return db
+        db.close()
+    except sqlite3.DatabaseError:
+        pass
+    for leftover in (path, path.with_name(path.name + "-journal")):
+        leftover.unlink(missing_ok=True)
+    return _create(sqlite3.connect(path), fingerprint)
+
+
+def _valid(db: sqlite3.Connection, fingerprint: str) -> bool:
+    db.execute("PRAGMA synchronous = NORMAL")
+    if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        return False
+    try:
+        rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('schema', 'config')"))
+    except sqlite3.DatabaseError:
+        return False
+    return rows == {"schema": str(SCHEMA), "config": fingerprint}
+
+
+def _create(db: sqlite3.Connection, fingerprint: str) -> sqlite3.Connection:
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.executescript(_TABLES)
+    db.executemany(
+        "INSERT INTO meta VALUES (?, ?)", [("schema", str(SCHEMA)), ("config", fingerprint)]
+    )
+    db.commit()
+    return db

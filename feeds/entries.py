@@ -1,0 +1,65 @@
+"""Render and clean the posts that land in a feed. Their bodies are read again here, so
+that the archive's bodies are never all held in memory.
+"""
+
+from collections.abc import Iterator, Sequence
+from functools import partial
+
+from bs4 import BeautifulSoup
+
+from feeds.cleaning import clean_body
+from feeds.config import Config
+from feeds.errors import PostError
+from feeds.model import Entry, Post
+from feeds.posts import read_post
+from feeds.render import render_markdown
+from feeds.text import one_line
+from feeds.workers import map_chunks
+
+CHUNK = 20
+
+
+def make_entries(
+    posts: Sequence[Post], config: Config, *, jobs: int
+) -> Iterator[Entry | PostError]:
+    """An Entry, or the PostError that skips it, for each post, in order."""
+    work = partial(_entry_chunk, config=config)
+    for chunk in map_chunks(work, posts, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK):
+        yield from chunk
+
+
+def _entry_chunk(posts: Sequence[Post], *, config: Config) -> list[Entry | PostError]:
+    results: list[Entry | PostError] = []
+    for post in posts:
+        try:
+            results.append(make_entry(post, config))
+        except PostError as exc:
+            results.append(exc)
+    return results
+
+
+def make_entry(post: Post, config: Config) -> Entry:
+    """Read the post's body again, render it and clean it."""
+    text = read_post(config.source / post.relpath, post.relpath)
+    if text is None:
+        raise PostError(post.relpath, "read", "no longer a post")
+    html = render_markdown(text.body) if post.markdown else text.body
+    try:
+        cleaned = clean_body(
+            html,
+            base_url=post.url,
+            profile=config.cleaning,
+            outlet=post.source_name,
+            original_url=post.source_url,
+        )
+    except Exception as exc:  # a cleaning bug must cost one post, not the build
+        raise PostError(post.relpath, "clean", f"{type(exc).__name__}: {exc}") from exc
+    summary = plain_text(post.summary) if post.summary else cleaned.summary
+    return Entry(post, cleaned.html, summary, cleaned.outlet, cleaned.original_url)
+
+
+def plain_text(html: str) -> str:
+    """Front matter summaries may hold HTML; feeds carry them as plain text."""
+    if "<" not in html and "&" not in html:
+        return one_line(html)
+    return one_line(BeautifulSoup(html, "lxml").get_text(" "))

@@ -1,0 +1,104 @@
+"""What the last build saw and published, and the fingerprints that say when to redo it.
+
+The state lives beside the feeds (`out/.feeds-state.json`): the listing of the source, the
+feeds written with their fingerprints and file stamps, the posts counted, the problems
+reported. A rebuild whose listing, config and outputs all match it has nothing to do.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+from feeds import __version__
+from feeds.cache import SCHEMA
+from feeds.config import Config
+from feeds.discover import SourceFile
+from feeds.output import write_if_changed
+
+STATE_NAME = ".feeds-state.json"
+
+
+@dataclass(frozen=True)
+class Published:
+    fingerprint: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class State:
+    listing: str = ""
+    settings: str = ""
+    scanned_ns: int = 0
+    next_due: float | None = None
+    posts: int = 0
+    ignored: int = 0
+    errors: list[str] = field(default_factory=list)
+    files: dict[str, Published] = field(default_factory=dict)
+
+
+def read_state(out: Path) -> State:
+    """The last build's state; an empty one when it is missing or unreadable."""
+    try:
+        data = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
+        files = {k: Published(**v) for k, v in data.pop("files").items()}
+        return State(**data, files=files)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return State()
+
+
+def write_state(out: Path, state: State) -> None:
+    text = json.dumps(asdict(state), ensure_ascii=False, indent=1, sort_keys=True)
+    write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
+
+
+def outputs_intact(out: Path, state: State) -> bool:
+    """Every feed the last build wrote is still there, as it was written."""
+    for relpath, published in state.files.items():
+        try:
+            stat = (out / relpath).stat()
+        except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != (published.size, published.mtime_ns):
+            return False
+    return True
+
+
+def listing_digest(files: Iterable[SourceFile]) -> str:
+    """One digest of every file's path, size and mtime: any edit, addition or removal shows."""
+    h = hashlib.blake2b(digest_size=16)
+    for f in files:
+        h.update(f"{f.relpath}\0{f.size}\0{f.mtime_ns}\0{'/'.join(f.dir_categories)}\n".encode())
+    return h.hexdigest()
+
+
+def cache_fingerprint(config: Config) -> str:
+    """What parsed posts and cleaned bodies depend on: the code, the site, the rules."""
+    return _digest(code_digest(), SCHEMA, config.source.resolve(), config.site, config.cleaning)
+
+
+def settings_fingerprint(config: Config) -> str:
+    """What the feeds depend on besides the posts."""
+    return _digest(
+        cache_fingerprint(config),
+        config.limit,
+        sorted(config.categories.items()),
+        config.future,
+        config.out.resolve(),
+    )
+
+
+@cache
+def code_digest() -> str:
+    """The package's own source: a changed rule invalidates what it produced."""
+    h = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()

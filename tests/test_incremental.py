@@ -1,0 +1,178 @@
+"""The cache: a rebuild costs what changed, and gives what a cold build would give."""
+
+import shutil
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import feeds.entries
+import feeds.scan
+from conftest import CONFIG, FINEWS, Build, feed_files, parse
+from feeds.config import load_config
+from feeds.model import Report
+from feeds.publish import CACHE_NAME, publish
+
+NEW_POST = """---
+layout: post
+title: "新的一篇"
+date: 2022-06-20 09:00:00 +0800
+categories: {category}
+tags: 测试新闻
+---
+<p>正文。</p><p class="em_media">（文章来源：测试报）</p>
+
+<http://finance.eastmoney.com/news/1354,2022062000000000{n}.html>
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    dest = tmp_path / "site"
+    shutil.copytree(FINEWS, dest)
+    (dest / "_posts" / "-202205262391921712.md").unlink()  # its date is unusable
+    return dest
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in feed_files(out)}
+
+
+def cold(source: Path, out: Path, build: Build) -> dict[str, bytes]:
+    shutil.rmtree(out, ignore_errors=True)
+    assert build("--source", source, "--out", out, "--jobs", "1").exit_code == 0
+    return outputs(out)
+
+
+def edit(site: Path) -> None:
+    posts = site / "_posts"
+    for n, category in enumerate(["emnews", "sitenews", "brandnew"]):
+        (posts / f"2022-06-20-new{n}.md").write_text(
+            NEW_POST.format(category=category, n=n), encoding="utf-8"
+        )
+    edited = posts / "2022-01-25-NW202201252261386140.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("商汤", "商汤集团"), encoding="utf-8"
+    )
+    (posts / "2022-05-30-202205302396671291.md").unlink()
+
+
+class Calls:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.scanned: list[str] = []
+        self.rendered: list[str] = []
+        scan_file, make_entry = feeds.scan.scan_file, feeds.entries.make_entry
+        monkeypatch.setattr(
+            feeds.scan,
+            "scan_file",
+            lambda f, *a: self.scanned.append(f.relpath) or scan_file(f, *a),
+        )
+        monkeypatch.setattr(
+            feeds.entries,
+            "make_entry",
+            lambda p, c: self.rendered.append(p.relpath) or make_entry(p, c),
+        )
+
+
+def test_incremental_equals_cold_after_additions_edits_and_deletions(
+    site: Path, tmp_path: Path, build: Build
+) -> None:
+    out = tmp_path / "out"
+    assert build("--source", site, "--out", out, "--jobs", "1").exit_code == 0
+    edit(site)
+    result = build("--source", site, "--out", out, "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    incremental = outputs(out)
+    assert incremental == cold(site, tmp_path / "cold", build)
+    titles = {e.title for e in parse(out / "atom.xml").entries}
+    assert "新的一篇" in titles
+    assert "brandnew/atom.xml" in incremental
+
+
+def test_no_change_rebuild_reads_no_post(
+    site: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    assert build("--source", site, "--out", out).exit_code == 0
+    calls = Calls(monkeypatch)
+    monkeypatch.setattr(feeds.scan, "read_bytes", lambda *a: pytest.fail("read a post"))
+    result = build("--source", site, "--out", out, "--jobs", "1")
+    assert result.exit_code == 0
+    assert (calls.scanned, calls.rendered) == ([], [])
+    assert "wrote 0 feeds (30 unchanged)" in result.stderr
+
+
+def test_new_posts_are_the_only_ones_parsed_and_their_feeds_the_only_ones_written(
+    site: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    assert build("--source", site, "--out", out).exit_code == 0
+    before = {p: p.stat().st_mtime_ns for p in feed_files(out)}
+    (site / "_posts" / "2022-06-20-new0.md").write_text(
+        NEW_POST.format(category="sitenews", n=0), encoding="utf-8"
+    )
+    calls = Calls(monkeypatch)
+    result = build("--source", site, "--out", out, "--jobs", "1")
+    assert result.exit_code == 0
+    assert calls.scanned == ["_posts/2022-06-20-new0.md"]
+    assert calls.rendered == ["_posts/2022-06-20-new0.md"]
+    changed = sorted(
+        p.relative_to(out).as_posix() for p in before if p.stat().st_mtime_ns != before[p]
+    )
+    assert changed == ["atom.xml", "rss.xml", "sitenews/atom.xml", "sitenews/rss.xml"]
+    assert "wrote 4 feeds (26 unchanged)" in result.stderr
+
+
+@pytest.mark.parametrize("damage", [b"not a database at all", b""])
+def test_a_corrupt_cache_is_rebuilt(
+    site: Path, tmp_path: Path, build: Build, damage: bytes
+) -> None:
+    out = tmp_path / "out"
+    expected = cold(site, out, build)
+    (out / CACHE_NAME).write_bytes(damage)
+    (out / "atom.xml").unlink()
+    assert build("--source", site, "--out", out).exit_code == 0
+    assert outputs(out) == expected
+
+
+def test_a_foreign_cache_is_not_trusted(site: Path, tmp_path: Path, build: Build) -> None:
+    out = tmp_path / "out"
+    expected = cold(site, out, build)
+    (out / CACHE_NAME).unlink()
+    db = sqlite3.connect(out / CACHE_NAME)
+    db.execute("CREATE TABLE files (relpath TEXT)")
+    db.commit()
+    db.close()
+    (out / "atom.xml").unlink()
+    assert build("--source", site, "--out", out).exit_code == 0
+    assert outputs(out) == expected
+
+
+def test_a_changed_config_invalidates_cleaned_bodies(
+    site: Path, tmp_path: Path, build: Build
+) -> None:
+    out = tmp_path / "out"
+    cold(site, out, build)
+    config = tmp_path / "generic.toml"
+    config.write_text(
+        CONFIG.read_text(encoding="utf-8").replace('cleaning = "finews"', 'cleaning = "generic"'),
+        encoding="utf-8",
+    )
+    assert build("--source", site, "--out", out, config=config).exit_code == 0
+    assert outputs(out) == cold(site, tmp_path / "cold", lambda *a: build(*a, config=config))
+
+
+def test_a_future_post_is_published_once_it_is_due(site: Path, tmp_path: Path) -> None:
+    (site / "_posts" / "2030-01-01-later.md").write_text(
+        NEW_POST.format(category="sitenews", n=9).replace(
+            "2022-06-20 09:00:00", "2030-01-01 00:00:00"
+        ),
+        encoding="utf-8",
+    )
+    config = load_config(CONFIG, source=site, out=tmp_path / "out")
+    for year, expected in [(2026, False), (2026, False), (2031, True)]:
+        report = Report()
+        publish(config, now=datetime(year, 1, 1, tzinfo=UTC), report=report)
+        titles = {e.title for e in parse(tmp_path / "out" / "sitenews/atom.xml").entries}
+        assert ("新的一篇" in titles) is expected
