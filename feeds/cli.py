@@ -1,6 +1,7 @@
 """The command line: options, messages and exit codes. No business logic."""
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,18 +12,21 @@ from feeds.config import load_config
 from feeds.errors import BuildError, ConfigError, LockedError, PublishError
 from feeds.model import Report
 from feeds.publish import publish
+from feeds.workers import default_jobs
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_SKIPPED = 3
 EXIT_LOCKED = 4
+PROGRESS_MINIMUM = 2000
 
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  all feeds written (or already up to date), no post skipped
-  1  nothing published: no posts, source missing, a sharp drop in posts
-     (see --force), --strict with skipped posts, or an output error
+  1  nothing published: no posts, source missing or empty (is it mounted?),
+     a sharp drop in posts (see --force), --strict with skipped posts, or an
+     output error (each feed stays whole: its last version or the new one)
   2  usage or config error (the message names the file and key)
   3  feeds written, but some posts were skipped (each named on stderr)
   4  another build holds the lock on the output folder
@@ -62,6 +66,18 @@ def cli() -> None:
     is_flag=True,
     help="Publish even if far fewer posts are found than at the last build.",
 )
+@click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The build cache file. [default: OUT/.feeds-cache.sqlite]",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes for scanning and cleaning. [default: all cores]",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also print the time spent in each stage.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line; only problems.")
 def build(
@@ -72,6 +88,8 @@ def build(
     future: bool,
     strict: bool,
     force: bool,
+    cache_path: Path | None,
+    jobs: int | None,
     verbose: bool,
     quiet: bool,
 ) -> None:
@@ -85,23 +103,50 @@ def build(
     overrides: dict[str, object] = {"future": future, "strict": strict, "force": force}
     if limit is not None:
         overrides["limit"] = limit
+    if cache_path is not None:
+        overrides["cache"] = cache_path
     report = Report()
     try:
         config = load_config(config_path, source=source, out=out, overrides=overrides)
-        publish(config, now=datetime.now(UTC), report=report)
+        publish(
+            config,
+            now=datetime.now(UTC),
+            report=report,
+            jobs=jobs or default_jobs(),
+            progress=terminal_progress,
+        )
     except ConfigError as exc:
         _fail(report, f"config error: {exc}", EXIT_USAGE)
     except LockedError as exc:
         _fail(report, str(exc), EXIT_LOCKED)
-    except (BuildError, PublishError, OSError) as exc:
+    except (BuildError, PublishError) as exc:
         _fail(report, f"{exc}", EXIT_FAILED)
+    except OSError as exc:
+        _fail(report, _os_error(exc), EXIT_FAILED)
     _print_problems(report)
     if not quiet:
         click.echo(_summary(report), err=True)
     if verbose:
-        stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
+        stages = ", ".join(f"{k} {v:.2f} s" for k, v in report.timings.items())
         click.echo(f"feeds: time per stage: {stages}", err=True)
     sys.exit(EXIT_SKIPPED if report.errors else EXIT_OK)
+
+
+def terminal_progress(label: str, total: int) -> Callable[[int], None]:
+    """A progress bar on a terminal, for long stages; nothing under cron."""
+    if total < PROGRESS_MINIMUM or not sys.stderr.isatty():
+        return lambda done: None
+    bar = click.progressbar(length=total, label=label, file=sys.stderr)
+    shown = 0
+
+    def advance(done: int) -> None:
+        nonlocal shown
+        bar.update(done - shown)
+        shown = done
+        if done >= total:
+            bar.render_finish()
+
+    return advance
 
 
 def _summary(report: Report) -> str:
@@ -117,6 +162,12 @@ def _summary(report: Report) -> str:
 def _print_problems(report: Report) -> None:
     for line in [*report.errors, *report.warnings]:
         click.echo(line, err=True)
+
+
+def _os_error(exc: OSError) -> str:
+    """`out/emnews: No space left on device`, not `[Errno 28] ...`."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}; no feed was left half-written"
 
 
 def _fail(report: Report, message: str, code: int) -> None:

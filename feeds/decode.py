@@ -1,7 +1,11 @@
-"""Bytes to text: UTF-8 (with or without BOM), else a detected legacy encoding.
+"""Bytes to text: UTF-8 (BOM or not), UTF-16 (with a BOM or opening `---`), Chinese GB18030.
 
-Chinese archives hold GB18030/GBK files beside UTF-8 ones. A file is decoded only when
-the encoding is certain enough; otherwise it is refused rather than published as mojibake.
+Chinese archives hold GB18030/GBK files beside UTF-8 ones. Which legacy encoding a file
+is in cannot be told reliably from a few hundred bytes: charset detectors take short GBK
+posts for EUC-KR or Big5, and cp1252 for cp1250. So a file that is not UTF-8 is read as
+GB18030 only when it decodes strictly into the characters Chinese text is written with,
+and is refused otherwise, with a hint: never published as mojibake. (Korean EUC-KR falls
+in the same byte range and cannot be told apart; a Chinese archive does not hold it.)
 """
 
 import codecs
@@ -9,61 +13,92 @@ import codecs
 from charset_normalizer import from_bytes
 
 BINARY_SNIFF = 8192
-# Encodings a post may be written in when it is not UTF-8; anything else is refused.
-LEGACY_ENCODINGS = {
-    "gb18030",
-    "gbk",
-    "gb2312",
-    "big5",
-    "cp950",
-    "cp936",
-    "shift_jis",
-    "cp932",
-    "euc_jp",
-    "euc_kr",
-    "cp949",
-    "cp1252",
-    "latin_1",
-    "iso8859_1",
-    "utf_16",
-    "utf_16_le",
-    "utf_16_be",
+# GB2312 holds the 6,763 common hanzi and CJK punctuation: nearly every character of real
+# Chinese text, but only a small share of the hanzi that Big5, Shift-JIS or Latin bytes
+# turn into when misread as GBK.
+CHINESE_SHARE = 0.9
+# Python's gb2312 codec maps two GB2312 punctuation marks to other code points than GBK
+# and GB18030 decode them to: the middle dot and the em dash.
+_AS_GB2312 = str.maketrans({"\u00b7": "\u30fb", "\u2014": "\u2015"})
+# A detector's guess, spelt as iconv spells it, offered only as a hint in the message.
+_ICONV_NAMES = {
+    "big5": "BIG5",
+    "big5hkscs": "BIG5-HKSCS",
+    "cp950": "CP950",
+    "cp932": "CP932",
+    "shift_jis": "SHIFT_JIS",
+    "euc_jp": "EUC-JP",
+    "cp949": "CP949",
+    "euc_kr": "EUC-KR",
+    "cp1250": "CP1250",
+    "cp1251": "CP1251",
+    "cp1252": "CP1252",
+    "latin_1": "LATIN1",
 }
+_UTF16_FRONT = {b"-\x00-\x00-\x00": "utf-16-le", b"\x00-\x00-\x00-": "utf-16-be"}
 
 
 class UndecodableError(ValueError):
-    """The bytes are not UTF-8 and no encoding could be told with confidence."""
+    """The bytes are neither UTF-8 nor Chinese GB18030 text."""
 
 
 def looks_binary(data: bytes) -> bool:
-    """A NUL byte near the start means an image, archive or other non-text file."""
+    """A NUL byte near the start means an image, archive or other non-text file.
+
+    A file that opens with front matter is a post, whatever stray NUL bytes it holds.
+    """
     head = data[:BINARY_SNIFF]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, *_UTF16_FRONT)):
+        return False
+    if head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n").startswith(b"---"):
         return False
     return b"\x00" in head
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding name); raises UndecodableError when no encoding is sure."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+    """(text, encoding name); raises UndecodableError rather than guess."""
+    encoding = _unambiguous(data)
     try:
+        if encoding is not None:
+            return codecs.decode(data, encoding), encoding
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        # GB18030 covers GBK and GB2312: the encodings Chinese scrapers wrote.
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        text = None
-    best = from_bytes(data).best()
-    if best is not None and best.encoding in LEGACY_ENCODINGS:
-        if text is not None and best.encoding in {"gb18030", "gbk", "gb2312", "cp936"}:
-            return text, "gb18030"
-        return str(best), best.encoding
-    raise UndecodableError(
-        f"not UTF-8 (bad byte at offset {utf8_error.start}) and no other encoding fits; "
-        "convert the file to UTF-8 (e.g. iconv -f GB18030 -t UTF-8)"
-    )
+        error = exc
+    if encoding is None:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if reads_as_chinese(text):
+                return text, "gb18030"
+    raise UndecodableError(_refusal(data, encoding or "utf-8", error))
+
+
+def _unambiguous(data: bytes) -> str | None:
+    """The encoding a BOM or a UTF-16 front matter opening names, if any."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return _UTF16_FRONT.get(data[:6])
+
+
+def reads_as_chinese(text: str) -> bool:
+    """Most characters beyond ASCII are common hanzi or CJK punctuation."""
+    beyond_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    if not beyond_ascii:
+        return False
+    missing = text.translate(_AS_GB2312).encode("gb2312", "replace").count(b"?") - text.count("?")
+    return missing <= beyond_ascii * (1 - CHINESE_SHARE)
+
+
+def _refusal(data: bytes, encoding: str, error: UnicodeDecodeError) -> str:
+    line = data.count(b"\n", 0, error.start) + 1
+    if encoding != "utf-8":
+        name = encoding.upper().removesuffix("-SIG")
+        return f"not valid {name} although it starts as such (line {line}); save it as UTF-8"
+    guess = from_bytes(data[: 64 * 1024]).best()
+    name = _ICONV_NAMES.get(guess.encoding, "") if guess is not None else ""
+    how = f"iconv -f {name} -t UTF-8 ({name} is a guess)" if name else "iconv -f ENCODING -t UTF-8"
+    return f"not UTF-8 (bad byte on line {line}) nor Chinese GB18030 text; convert it, e.g. {how}"

@@ -28,6 +28,11 @@ MAX_POST_BYTES = 16 * 1024 * 1024
 HTML_EXTENSIONS = {".html", ".htm"}
 _YAML = frontmatter.default_handlers.YAMLHandler()
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
+# `title: "a "quoted" word"`: the scraper's unescaped quote, which ends the value early.
+_QUOTE_IN_QUOTES = re.compile(r'^\s*([^\s:#][^:]*):\s+"(?:[^"\\]|\\.)*"[ \t]*[^\s#]')
+_TAG = re.compile(r"constructor for the tag '([^']*)'")
+MAX_DEPTH = 100  # nesting levels in front matter; Jekyll's use two or three
+MAX_EXPANDED = 1_000_000  # characters front matter may grow to through YAML aliases
 
 
 class Unpublished(Exception):
@@ -42,20 +47,67 @@ class PostText:
 
 def read_post(path: Path, relpath: str) -> PostText | None:
     """The post's front matter and body, or None when the file is not a post at all."""
+    return post_text(read_bytes(path, relpath), relpath)
+
+
+def read_bytes(path: Path, relpath: str) -> bytes:
+    """The file's bytes, up to one byte past the size limit."""
     try:
         with path.open("rb") as fh:
-            data = fh.read(MAX_POST_BYTES + 1)
+            return fh.read(MAX_POST_BYTES + 1)
     except OSError as exc:
         raise PostError(relpath, "read", exc.strerror or str(exc)) from exc
+
+
+def post_text(data: bytes, relpath: str) -> PostText | None:
+    """Front matter and body from a file's bytes, or None when they are not a post."""
     if looks_binary(data):
         return None
     if len(data) > MAX_POST_BYTES:
-        raise PostError(relpath, "read", f"larger than {MAX_POST_BYTES // 2**20} MiB")
+        raise PostError(
+            relpath, "read", f"larger than {MAX_POST_BYTES // 2**20} MiB, the limit for one post"
+        )
     try:
         text, _ = decode_text(data)
     except UndecodableError as exc:
+        if not _meant_as_post(data, relpath):
+            return None
         raise PostError(relpath, "decode", str(exc)) from exc
     return split_front_matter(text, relpath)
+
+
+def _meant_as_post(data: bytes, relpath: str) -> bool:
+    """An undecodable file is reported if it is named like a post or has front matter."""
+    if date_from_filename(relpath.rsplit("/", 1)[-1]) is not None:
+        return True
+    try:  # Latin-1 keeps the ASCII '---' and 'key:' lines of any ASCII-based encoding
+        return split_front_matter(data.decode("latin-1"), relpath) is not None
+    except PostError:
+        return True
+
+
+def front_matter_only(data: bytes, relpath: str) -> PostText | None:
+    """Like post_text, but decoding only as far as the closing '---': a scan needs no body."""
+    end = _front_matter_end(data)
+    if end is not None and len(data) <= MAX_POST_BYTES and not looks_binary(data):
+        try:
+            text = split_front_matter(data[:end].decode("utf-8"), relpath)
+        except (UnicodeDecodeError, PostError):
+            text = None  # read it whole, for the full reason or another encoding
+        if text is not None:
+            return text
+    return post_text(data, relpath)
+
+
+def _front_matter_end(data: bytes) -> int | None:
+    """Where the line after the closing '---' starts, in a plain UTF-8 post."""
+    if not data.startswith(b"---"):
+        return None
+    at = data.find(b"\n---", 3)
+    if at == -1:
+        return None
+    newline = data.find(b"\n", at + 1)
+    return len(data) if newline == -1 else newline + 1
 
 
 def split_front_matter(text: str, relpath: str) -> PostText | None:
@@ -67,7 +119,9 @@ def split_front_matter(text: str, relpath: str) -> PostText | None:
             text = stripped  # blank lines before the opening '---': a scraper's slip
         elif _late_front_matter(text):
             raise PostError(
-                relpath, "front matter", "text before the opening '---' (it must be the first line)"
+                relpath,
+                "front matter",
+                "text before the opening '---': remove it, '---' must be the first line",
             )
         else:
             return None
@@ -76,7 +130,7 @@ def split_front_matter(text: str, relpath: str) -> PostText | None:
         return None
     front, closing, body = _find_closing(rest)
     if not closing:
-        raise PostError(relpath, "front matter", "not closed: no '---' line after the opening one")
+        raise PostError(relpath, "front matter", "not closed: add a '---' line where it ends")
     return PostText(front, body)
 
 
@@ -107,6 +161,7 @@ def _find_closing(rest: str) -> tuple[str, bool, str]:
 def load_front_matter(front: str, relpath: str) -> dict[str, Any]:
     """The YAML front matter as a mapping, loaded safely (tags are never executed)."""
     try:
+        _check_nesting(front, relpath)
         data = _YAML.load(front) if front.strip() else {}
     except yaml.YAMLError as exc:
         raise PostError(relpath, "front matter", _yaml_reason(exc, front)) from exc
@@ -115,27 +170,62 @@ def load_front_matter(front: str, relpath: str) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise PostError(
-            relpath, "front matter", f"must be a mapping of keys, not a {type(data).__name__}"
-        )
+        kind = "a list" if isinstance(data, list) else "a single value"
+        raise PostError(relpath, "front matter", f"must be 'key: value' lines, not {kind}")
+    if _expanded_size(data, {}, 0) > max(MAX_EXPANDED, 2 * len(front)):
+        raise PostError(relpath, "front matter", "its YAML aliases (*name) expand it far too much")
     return data
+
+
+def _check_nesting(front: str, relpath: str) -> None:
+    """Refuse deep nesting before loading: the C loader recurses on it, and would crash."""
+    if sum(map(front.count, "[{-?:")) <= MAX_DEPTH:
+        return  # each level of nesting takes one of these characters at least
+    depth = 0
+    for event in yaml.parse(front, Loader=frontmatter.default_handlers.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise PostError(relpath, "front matter", f"nested over {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _expanded_size(value: object, sizes: dict[int, int], depth: int) -> int:
+    """Characters and values in `value` once YAML aliases are expanded, without expanding.
+
+    Walked in document order, every alias names a collection already measured.
+    """
+    if isinstance(value, str):
+        return len(value) + 1
+    if not isinstance(value, dict | list) or depth > MAX_DEPTH:
+        return 1
+    if id(value) not in sizes:
+        sizes[id(value)] = 1  # a collection that holds itself counts once
+        items = [x for kv in value.items() for x in kv] if isinstance(value, dict) else value
+        sizes[id(value)] = 1 + sum(_expanded_size(x, sizes, depth + 1) for x in items)
+    return sizes[id(value)]
 
 
 def _yaml_reason(exc: yaml.YAMLError, front: str) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if isinstance(exc, yaml.constructor.ConstructorError):
-        return f"invalid YAML: {problem} (only plain YAML is read; tags are not allowed)"
+    tag = _TAG.search(problem) if isinstance(exc, yaml.constructor.ConstructorError) else None
+    if tag:
+        name = tag[1].replace("tag:yaml.org,2002:", "!!")
+        where = f" at line {mark.line + 2}" if mark else ""
+        return f"invalid YAML{where}: the tag {name} is not allowed (tags are never run): remove it"
+    lines = front.split("\n")
+    for number, line in enumerate(lines[: mark.line + 1] if mark else lines, start=2):
+        quoted = _QUOTE_IN_QUOTES.match(line)  # number: line 1 of the file is the '---'
+        if quoted:
+            return (
+                f"invalid YAML at line {number}: the {quoted[1]!r} value has a '\"' inside "
+                'its double quotes; put the value in single quotes, or escape it as \\"'
+            )
     if mark is None:
         return f"invalid YAML: {problem}"
-    line_no = mark.line + 2  # +1 for 1-based, +1 for the opening '---'
-    lines = front.split("\n")
-    line = lines[mark.line] if mark.line < len(lines) else ""
-    hint = ""
-    key, _, value = line.partition(":")
-    if value.strip().startswith('"') and value.strip().count('"') > 2:
-        hint = f"; the {key.strip()!r} value has a '\"' inside double quotes: use single quotes"
-    return f"invalid YAML at line {line_no}: {problem}{hint}"
+    return f"invalid YAML at line {mark.line + 2}: {problem}"
 
 
 def parse_post(
@@ -165,7 +255,6 @@ def parse_post(
         front.get("permalink"), site, categories, published, file_slug, slug, relpath
     )
     return Post(
-        path=Path(relpath),
         relpath=relpath,
         id=_post_id(
             relpath, front, site, named[0].isoformat() if named else None, published, file_slug

@@ -2,8 +2,8 @@
 
 The slug is the category's folder under the output folder, so it is the feed's URL:
 a contract with subscribers. It depends only on the category's own name, except when two
-categories would share one: then the one already spelt as the slug keeps it and the
-others get a short hash of their name.
+categories would share one: then the one already spelt as the slug keeps it, else the one
+whose slug the config pins, and the others get a short hash of their name.
 """
 
 import hashlib
@@ -45,7 +45,8 @@ def category_slugs(
         if len(owners) == 1:
             result[owners[0]] = slug
             continue
-        keeper = next((c for c in owners if c == slug or pinned.get(c) == slug), None)
+        keeper = next((c for c in owners if c == slug), None)
+        keeper = keeper or next((c for c in owners if c in pinned), None)
         for category in owners:
             result[category] = slug if category == keeper else f"{slug}-{short_hash(category)}"
     return result

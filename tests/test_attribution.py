@@ -4,8 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import real_post
 
+from conftest import real_post
 from feeds.cleaning import CleanBody, clean_body, clean_html, parse_body
 from feeds.cleaning.attribution import (
     Attribution,

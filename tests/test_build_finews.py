@@ -5,6 +5,7 @@ from pathlib import Path
 
 import frontmatter
 import pytest
+
 from conftest import FINEWS, NS, feed_files, parse, xml
 
 CATEGORY_COUNTS = {  # from the corpus README, less the post whose date is unusable

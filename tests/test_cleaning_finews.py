@@ -3,10 +3,10 @@
 from pathlib import Path
 
 import pytest
-from conftest import REAL_POSTS as FIXTURES
-from conftest import real_post
 from lxml import etree
 
+from conftest import REAL_POSTS as FIXTURES
+from conftest import real_post
 from feeds.cleaning import CleanBody, clean_body, clean_html
 from feeds.cleaning.finews import (
     attach_image_credits,

@@ -19,7 +19,11 @@ def test_jekyll_config_supplies_site_facts(tmp_path: Path) -> None:
     config = load_config(None, source=FINEWS, out=tmp_path)
     site = config.site
     assert (site.title, site.url, site.language, site.timezone) == (
-        "金融消息", "https://finews.withounder.com", "zh-CN", "Asia/Shanghai")
+        "金融消息",
+        "https://finews.withounder.com",
+        "zh-CN",
+        "Asia/Shanghai",
+    )
     assert site.author is not None and site.author.name == "ZNing"
 
 
@@ -51,8 +55,11 @@ def test_command_line_overrides_the_config(tmp_path: Path) -> None:
         ('url = "https://e.org"\ntimezone = "Mars/Olympus"', "timezone", "unknown time zone"),
         ('url = "https://e.org"\ncleaning = "nope"', "cleaning", "must be one of"),
         ('url = "https://e.org"\nmax_drop = 2', "max_drop", "share between 0 and 1"),
-        ('url = "https://e.org"\n[categories.emnews]\ntitel = "x"', "categories.emnews.titel",
-         "unknown key"),
+        (
+            'url = "https://e.org"\n[categories.emnews]\ntitel = "x"',
+            "categories.emnews.titel",
+            "unknown key",
+        ),
     ],
 )
 def test_bad_keys_are_named(tmp_path: Path, text: str, key: str, reason: str) -> None:

@@ -9,8 +9,10 @@ from feeds.render import render_markdown
     ("markdown", "html"),
     [
         ("> digest", "<blockquote>\n<p>digest</p>\n</blockquote>\n"),
-        ("<http://a.example/news/1354,2022.html>",
-         '<p><a href="http://a.example/news/1354,2022.html">http://a.example/news/1354,2022.html</a></p>\n'),
+        (
+            "<http://a.example/news/1354,2022.html>",
+            '<p><a href="http://a.example/news/1354,2022.html">http://a.example/news/1354,2022.html</a></p>\n',
+        ),
         ("[返回首页](../)", '<p><a href="../">返回首页</a></p>\n'),
         ('<p style="x">raw</p>\n', '<p style="x">raw</p>\n'),
         ("<>", "<p>&lt;&gt;</p>\n"),

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
+
 from conftest import REAL_POSTS as FIXTURES
 from conftest import real_post
-
 from feeds.cleaning import clean_body
 from feeds.render import render_markdown
 from feeds.summary import MAX_CHARS, summarize, summarize_html

@@ -13,10 +13,10 @@ from statistics import mean
 
 import lxml.html
 import pytest
-from conftest import REAL_POSTS as FIXTURES
-from conftest import real_post
 from lxml import etree
 
+from conftest import REAL_POSTS as FIXTURES
+from conftest import real_post
 from feeds.cleaning import clean_body
 from feeds.render import render_markdown
 

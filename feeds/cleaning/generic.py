@@ -14,6 +14,9 @@ from bs4.element import NavigableString, PageElement, PreformattedString
 
 Rule = Callable[[BeautifulSoup], None]
 
+VOID_ELEMENTS = frozenset(
+    {"base", "embed", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"}
+)
 REMOVED_WITH_CONTENT = frozenset(
     {
         "applet",
@@ -253,6 +256,9 @@ def absolutize_urls(soup: BeautifulSoup, base_url: str) -> None:
 
 def remove_non_content_elements(soup: BeautifulSoup) -> None:
     """Drop scripts, styles, embeds, form controls, head matter and their content (XSS vectors)."""
+    # libxml2 does not know <embed> and a few others are void and nests what follows them.
+    for tag in tags(soup, REMOVED_WITH_CONTENT & VOID_ELEMENTS):
+        tag.unwrap()
     for tag in outermost(tags(soup, REMOVED_WITH_CONTENT)):
         tag.decompose()
 
