@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import cache
 from zoneinfo import ZoneInfo
 
 _DATE = re.compile(
@@ -64,6 +65,7 @@ def _aware(value: datetime, tz: ZoneInfo) -> datetime:
     return local.replace(tzinfo=timezone(local.utcoffset() or timedelta(0)))
 
 
+@cache
 def _offset(text: str) -> timezone:
     if text.upper() == "Z":
         return UTC

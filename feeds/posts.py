@@ -5,7 +5,7 @@ that cannot be published raises PostError naming the stage and the reason.
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -251,9 +251,7 @@ def parse_post(
     tags = _unique([*_words(front.get("tags")), *_one(front.get("tag"))])
     title = _title(relpath, front.get("title"), file_slug)
     slug = one_line(str(front["slug"])) if front.get("slug") else file_slug
-    url = site.url + permalink(
-        front.get("permalink"), site, categories, published, file_slug, slug, relpath
-    )
+    url = site.url + permalink(front.get("permalink"), site, categories, published, file_slug, slug)
     return Post(
         relpath=relpath,
         id=_post_id(
@@ -385,6 +383,24 @@ def _post_id(
 
 
 _URL_SAFE = "/-._~!$&'()*+,;=:@"
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DATE_PLACEHOLDERS: dict[str, Callable[[datetime], str]] = {
+    "year": lambda d: f"{d.year:04d}",
+    "short_year": lambda d: f"{d.year % 100:02d}",
+    "month": lambda d: f"{d.month:02d}",
+    "i_month": lambda d: str(d.month),
+    "day": lambda d: f"{d.day:02d}",
+    "i_day": lambda d: str(d.day),
+    "y_day": lambda d: f"{d.timetuple().tm_yday:03d}",
+    "hour": lambda d: f"{d.hour:02d}",
+    "minute": lambda d: f"{d.minute:02d}",
+    "second": lambda d: f"{d.second:02d}",
+    "week": lambda d: f"{d.isocalendar().week:02d}",
+    "short_day": lambda d: _WEEKDAYS[d.weekday()],
+}
+_PLACEHOLDER = re.compile(
+    r":(categories|title|slug|output_ext|" + "|".join(sorted(_DATE_PLACEHOLDERS)) + ")"
+)
 
 
 def permalink(
@@ -394,32 +410,22 @@ def permalink(
     published: datetime,
     title_slug: str,
     slug: str,
-    relpath: str,
 ) -> str:
     """The post's path below the site url, from Jekyll's permalink placeholders."""
     pattern = site.permalink
     if isinstance(template, str) and template.strip():
-        pattern = template.strip() if template.strip().startswith("/") else "/" + template.strip()
+        pattern = "/" + template.strip().lstrip("/")
     local = published.astimezone(_zone(site.timezone))
-    values = {
-        ":categories": "/".join(c.lower() for c in categories),
-        ":year": f"{local.year:04d}",
-        ":short_year": f"{local.year % 100:02d}",
-        ":month": f"{local.month:02d}",
-        ":i_month": str(local.month),
-        ":day": f"{local.day:02d}",
-        ":i_day": str(local.day),
-        ":y_day": f"{local.timetuple().tm_yday:03d}",
-        ":hour": f"{local.hour:02d}",
-        ":minute": f"{local.minute:02d}",
-        ":second": f"{local.second:02d}",
-        ":title": title_slug,
-        ":slug": slug,
-        ":output_ext": ".html",
-    }
-    path = pattern
-    for key in sorted(values, key=len, reverse=True):
-        path = path.replace(key, values[key])
+
+    def value(match: re.Match[str]) -> str:
+        name = match[1]
+        if name == "categories":
+            return "/".join(c.lower() for c in categories)
+        if name in ("title", "slug", "output_ext"):
+            return {"title": title_slug, "slug": slug, "output_ext": ".html"}[name]
+        return _DATE_PLACEHOLDERS[name](local)
+
+    path = _PLACEHOLDER.sub(value, pattern)
     while "//" in path:
         path = path.replace("//", "/")
     return quote(path, safe=_URL_SAFE)

@@ -182,3 +182,19 @@ def test_split_front_matter(text: str, front: str, body: str) -> None:
 @pytest.mark.parametrize("text", ["# README\n\nno front matter", "", "title: t\n"])
 def test_files_without_front_matter_are_not_posts(text: str) -> None:
     assert split_front_matter(text, "README.md") is None
+
+
+@pytest.mark.parametrize(
+    ("template", "path"),
+    [
+        ("/:categories/:year/:month/:day/:title:output_ext", "/a/b/2022/05/04/NW1.html"),
+        ("/:categories/:year/:month/:day/:title/", "/a/b/2022/05/04/NW1/"),
+        ("/:year/:i_month/:i_day/:slug", "/2022/5/4/NW1"),
+        ("/:categories/:year/:y_day/:title:output_ext", "/a/b/2022/124/NW1.html"),
+        ("/:year/W:week/:short_day/:title", "/2022/W18/Wed/NW1"),
+        ("/:short_year/:hour:minute:second/", "/22/093007/"),
+    ],
+)
+def test_permalink_placeholders(template: str, path: str) -> None:
+    p = post(f"title: t\ndate: 2022-05-04 09:30:07 +0800\ncategories: A b\npermalink: {template}")
+    assert p.url == "https://finews.withounder.com" + path
