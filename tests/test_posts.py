@@ -4,7 +4,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
+from conftest import REAL_POSTS
 from feeds.dates import parse_date
 from feeds.errors import PostError
 from feeds.model import Author, Site
@@ -198,3 +200,41 @@ def test_files_without_front_matter_are_not_posts(text: str) -> None:
 def test_permalink_placeholders(template: str, path: str) -> None:
     p = post(f"title: t\ndate: 2022-05-04 09:30:07 +0800\ncategories: A b\npermalink: {template}")
     assert p.url == "https://finews.withounder.com" + path
+
+
+TRICKY_FRONT_MATTER = [
+    'title: "a"\ndate: 2022-01-25 22:27:49 +0800\ncategories: emnews',
+    "title: yes\npublished: no",
+    "title: 2022\ncategories: 12:30",
+    "title: 010\ntags: [0x1F, 1_000, .inf, ~, null, '']",
+    "date:  +0800",
+    "title: 'yes'",
+    'title: "on"\nauthor: {name: Z, email: z@e.org}',
+    "title: 1e3\ncategories: - a",
+    "a: 1\na: 2",
+    "on: off\ny: n",
+    "title: 'it''s'\nexcerpt: |\n  two\n  lines",
+]
+
+
+@pytest.mark.parametrize("front", TRICKY_FRONT_MATTER)
+def test_front_matter_reads_as_pyyaml_reads_it(front: str) -> None:
+    try:
+        expected = yaml.load(front + "\n", Loader=yaml.CSafeLoader)  # as in the file
+    except yaml.YAMLError:
+        with pytest.raises(PostError):
+            load_front_matter(front, "p.md")
+        return
+    assert load_front_matter(front, "p.md") == expected
+
+
+def test_every_real_post_reads_as_pyyaml_reads_it() -> None:
+    for path in REAL_POSTS:
+        text = split_front_matter(path.read_text(encoding="utf-8"), path.name)
+        assert text is not None
+        relpath = f"_posts/{path.name}"
+        try:
+            expected = parse_post(relpath, yaml.load(text.front, Loader=yaml.CSafeLoader), SITE)
+        except PostError:
+            continue
+        assert parse_post(relpath, load_front_matter(text.front, relpath), SITE) == expected

@@ -105,7 +105,7 @@ def is_image_credit(node: PageElement | None) -> bool:
 
 def remove_widget_blocks(soup: BeautifulSoup) -> None:
     """Drop `<!-- EM_StockImg_Start -->…End -->` chart widgets (two in 2022-02-11-NW…017262.md)."""
-    starts = soup.find_all(string=lambda text: is_marker(text, WIDGET_START))
+    starts = [node for node in soup.descendants if is_marker(node, WIDGET_START)]
     for start in [node for node in starts if isinstance(node, Comment)]:
         for node in widget_nodes(start):
             node.extract()

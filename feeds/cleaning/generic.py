@@ -129,9 +129,14 @@ def is_blank(text: str) -> bool:
     return not text.strip(BLANK)
 
 
-def tags(root: Tag, names: frozenset[str] | str | bool = True) -> list[Tag]:
+def tags(root: Tag, names: frozenset[str] | str | None = None) -> list[Tag]:
     """List the elements under root with one of the given names, in document order."""
-    return [found for found in root.find_all(names) if isinstance(found, Tag)]
+    # A plain walk: bs4's find_all runs every node through its filter objects, which made
+    # it most of the cost of cleaning a post.
+    if names is None:
+        return [node for node in root.descendants if isinstance(node, Tag)]
+    wanted = {names} if isinstance(names, str) else names
+    return [node for node in root.descendants if isinstance(node, Tag) and node.name in wanted]
 
 
 def outermost(found: list[Tag]) -> list[Tag]:
@@ -271,7 +276,7 @@ def remove_hidden_elements(soup: BeautifulSoup) -> None:
 
 def remove_comments(soup: BeautifulSoup) -> None:
     """Drop comments, CDATA, doctypes, PIs (`<!-- EM_StockImg_End -->`, 2022-01-21-…099936.md)."""
-    for node in soup.find_all(string=lambda text: isinstance(text, PreformattedString)):
+    for node in [n for n in soup.descendants if isinstance(n, PreformattedString)]:
         node.extract()
 
 
