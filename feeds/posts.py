@@ -31,6 +31,9 @@ HTML_EXTENSIONS = {".html", ".htm"}
 _YAML = frontmatter.default_handlers.YAMLHandler()
 _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins  # as PyYAML and Jekyll read a repeated key
 _FALSE = {"false", "no", "off"}
+# Where yaml-rs could read otherwise, PyYAML reads: tags, anchors and aliases; escapes
+# (`\N`); and the characters YAML 1.1 counts as line breaks and YAML 1.2 does not.
+_PYYAML_ONLY = frozenset("!&*\\\x85\u2028\u2029")
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
 # `title: "a "quoted" word"`: the scraper's unescaped quote, which ends the value early.
 _QUOTE_IN_QUOTES = re.compile(r'^\s*([^\s:#][^:]*):\s+"(?:[^"\\]|\\.)*"[ \t]*[^\s#]')
@@ -192,7 +195,7 @@ def _load_yaml(front: str) -> Any:
     would not read as a number, a boolean or a null; anything else (numbers, `yes`, tags,
     anchors, aliases, errors) is read again by PyYAML, whose checks and messages count.
     """
-    if "!" not in front and "&" not in front and "*" not in front:
+    if not _PYYAML_ONLY.intersection(front):
         try:
             data = yaml_rs.loads(front, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
         except yaml_rs.YAMLDecodeError:
@@ -204,13 +207,20 @@ def _load_yaml(front: str) -> Any:
 
 def _text_only(value: object) -> bool:
     """Only text that PyYAML would also read as text (or as a date, which is parsed later)."""
-    if isinstance(value, str):
-        return _YAML11_TYPED.match(value) is None
-    if isinstance(value, list):
-        return all(map(_text_only, value))
-    if isinstance(value, dict):
-        return all(_text_only(k) and _text_only(v) for k, v in value.items())
-    return False
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if type(item) is str:
+            if _YAML11_TYPED.match(item) is not None:
+                return False
+        elif type(item) is dict:
+            pending.extend(item)
+            pending.extend(item.values())
+        elif type(item) is list:
+            pending.extend(item)
+        else:
+            return False
+    return True
 
 
 def _yaml11_typed() -> re.Pattern[str]:
@@ -436,6 +446,7 @@ def _post_id(
 
 
 _URL_SAFE = "/-._~!$&'()*+,;=:@"
+_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/\-._~!$&'()*+,;=:@]")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DATE_PLACEHOLDERS: dict[str, Callable[[datetime], str]] = {
     "year": lambda d: f"{d.year:04d}",
@@ -469,16 +480,23 @@ def permalink(
     if isinstance(template, str) and template.strip():
         pattern = "/" + template.strip().lstrip("/")
     local = published.astimezone(_zone(site.timezone))
-
-    def value(match: re.Match[str]) -> str:
-        name = match[1]
-        if name == "categories":
-            return "/".join(c.lower() for c in categories)
-        if name in ("title", "slug", "output_ext"):
-            return {"title": title_slug, "slug": slug, "output_ext": ".html"}[name]
-        return _DATE_PLACEHOLDERS[name](local)
-
-    path = _PLACEHOLDER.sub(value, pattern)
+    words = {
+        "categories": "/".join(c.lower() for c in categories),
+        "title": title_slug,
+        "slug": slug,
+        "output_ext": ".html",
+    }
+    parts = _template_parts(pattern)
+    # The parts alternate: literal text, then a placeholder's name, and so on.
+    path = "".join(
+        part if i % 2 == 0 else words[part] if part in words else _DATE_PLACEHOLDERS[part](local)
+        for i, part in enumerate(parts)
+    )
     while "//" in path:
         path = path.replace("//", "/")
-    return quote(path, safe=_URL_SAFE)
+    return quote(path, safe=_URL_SAFE) if _NEEDS_QUOTING.search(path) else path
+
+
+@cache
+def _template_parts(pattern: str) -> list[str]:
+    return _PLACEHOLDER.split(pattern)

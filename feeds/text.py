@@ -6,7 +6,6 @@ import re
 # DEL and the C1 controls it allows are dropped too: YAML refuses them, and in a post
 # they are debris of a wrong decoding, never text.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SPACES = re.compile(r"\s+")
 
 
 def xml_safe(text: str) -> str:
@@ -16,4 +15,4 @@ def xml_safe(text: str) -> str:
 
 def one_line(text: str) -> str:
     """Fold runs of white space, newlines included, into single spaces."""
-    return _SPACES.sub(" ", xml_safe(text)).strip()
+    return " ".join(xml_safe(text).split())
