@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from feeds.model import Author, Entry, Post
 
@@ -40,8 +41,7 @@ CREATE TABLE entries (
 """
 
 
-@dataclass(frozen=True)
-class FileRow:
+class FileRow(NamedTuple):
     """What one source file turned out to be, as of its size, mtime and digest.
 
     Plain values only: rows come back from worker processes by the hundred thousand.

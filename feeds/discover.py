@@ -5,16 +5,15 @@ where the folders above `_posts` are categories, as Jekyll reads them.
 """
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from feeds.config import is_jekyll_site
 
 SKIPPED_DIRS = {"_site", "_drafts", "node_modules", "vendor", ".git"}
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
     relpath: str  # relative to the source folder, forward slashes
     size: int
     mtime_ns: int

@@ -31,9 +31,10 @@ HTML_EXTENSIONS = {".html", ".htm"}
 _YAML = frontmatter.default_handlers.YAMLHandler()
 _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins  # as PyYAML and Jekyll read a repeated key
 _FALSE = {"false", "no", "off"}
-# Where yaml-rs could read otherwise, PyYAML reads: tags, anchors and aliases; escapes
-# (`\N`); and the characters YAML 1.1 counts as line breaks and YAML 1.2 does not.
-_PYYAML_ONLY = frozenset("!&*\\\x85\u2028\u2029")
+# Where yaml-rs could read otherwise, PyYAML reads: tags, anchors and aliases; block
+# scalars (an empty one); directives; escapes (`\N`); and the characters YAML 1.1 counts
+# as line breaks and YAML 1.2 does not.
+_PYYAML_ONLY = re.compile("[!&*|>%\\\\\x85\u2028\u2029]")
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
 # `title: "a "quoted" word"`: the scraper's unescaped quote, which ends the value early.
 _QUOTE_IN_QUOTES = re.compile(r'^\s*([^\s:#][^:]*):\s+"(?:[^"\\]|\\.)*"[ \t]*[^\s#]')
@@ -195,7 +196,7 @@ def _load_yaml(front: str) -> Any:
     would not read as a number, a boolean or a null; anything else (numbers, `yes`, tags,
     anchors, aliases, errors) is read again by PyYAML, whose checks and messages count.
     """
-    if not _PYYAML_ONLY.intersection(front):
+    if _PYYAML_ONLY.search(front) is None:
         try:
             data = yaml_rs.loads(front, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
         except yaml_rs.YAMLDecodeError:
@@ -211,7 +212,8 @@ def _text_only(value: object) -> bool:
     while pending:
         item = pending.pop()
         if type(item) is str:
-            if _YAML11_TYPED.match(item) is not None:
+            typed = _YAML11_TYPED.get(item[:1])
+            if typed is not None and typed.match(item) is not None:
                 return False
         elif type(item) is dict:
             pending.extend(item)
@@ -223,15 +225,18 @@ def _text_only(value: object) -> bool:
     return True
 
 
-def _yaml11_typed() -> re.Pattern[str]:
-    """Plain scalars that PyYAML resolves to something other than text or a timestamp."""
-    patterns = {
-        regexp.pattern
-        for resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.values()
-        for tag, regexp in resolvers
-        if not tag.endswith(":timestamp")
+def _yaml11_typed() -> dict[str, re.Pattern[str]]:
+    """By first character, as PyYAML looks them up: the plain scalars it resolves to
+    something other than text or a timestamp."""
+    by_first: dict[str, set[str]] = {}
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
+        for tag, regexp in resolvers:
+            if not tag.endswith(":timestamp"):
+                by_first.setdefault(first or "", set()).add(regexp.pattern)
+    return {
+        first: re.compile("|".join(f"(?:{p})" for p in sorted(patterns)), re.VERBOSE)
+        for first, patterns in by_first.items()
     }
-    return re.compile("|".join(f"(?:{p})" for p in sorted(patterns)), re.VERBOSE)
 
 
 _YAML11_TYPED = _yaml11_typed()

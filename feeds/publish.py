@@ -1,6 +1,9 @@
 """The pipeline: discover, scan, select, render and clean, write. The only module that
 knows the order of the stages; each stage is a function of its own module.
 
+The modules that parse, clean and write (and so import PyYAML, bs4, lxml and feedgen)
+are imported where they are used: a rebuild that finds nothing changed never loads them.
+
 A build costs what changed: an unchanged source is noticed from the directory listing
 alone; new and edited files are scanned (in worker processes), the rest comes from the
 cache; only the posts that land in a feed are rendered, and only feeds whose content
@@ -15,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
+from typing import Literal
 
 from feeds.cache import POST, UNPUBLISHED, Cache
 from feeds.config import Config
 from feeds.discover import SourceFile, find_post_files
-from feeds.entries import make_entries, make_entry
 from feeds.errors import BuildError, PostError
 from feeds.group import category_title, combined_groups, feed_title
 from feeds.model import Entry, Post, Report
@@ -30,7 +33,6 @@ from feeds.output import (
     remove_stale_temp_files,
     write_if_changed,
 )
-from feeds.scan import scan_files
 from feeds.slugs import category_slugs
 from feeds.state import (
     Published,
@@ -42,10 +44,9 @@ from feeds.state import (
     settings_fingerprint,
     write_state,
 )
-from feeds.writer import Format, feed_xml
 
 CACHE_NAME = ".feeds-cache.sqlite"
-FORMATS: tuple[tuple[Format, str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
+FORMATS: tuple[tuple[Literal["atom", "rss"], str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
 MAX_ENTRY_BYTES = 8 * 2**20  # libxml2, hence lxml and many readers, stop at 10 MB of text
 RACY_NS = 2_000_000_000  # a file changed this close to a scan may keep its size and mtime
 
@@ -151,6 +152,8 @@ def _sync(
     cache.forget(stamps)  # what is left was deleted
     advance = progress("scanning", len(todo))
     done = 0
+    from feeds.scan import scan_files
+
     for rows in scan_files(todo, config.source, config.site, jobs=jobs):
         cache.store(rows, replacing=replacing)
         done += len(rows)
@@ -245,6 +248,8 @@ class _Entries:
 
     def prepare(self, posts: Sequence[Post], jobs: int) -> None:
         """Render, on every core, the posts the feeds will need and the cache lacks."""
+        from feeds.entries import make_entries
+
         todo: dict[str, Post] = {}
         for post in posts:
             if post.relpath not in self.done and post.relpath not in todo:
@@ -259,6 +264,8 @@ class _Entries:
             self._keep(post, made)
 
     def get(self, post: Post) -> Entry | None:
+        from feeds.entries import make_entry
+
         if post.relpath not in self.done:
             cached = self.cache.entry(post)
             if cached is not None:
@@ -305,6 +312,8 @@ def fits_in_a_feed(post: Post, made: Entry | PostError) -> Entry | PostError:
 def _documents(
     feed: _Feed, entries: _Entries, config: Config, previous: State
 ) -> Iterator[FeedDoc]:
+    from feeds.writer import feed_xml
+
     chosen = _take(map(entries.best, [*feed.first]), config.limit)
     if config.limit and len(chosen) < config.limit:  # some failed: take from the rest
         chosen += _take(map(entries.best, feed.more), config.limit - len(chosen))

@@ -38,7 +38,7 @@ def scan_file(file: SourceFile, source: Path, site: Site) -> FileRow:
         data = read_bytes(source / file.relpath, file.relpath)
     except PostError as exc:
         return FileRow(*stamp, "", BAD, str(exc))
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()[:32]
     try:
         text = front_matter_only(data, file.relpath)
         if text is None:
