@@ -87,8 +87,8 @@ class Cache:
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, path: Path | None, fingerprint: str) -> Iterator["Cache"]:
-        """The cache at path (':memory:' when None), emptied unless made for fingerprint."""
+    def open(cls, path: Path, fingerprint: str) -> Iterator["Cache"]:
+        """The cache at path, emptied unless it was made for this fingerprint."""
         db = _connect(path, fingerprint)
         try:
             yield cls(db)
@@ -141,6 +141,10 @@ class Cache:
             self.db.execute("SELECT COUNT(*) FROM files WHERE kind = ?", (kind,)).fetchone()[0]
         )
 
+    def count_unreadable(self) -> int:
+        """Files that could not be read (no digest): they are tried again at every build."""
+        return int(self.db.execute("SELECT COUNT(*) FROM files WHERE digest = ''").fetchone()[0])
+
     def count_due(self, until: float) -> int:
         """Posts dated up to `until` (a timestamp)."""
         return int(
@@ -191,16 +195,6 @@ class Cache:
             "SELECT DISTINCT category FROM categories WHERE ts <= ? ORDER BY category", (until,)
         )
         return [str(r[0]) for r in rows]
-
-    def tag_counts(self, category: str, until: float) -> tuple[int, dict[str, int]]:
-        """(posts in the category, how many of them carry each tag)."""
-        total = 0
-        counts: dict[str, int] = {}
-        for post in self.newest_in(category, until):
-            total += 1
-            for tag in set(post.tags):
-                counts[tag] = counts.get(tag, 0) + 1
-        return total, counts
 
     def entry(self, post: Post) -> Entry | None:
         """The cleaned body stored for this post's current version, if any."""
@@ -275,9 +269,7 @@ def post_from_json(text: str) -> Post:
     )
 
 
-def _connect(path: Path | None, fingerprint: str) -> sqlite3.Connection:
-    if path is None:
-        return _create(sqlite3.connect(":memory:"), fingerprint)
+def _connect(path: Path, fingerprint: str) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         db = sqlite3.connect(path)

@@ -1,6 +1,8 @@
 """The command line: options, messages and exit codes. No business logic."""
 
+import sqlite3
 import sys
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,6 +125,14 @@ def build(
         _fail(report, f"{exc}", EXIT_FAILED)
     except OSError as exc:
         _fail(report, _os_error(exc), EXIT_FAILED)
+    except sqlite3.Error as exc:
+        _fail(
+            report, f"the build cache: {exc}; delete it, or set another with --cache", EXIT_FAILED
+        )
+    except Exception as exc:  # a bug: say so on one line, as cron expects, and fail
+        if verbose:
+            traceback.print_exc()
+        _fail(report, f"internal error: {type(exc).__name__}: {exc} (-v shows where)", EXIT_FAILED)
     _print_problems(report)
     if not quiet:
         click.echo(_summary(report), err=True)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 _DATE = re.compile(
     r"""^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})
         (?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?)?
-        \s*(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?$""",
+        \s*(?P<tz>Z|[+-]\d{1,2}(?::?\d{2})?)?$""",
     re.VERBOSE | re.IGNORECASE,
 )
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
@@ -70,8 +70,10 @@ def _offset(text: str) -> timezone:
     if text.upper() == "Z":
         return UTC
     sign = -1 if text[0] == "-" else 1
-    digits = text[1:].replace(":", "")
-    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    hours_text, _, minutes_text = text[1:].partition(":")
+    if not minutes_text and len(hours_text) > 2:  # +0800
+        hours_text, minutes_text = hours_text[:-2], hours_text[-2:]
+    hours, minutes = int(hours_text), int(minutes_text or 0)
     if hours > 23 or minutes > 59:
         raise ValueError(f"offset {text!r} is out of range")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))

@@ -1,30 +1,14 @@
-"""Which posts go in which feed, in which order. Pure functions, no I/O."""
+"""Which posts go in which feed, and under which title. Pure functions, no I/O.
 
-from collections import Counter, defaultdict
+The order itself (newest first, then by id) comes from the cache's ordered queries.
+"""
+
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
 from feeds.config import CategoryConfig
 from feeds.model import Post, Site
-
-
-def newest_first(posts: Iterable[Post]) -> list[Post]:
-    """Newest first; posts of the same second in a stable order, by id."""
-    return sorted(posts, key=lambda p: (-p.published.timestamp(), p.id))
-
-
-def limited(posts: Sequence[Post], limit: int) -> list[Post]:
-    """The first `limit` posts; 0 means all."""
-    return list(posts[:limit] if limit else posts)
-
-
-def by_category(posts: Iterable[Post]) -> dict[str, list[Post]]:
-    """Each category's posts, newest first."""
-    groups: dict[str, list[Post]] = defaultdict(list)
-    for post in posts:
-        for category in post.categories:
-            groups[category].append(post)
-    return {category: newest_first(items) for category, items in sorted(groups.items())}
 
 
 def duplicate_key(post: Post) -> tuple[str, datetime]:

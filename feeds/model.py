@@ -54,17 +54,6 @@ class Entry:
     original_url: str | None
 
 
-@dataclass(frozen=True)
-class FeedSpec:
-    """One feed pair to write: its title, where it lives, and the posts it holds."""
-
-    key: str | None  # the category, or None for the combined feed
-    slug: str  # '' for the combined feed
-    title: str
-    subtitle: str
-    posts: tuple[Post, ...]
-
-
 @dataclass
 class Report:
     """What a build did, for the one-line summary and the exit code."""

@@ -32,9 +32,9 @@ _YAML = frontmatter.default_handlers.YAMLHandler()
 _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins  # as PyYAML and Jekyll read a repeated key
 _FALSE = {"false", "no", "off"}
 # Where yaml-rs could read otherwise, PyYAML reads: tags, anchors and aliases; block
-# scalars (an empty one); directives; escapes (`\N`); and the characters YAML 1.1 counts
-# as line breaks and YAML 1.2 does not.
-_PYYAML_ONLY = re.compile("[!&*|>%\\\\\x85\u2028\u2029]")
+# scalars (an empty one); directives; tabs; escapes (`\N`); and the characters YAML 1.1
+# counts as line breaks and YAML 1.2 does not.
+_PYYAML_ONLY = re.compile("[!&*|>%\t\\\\\x85\u2028\u2029]")
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
 # `title: "a "quoted" word"`: the scraper's unescaped quote, which ends the value early.
 _QUOTE_IN_QUOTES = re.compile(r'^\s*([^\s:#][^:]*):\s+"(?:[^"\\]|\\.)*"[ \t]*[^\s#]')
@@ -113,9 +113,10 @@ def _front_matter_end(data: bytes) -> int | None:
     """Where the line after the closing '---' starts, in a plain UTF-8 post."""
     if not data.startswith(b"---"):
         return None
-    at = data.find(b"\n---", 3)
-    if at == -1:
+    found = [at for at in (data.find(b"\n---", 3), data.find(b"\n...", 3)) if at != -1]
+    if not found:
         return None
+    at = min(found)
     newline = data.find(b"\n", at + 1)
     return len(data) if newline == -1 else newline + 1
 
@@ -154,17 +155,16 @@ def _late_front_matter(text: str) -> bool:
 
 
 def _find_closing(rest: str) -> tuple[str, bool, str]:
-    if rest.startswith(("---\n", "...\n")) or rest.rstrip() in ("---", "..."):
-        return "", True, rest[4:]
-    for marker in ("\n---", "\n..."):
-        start = 0
-        while (at := rest.find(marker, start)) != -1:
-            end = rest.find("\n", at + 1)
-            line = rest[at + 1 : end if end != -1 else len(rest)]
-            if line.rstrip() == marker[1:]:
-                body = rest[end + 1 :] if end != -1 else ""
-                return rest[:at], True, body
-            start = at + 1
+    """(front matter, closed?, body): the first '---' or '...' line closes it, as in Jekyll."""
+    start = 0
+    while start <= len(rest):
+        end = rest.find("\n", start)
+        line = rest[start : end if end != -1 else len(rest)]
+        if line.rstrip() in ("---", "..."):
+            return rest[: max(start - 1, 0)], True, rest[end + 1 :] if end != -1 else ""
+        if end == -1:
+            break
+        start = end + 1
     return rest, False, ""
 
 
@@ -207,7 +207,7 @@ def _load_yaml(front: str) -> Any:
 
 
 def _text_only(value: object) -> bool:
-    """Only text that PyYAML would also read as text (or as a date, which is parsed later)."""
+    """Only text that PyYAML would also read as text."""
     pending = [value]
     while pending:
         item = pending.pop()
@@ -227,12 +227,11 @@ def _text_only(value: object) -> bool:
 
 def _yaml11_typed() -> dict[str, re.Pattern[str]]:
     """By first character, as PyYAML looks them up: the plain scalars it resolves to
-    something other than text or a timestamp."""
+    something other than text (a timestamp included: yaml-rs gives its text)."""
     by_first: dict[str, set[str]] = {}
     for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
-        for tag, regexp in resolvers:
-            if not tag.endswith(":timestamp"):
-                by_first.setdefault(first or "", set()).add(regexp.pattern)
+        for _tag, regexp in resolvers:
+            by_first.setdefault(first or "", set()).add(regexp.pattern)
     return {
         first: re.compile("|".join(f"(?:{p})" for p in sorted(patterns)), re.VERBOSE)
         for first, patterns in by_first.items()

@@ -38,6 +38,7 @@ from feeds.state import (
     Published,
     State,
     cache_fingerprint,
+    file_intact,
     listing_digest,
     outputs_intact,
     read_state,
@@ -123,7 +124,7 @@ def _nothing_changed(
 
 def _replay(state: State, report: Report) -> None:
     """Report what the last build found, since nothing has changed since."""
-    report.posts_read = state.posts
+    report.posts_read = state.read
     report.posts_ignored = state.ignored
     report.errors.extend(state.errors)
     report.feeds_unchanged = len(state.files)
@@ -146,7 +147,11 @@ def _sync(
         stamp = stamps.pop(f.relpath, None)
         if stamp is None:
             todo.append(f)
-        elif (stamp.size, stamp.mtime_ns) != (f.size, f.mtime_ns) or f.mtime_ns >= racy:
+        elif (
+            (stamp.size, stamp.mtime_ns) != (f.size, f.mtime_ns)
+            or f.mtime_ns >= racy
+            or not stamp.digest  # it could not be read last time
+        ):
             todo.append(f)
             replacing = True
     cache.forget(stamps)  # what is left was deleted
@@ -177,7 +182,10 @@ def _build(
     due = cache.count_due(until) - sum(1 for p in excluded.values() if p <= until)
     report.posts_read = posts
     report.posts_ignored = cache.count(UNPUBLISHED) + posts - due
-    state.posts, state.ignored, state.next_due = due, report.posts_ignored, cache.next_due(until)
+    state.read, state.posts, state.ignored = posts, due, report.posts_ignored
+    state.next_due = cache.next_due(until)
+    if cache.count_unreadable():
+        state.listing = ""  # a file that could not be read is tried again next time
     if due <= 0:
         raise BuildError(
             f"{config.source}: no publishable posts found (is it mounted?); nothing published"
@@ -185,8 +193,11 @@ def _build(
     feeds = _plan(cache, config, until, excluded)
     entries = _Entries(cache, config, report)
     entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
-    docs = [doc for feed in feeds for doc in _documents(feed, entries, config, previous)]
-    state.errors = sorted(report.errors)
+    # A feed written under other settings (site facts, code) is never reused as it is.
+    reusable = previous.files if previous.settings == state.settings else {}
+    docs = [doc for feed in feeds for doc in _documents(feed, entries, config, reusable)]
+    report.errors.sort()
+    state.errors = list(report.errors)
     cache.db.commit()
     return docs
 
@@ -310,7 +321,7 @@ def fits_in_a_feed(post: Post, made: Entry | PostError) -> Entry | PostError:
 
 
 def _documents(
-    feed: _Feed, entries: _Entries, config: Config, previous: State
+    feed: _Feed, entries: _Entries, config: Config, reusable: dict[str, Published]
 ) -> Iterator[FeedDoc]:
     from feeds.writer import feed_xml
 
@@ -318,6 +329,11 @@ def _documents(
     if config.limit and len(chosen) < config.limit:  # some failed: take from the rest
         chosen += _take(map(entries.best, feed.more), config.limit - len(chosen))
     if not chosen:
+        # Every post of the feed failed to render (each is reported): keep what was published.
+        for _, name in FORMATS:
+            known = reusable.get(feed.prefix + name)
+            if known is not None and file_intact(config.out / feed.prefix / name, known):
+                yield FeedDoc(feed.prefix + name, known.fingerprint, None)
         return
     site = config.site
     if feed.key is None:
@@ -329,11 +345,11 @@ def _documents(
         relpath = feed.prefix + name
         self_url = f"{site.url}/{relpath}"
         fingerprint = _fingerprint(relpath, title, feed.subtitle, chosen)
-        known = previous.files.get(relpath)
+        known = reusable.get(relpath)
         if (
             known is not None
             and known.fingerprint == fingerprint
-            and _intact(config.out / relpath, known)
+            and file_intact(config.out / relpath, known)
         ):
             yield FeedDoc(relpath, fingerprint, None)
             continue
@@ -359,14 +375,6 @@ def _fingerprint(relpath: str, title: str, subtitle: str, entries: Sequence[Entr
     for e in entries:
         h.update(repr((e.post, e.html, e.summary, e.outlet, e.original_url)).encode())
     return h.hexdigest()
-
-
-def _intact(path: Path, known: Published) -> bool:
-    try:
-        stat = path.stat()
-    except OSError:
-        return False
-    return (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns)
 
 
 def _guard(config: Config, posts: int, previous: State) -> None:

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 from feeds import __version__
@@ -19,6 +20,16 @@ from feeds.discover import SourceFile
 from feeds.output import write_if_changed
 
 STATE_NAME = ".feeds-state.json"
+LIBRARIES = (
+    "beautifulsoup4",
+    "feedgen",
+    "lxml",
+    "markdown-it-py",
+    "nh3",
+    "PyYAML",
+    "python-slugify",
+    "yaml-rs",
+)
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,8 @@ class State:
     settings: str = ""
     scanned_ns: int = 0
     next_due: float | None = None
-    posts: int = 0
+    read: int = 0  # posts read, those left out included
+    posts: int = 0  # publishable posts: what the drop guard compares
     ignored: int = 0
     errors: list[str] = field(default_factory=list)
     files: dict[str, Published] = field(default_factory=dict)
@@ -57,14 +69,16 @@ def write_state(out: Path, state: State) -> None:
 
 def outputs_intact(out: Path, state: State) -> bool:
     """Every feed the last build wrote is still there, as it was written."""
-    for relpath, published in state.files.items():
-        try:
-            stat = (out / relpath).stat()
-        except OSError:
-            return False
-        if (stat.st_size, stat.st_mtime_ns) != (published.size, published.mtime_ns):
-            return False
-    return True
+    return all(file_intact(out / relpath, known) for relpath, known in state.files.items())
+
+
+def file_intact(path: Path, known: Published) -> bool:
+    """The file is there with the size and mtime it had when it was written."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns)
 
 
 def listing_digest(files: Iterable[SourceFile]) -> str:
@@ -93,11 +107,21 @@ def settings_fingerprint(config: Config) -> str:
 
 @cache
 def code_digest() -> str:
-    """The package's own source: a changed rule invalidates what it produced."""
+    """The package's source and its libraries' versions: a changed rule, or a sanitizer fix,
+    invalidates what the old ones produced."""
     h = hashlib.blake2b(__version__.encode(), digest_size=16)
     for path in sorted(Path(__file__).parent.rglob("*.py")):
         h.update(path.read_bytes())
+    for library in LIBRARIES:
+        h.update(f"{library}=={_version(library)}".encode())
     return h.hexdigest()
+
+
+def _version(library: str) -> str:
+    try:
+        return metadata.version(library)
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
 def _digest(*parts: object) -> str:

@@ -7,6 +7,7 @@ were, byte for byte and mtime for mtime.
 
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,8 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+import feeds.cache
+import feeds.publish
 from conftest import DATA, FINEWS, ROOT, SEEDS, Build, feed_files, parse
 from feeds.cli import cli
 from feeds.output import build_lock
@@ -241,3 +245,32 @@ def test_help_documents_the_exit_codes() -> None:
         assert "Exit codes:" in help_text
         for code in "01234":
             assert re.search(rf"^ +{code}  \w", help_text, re.MULTILINE)
+
+
+def test_1_when_the_build_cache_fails(
+    tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(path: Path, fingerprint: str) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(feeds.cache, "_connect", locked)
+    result = build("--source", SEEDS, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == (
+        "feeds: error: the build cache: database is locked; delete it, or set another with --cache"
+    )
+
+
+def test_1_with_one_line_for_an_unexpected_error(
+    tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(feeds.publish, "_build", broken)
+    result = build("--source", SEEDS, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "feeds: error: internal error: RuntimeError: a bug (-v shows where)"
+    )

@@ -1,5 +1,6 @@
 """The cache: a rebuild costs what changed, and gives what a cold build would give."""
 
+import os
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -10,8 +11,9 @@ import pytest
 import feeds.entries
 import feeds.scan
 from conftest import CONFIG, FINEWS, Build, feed_files, parse
-from feeds.config import load_config
-from feeds.model import Report
+from feeds.config import Config, load_config
+from feeds.errors import PostError
+from feeds.model import Entry, Post, Report
 from feeds.publish import CACHE_NAME, publish
 
 NEW_POST = """---
@@ -176,3 +178,90 @@ def test_a_future_post_is_published_once_it_is_due(site: Path, tmp_path: Path) -
         publish(config, now=datetime(year, 1, 1, tzinfo=UTC), report=report)
         titles = {e.title for e in parse(tmp_path / "out" / "sitenews/atom.xml").entries}
         assert ("新的一篇" in titles) is expected
+
+
+def backdate(folder: Path) -> None:
+    """Files written long before the build: outside the window where mtimes can lie."""
+    for path in folder.rglob("*"):
+        os.utime(path, (1_600_000_000, 1_600_000_000))
+
+
+def test_changed_site_facts_reach_every_feed(site: Path, tmp_path: Path, build: Build) -> None:
+    out = tmp_path / "out"
+    cold(site, out, build)
+    config = tmp_path / "renamed.toml"
+    config.write_text(
+        CONFIG.read_text(encoding="utf-8").replace('author = "ZNing"', 'author = "Editor"'),
+        encoding="utf-8",
+    )
+    result = build("--source", site, "--out", out, config=config)
+    assert "wrote 30 feeds" in result.stderr
+    for path in feed_files(out):
+        assert parse(path).feed.get("author", "Editor") == "Editor", path
+
+
+def test_a_file_that_could_not_be_read_is_tried_again(
+    site: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backdate(site)
+    out = tmp_path / "out"
+    flaky = "_posts/2021-12-01-init.md"
+    read_bytes = feeds.scan.read_bytes
+
+    def failing(path: Path, relpath: str) -> bytes:
+        if relpath == flaky:
+            raise PostError(relpath, "read", "Input/output error")
+        return read_bytes(path, relpath)
+
+    monkeypatch.setattr(feeds.scan, "read_bytes", failing)
+    result = build("--source", site, "--out", out)
+    assert result.exit_code == 3 and f"{flaky}: read: Input/output error" in result.stderr
+    monkeypatch.setattr(feeds.scan, "read_bytes", read_bytes)  # the mount is back
+    result = build("--source", site, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert "开站大吉" in {e.title for e in parse(out / "sitenews/atom.xml").entries}
+
+
+def test_a_feed_whose_posts_all_fail_to_render_keeps_its_last_version(
+    site: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    cold(site, out, build)
+    before = (out / "sitenews/atom.xml").read_bytes()
+    (site / "_posts" / "2021-12-01-init.md").write_text(
+        (site / "_posts" / "2021-12-01-init.md").read_text(encoding="utf-8") + "\nmore",
+        encoding="utf-8",
+    )
+    make_entry = feeds.entries.make_entry
+
+    def failing(post: Post, config: Config) -> Entry:
+        if "sitenews" in post.categories:
+            raise PostError(post.relpath, "clean", "ValueError: a bug")
+        return make_entry(post, config)
+
+    monkeypatch.setattr(feeds.entries, "make_entry", failing)
+    result = build("--source", site, "--out", out, "--jobs", "1")
+    assert result.exit_code == 3
+    assert "_posts/2021-12-01-init.md: clean: ValueError: a bug" in result.stderr
+    assert "removed" not in result.stderr
+    assert (out / "sitenews/atom.xml").read_bytes() == before
+
+
+def test_a_no_change_rebuild_reports_what_the_build_before_it_did(
+    site: Path, tmp_path: Path, build: Build
+) -> None:
+    (site / "_posts" / "2099-01-01-later.md").write_text(
+        NEW_POST.format(category="sitenews", n=8).replace("2022-06-20", "2099-01-01"),
+        encoding="utf-8",
+    )
+    (site / "_posts" / "2021-12-09-bad.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    backdate(site)
+    out = tmp_path / "out"
+    first = build("--source", site, "--out", out)
+    second = build("--source", site, "--out", out)
+    assert first.exit_code == second.exit_code == 3
+    assert "left out 1 unpublished or future" in first.stderr
+    assert (
+        first.stderr.replace("wrote 30 feeds (0 unchanged)", "wrote 0 feeds (30 unchanged)")
+        == second.stderr
+    )

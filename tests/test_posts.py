@@ -174,6 +174,7 @@ def test_source_keys_for_other_archives() -> None:
         ("\n---\ntitle: t\n---\nbody", "title: t", "body"),  # a blank line first: real archive
         ("---\n---\nbody", "", "body"),
         ("---\ntitle: t\n---", "title: t", ""),
+        ("---\ntitle: a\n...\nPara\n\n---\n", "title: a", "Para\n\n---\n"),  # the first closes
     ],
 )
 def test_split_front_matter(text: str, front: str, body: str) -> None:
@@ -214,6 +215,10 @@ TRICKY_FRONT_MATTER = [
     "a: 1\na: 2",
     "on: off\ny: n",
     "title: 'it''s'\nexcerpt: |\n  two\n  lines",
+    "title: 2022-01-25T10:00:00Z",
+    "description: 2022-01-25\ntitle: t",
+    "title: x\n\t\ny: z",
+    "date: 2022-01-25 10:00:00 +8\nn: 1",
 ]
 
 
