@@ -10,7 +10,6 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -74,8 +73,7 @@ class FileRow(NamedTuple):
         )
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(NamedTuple):
     size: int
     mtime_ns: int
     digest: str
@@ -106,7 +104,7 @@ class Cache:
     def stamps(self) -> dict[str, Stamp]:
         """relpath -> (size, mtime, digest) of every file seen at the last build."""
         rows = self.db.execute("SELECT relpath, size, mtime_ns, digest FROM files")
-        return {r[0]: Stamp(r[1], r[2], r[3]) for r in rows}
+        return {relpath: Stamp._make(rest) for relpath, *rest in rows}
 
     def forget(self, relpaths: Iterable[str]) -> None:
         keys = [(r,) for r in relpaths]
@@ -198,12 +196,24 @@ class Cache:
 
     def entry(self, post: Post) -> Entry | None:
         """The cleaned body stored for this post's current version, if any."""
-        row = self.db.execute(
-            "SELECT e.html, e.summary, e.outlet, e.original_url FROM entries e "
-            "JOIN files f ON f.relpath = e.relpath AND f.digest = e.digest WHERE e.relpath = ?",
-            (post.relpath,),
-        ).fetchone()
-        return None if row is None else Entry(post, row[0], row[1], row[2], row[3])
+        return self.entries([post]).get(post.relpath)
+
+    def entries(self, posts: Sequence[Post]) -> dict[str, Entry]:
+        """relpath -> the cleaned body stored for each post's current version, where any."""
+        by_path = {post.relpath: post for post in posts}
+        found: dict[str, Entry] = {}
+        paths = list(by_path)
+        for start in range(0, len(paths), 500):  # SQLite's limit on bound parameters
+            chunk = paths[start : start + 500]
+            rows = self.db.execute(
+                "SELECT e.relpath, e.html, e.summary, e.outlet, e.original_url FROM entries e "
+                "JOIN files f ON f.relpath = e.relpath AND f.digest = e.digest "
+                f"WHERE e.relpath IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for relpath, html, summary, outlet, original_url in rows:
+                found[relpath] = Entry(by_path[relpath], html, summary, outlet, original_url)
+        return found
 
     def store_entry(self, entry: Entry) -> None:
         self.db.execute(

@@ -261,14 +261,10 @@ class _Entries:
         """Render, on every core, the posts the feeds will need and the cache lacks."""
         from feeds.entries import make_entries
 
-        todo: dict[str, Post] = {}
-        for post in posts:
-            if post.relpath not in self.done and post.relpath not in todo:
-                cached = self.cache.entry(post)
-                if cached is None:
-                    todo[post.relpath] = post
-                else:
-                    self.done[post.relpath] = cached
+        wanted = {p.relpath: p for p in posts if p.relpath not in self.done}
+        cached = self.cache.entries(list(wanted.values()))
+        self.done.update(cached)
+        todo = {relpath: post for relpath, post in wanted.items() if relpath not in cached}
         for post, made in zip(
             todo.values(), make_entries(list(todo.values()), self.config, jobs=jobs), strict=True
         ):
