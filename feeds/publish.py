@@ -190,7 +190,7 @@ def _build(
         raise BuildError(
             f"{config.source}: no publishable posts found (is it mounted?); nothing published"
         )
-    feeds = _plan(cache, config, until, excluded)
+    feeds = _plan(cache, config, until, excluded, state, previous.slugs)
     entries = _Entries(cache, config, report)
     entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
     # A feed written under other settings (site facts, code) is never reused as it is.
@@ -232,7 +232,14 @@ class _Feed:
     more: Iterator[list[Post]]  # the rest, for when some do not
 
 
-def _plan(cache: Cache, config: Config, until: float, excluded: dict[str, float]) -> list[_Feed]:
+def _plan(
+    cache: Cache,
+    config: Config,
+    until: float,
+    excluded: dict[str, float],
+    state: State,
+    published: dict[str, str],
+) -> list[_Feed]:
     def keep(posts: Iterable[Post]) -> Iterator[Post]:
         return (p for p in posts if p.relpath not in excluded)
 
@@ -243,7 +250,8 @@ def _plan(cache: Cache, config: Config, until: float, excluded: dict[str, float]
     feeds = [feed("", None, combined_groups(keep(cache.newest(until))))]
     categories = cache.categories(until)
     pinned = {c: s.slug for c, s in config.categories.items() if s.slug}
-    slugs = category_slugs(categories, pinned)
+    slugs = category_slugs(categories, pinned, published)
+    state.slugs = slugs
     for category in categories:
         groups = ([p] for p in keep(cache.newest_in(category, until)))
         feeds.append(feed(slugs[category] + "/", category, groups))

@@ -32,20 +32,30 @@ def short_hash(text: str) -> str:
 
 
 def category_slugs(
-    categories: Iterable[str], pinned: Mapping[str, str] | None = None
+    categories: Iterable[str],
+    pinned: Mapping[str, str] | None = None,
+    published: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """A distinct slug for each category; `pinned` slugs from the config come first."""
+    """A distinct slug for each category: the config's if it pins one, else the one its
+    feed was published under (its URL is a contract), else its own."""
     pinned = pinned or {}
+    published = published or {}
     wanted: dict[str, list[str]] = defaultdict(list)
     for category in sorted(set(categories)):
-        slug = base_slug(pinned[category]) if category in pinned else base_slug(category)
+        if category in pinned:
+            slug = base_slug(pinned[category])
+        elif category in published:
+            slug = base_slug(published[category])  # made safe again: the state is a file
+        else:
+            slug = base_slug(category)
         wanted[slug].append(category)
     result: dict[str, str] = {}
     for slug, owners in wanted.items():
         if len(owners) == 1:
             result[owners[0]] = slug
             continue
-        keeper = next((c for c in owners if c == slug), None)
+        keeper = next((c for c in owners if c not in pinned and published.get(c) == slug), None)
+        keeper = keeper or next((c for c in owners if c == slug), None)
         keeper = keeper or next((c for c in owners if c in pinned), None)
         for category in owners:
             result[category] = slug if category == keeper else f"{slug}-{short_hash(category)}"

@@ -50,6 +50,7 @@ class State:
     ignored: int = 0
     errors: list[str] = field(default_factory=list)
     files: dict[str, Published] = field(default_factory=dict)
+    slugs: dict[str, str] = field(default_factory=dict)  # category -> its feed's folder
 
 
 def read_state(out: Path) -> State:
@@ -57,7 +58,10 @@ def read_state(out: Path) -> State:
     try:
         data = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
         files = {k: Published(**v) for k, v in data.pop("files").items()}
-        return State(**data, files=files)
+        slugs = data.pop("slugs", {})
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in slugs.items()):
+            slugs = {}
+        return State(**data, files=files, slugs=slugs)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return State()
 

@@ -265,3 +265,22 @@ def test_a_no_change_rebuild_reports_what_the_build_before_it_did(
         first.stderr.replace("wrote 30 feeds (0 unchanged)", "wrote 0 feeds (30 unchanged)")
         == second.stderr
     )
+
+
+def test_a_feed_url_survives_a_new_category_spelt_like_its_slug(
+    site: Path, tmp_path: Path, build: Build
+) -> None:
+    out = tmp_path / "out"
+    (site / "_posts" / "2022-06-20-new0.md").write_text(
+        NEW_POST.format(category="Sitenews", n=0), encoding="utf-8"
+    )
+    (site / "_posts" / "2021-12-01-init.md").unlink()
+    assert build("--source", site, "--out", out).exit_code == 0
+    assert {e.title for e in parse(out / "sitenews/atom.xml").entries} == {"新的一篇"}
+    (site / "_posts" / "2022-06-21-new1.md").write_text(
+        NEW_POST.format(category="sitenews", n=1).replace("2022-06-20", "2022-06-21"),
+        encoding="utf-8",
+    )
+    assert build("--source", site, "--out", out).exit_code == 0
+    feed = parse(out / "sitenews/atom.xml")
+    assert [e.published[:10] for e in feed.entries] == ["2022-06-20"]  # still Sitenews's

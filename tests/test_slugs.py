@@ -53,3 +53,18 @@ def test_pinned_slug_from_config() -> None:
     assert category_slugs(["yangxingwangzhan"], {"yangxingwangzhan": "yanghang"}) == {
         "yangxingwangzhan": "yanghang"
     }
+
+
+def test_a_published_slug_is_kept_when_a_new_category_would_take_it() -> None:
+    assert category_slugs(["Foo"]) == {"Foo": "foo"}
+    later = category_slugs(["Foo", "foo"], published={"Foo": "foo"})
+    assert later["Foo"] == "foo"
+    assert later["foo"].startswith("foo-")
+
+
+def test_a_tampered_published_slug_is_made_safe_again() -> None:
+    assert category_slugs(["a"], published={"a": "../../etc"}) == {"a": "etc"}
+
+
+def test_the_config_pin_wins_over_the_published_slug() -> None:
+    assert category_slugs(["a"], {"a": "b"}, {"a": "a"}) == {"a": "b"}
