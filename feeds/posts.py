@@ -58,13 +58,18 @@ def read_post(path: Path, relpath: str) -> PostText | None:
     return post_text(read_bytes(path, relpath), relpath)
 
 
-def read_bytes(path: Path, relpath: str) -> bytes:
-    """The file's bytes, up to one byte past the size limit."""
+def read_bytes(path: Path, relpath: str, size: int | None = None) -> bytes:
+    """The file's bytes, up to one byte past the size limit; `size` saves asking for it."""
     try:
         with path.open("rb", buffering=0) as fh:
             # Asking for the size, not the limit: read(16 MiB) allocates 16 MiB every time.
-            size = os.fstat(fh.fileno()).st_size
-            return fh.read(min(size, MAX_POST_BYTES) + 1)
+            if size is None:
+                size = os.fstat(fh.fileno()).st_size
+            want = min(size, MAX_POST_BYTES) + 1
+            data = fh.read(want)
+            if len(data) == want <= MAX_POST_BYTES:  # it grew since it was listed: read on
+                data += fh.read(MAX_POST_BYTES + 1 - len(data))
+            return data
     except OSError as exc:
         raise PostError(relpath, "read", exc.strerror or str(exc)) from exc
 

@@ -208,10 +208,10 @@ def test_a_file_that_could_not_be_read_is_tried_again(
     flaky = "_posts/2021-12-01-init.md"
     read_bytes = feeds.scan.read_bytes
 
-    def failing(path: Path, relpath: str) -> bytes:
+    def failing(path: Path, relpath: str, size: int | None = None) -> bytes:
         if relpath == flaky:
             raise PostError(relpath, "read", "Input/output error")
-        return read_bytes(path, relpath)
+        return read_bytes(path, relpath, size)
 
     monkeypatch.setattr(feeds.scan, "read_bytes", failing)
     result = build("--source", site, "--out", out)

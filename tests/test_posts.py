@@ -1,6 +1,7 @@
 """Front matter read as a Jekyll user expects: dates, categories, titles, authors, ids."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +11,13 @@ from conftest import REAL_POSTS
 from feeds.dates import parse_date
 from feeds.errors import PostError
 from feeds.model import Author, Site
-from feeds.posts import Unpublished, load_front_matter, parse_post, split_front_matter
+from feeds.posts import (
+    Unpublished,
+    load_front_matter,
+    parse_post,
+    read_bytes,
+    split_front_matter,
+)
 
 SITE = Site(
     title="金融消息",
@@ -243,3 +250,10 @@ def test_every_real_post_reads_as_pyyaml_reads_it() -> None:
         except PostError:
             continue
         assert parse_post(relpath, load_front_matter(text.front, relpath), SITE) == expected
+
+
+def test_a_file_that_grew_since_it_was_listed_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "p.md"
+    path.write_bytes(b"x" * 5000)
+    assert read_bytes(path, "p.md", size=10) == b"x" * 5000
+    assert read_bytes(path, "p.md", size=5000) == b"x" * 5000
