@@ -17,6 +17,7 @@ from feeds.text import one_line
 from feeds.workers import map_chunks
 
 CHUNK = 20
+MAX_ENTRY_BYTES = 8 * 2**20  # libxml2, hence lxml and many readers, stop at 10 MB of text
 
 
 def make_entries(
@@ -54,6 +55,14 @@ def make_entry(post: Post, config: Config) -> Entry:
         )
     except Exception as exc:  # a cleaning bug must cost one post, not the build
         raise PostError(post.relpath, "clean", f"{type(exc).__name__}: {exc}") from exc
+    size = len(cleaned.html.encode())
+    if size > MAX_ENTRY_BYTES:  # XML parsers refuse text over 10 MB (#4)
+        raise PostError(
+            post.relpath,
+            "render",
+            f"{size / 2**20:.0f} MiB of HTML, over the {MAX_ENTRY_BYTES // 2**20} MiB a feed "
+            "entry may hold; split the post",
+        )
     summary = plain_text(post.summary) if post.summary else cleaned.summary
     return Entry(post, cleaned.html, summary, cleaned.outlet, cleaned.original_url)
 

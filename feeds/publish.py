@@ -48,7 +48,6 @@ from feeds.state import (
 
 CACHE_NAME = ".feeds-cache.sqlite"
 FORMATS: tuple[tuple[Literal["atom", "rss"], str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
-MAX_ENTRY_BYTES = 8 * 2**20  # libxml2, hence lxml and many readers, stop at 10 MB of text
 RACY_NS = 2_000_000_000  # a file changed this close to a scan may keep its size and mtime
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -300,28 +299,12 @@ class _Entries:
         return max(made, key=lambda e: (e.outlet is not None) + (e.original_url is not None))
 
     def _keep(self, post: Post, made: Entry | PostError) -> None:
-        made = fits_in_a_feed(post, made)
         if isinstance(made, PostError):
             self.report.errors.append(str(made))
             self.done[post.relpath] = None
         else:
             self.cache.store_entry(made)
             self.done[post.relpath] = made
-
-
-def fits_in_a_feed(post: Post, made: Entry | PostError) -> Entry | PostError:
-    """An entry too large for a feed is skipped: XML parsers refuse text over 10 MB (#4)."""
-    if isinstance(made, PostError):
-        return made
-    size = len(made.html.encode())
-    if size <= MAX_ENTRY_BYTES:
-        return made
-    return PostError(
-        post.relpath,
-        "render",
-        f"{size / 2**20:.0f} MiB of HTML, over the {MAX_ENTRY_BYTES // 2**20} MiB a feed entry "
-        "may hold; split the post",
-    )
 
 
 def _documents(
