@@ -22,7 +22,7 @@ from typing import Literal
 
 from feeds.cache import POST, UNPUBLISHED, Cache
 from feeds.config import Config
-from feeds.discover import SourceFile, find_post_files
+from feeds.discover import Listing, SourceFile, find_post_files
 from feeds.errors import BuildError, PostError
 from feeds.group import category_title, combined_groups, feed_title
 from feeds.model import Entry, Post, Report
@@ -39,7 +39,6 @@ from feeds.state import (
     State,
     cache_fingerprint,
     file_intact,
-    listing_digest,
     outputs_intact,
     read_state,
     settings_fingerprint,
@@ -80,9 +79,9 @@ def publish(
     with build_lock(config.out, config.lock_timeout):
         previous = read_state(config.out)
         with _timed(report, "discover"):
-            files = find_post_files(config.source, exclude=(config.out,))
-        listing, settings = listing_digest(files), settings_fingerprint(config)
-        if _nothing_changed(previous, listing, settings, files, now, config.out):
+            found = find_post_files(config.source, exclude=(config.out,), jobs=jobs)
+        listing, settings = found.digest(), settings_fingerprint(config)
+        if _nothing_changed(previous, listing, settings, found, now, config.out):
             _replay(previous, report)
             _check_strict(config, report)
             return
@@ -91,7 +90,7 @@ def publish(
         ) as cache:
             scanned_ns = time.time_ns()
             with _timed(report, "scan"):
-                _sync(cache, files, config, jobs, progress)
+                _sync(cache, found.files(), config, jobs, progress)
             cache.set_meta("scanned_ns", str(scanned_ns))
             cache.db.commit()
             state = State(listing=listing, settings=settings, scanned_ns=scanned_ns)
@@ -107,7 +106,7 @@ def _nothing_changed(
     state: State,
     listing: str,
     settings: str,
-    files: Sequence[SourceFile],
+    found: Listing,
     now: datetime,
     out: Path,
 ) -> bool:
@@ -115,8 +114,7 @@ def _nothing_changed(
         return False
     if state.next_due is not None and now.timestamp() >= state.next_due:
         return False  # a post dated in the future is due now
-    racy = state.scanned_ns - RACY_NS
-    if any(f.mtime_ns >= racy for f in files):
+    if found.newest_mtime() >= state.scanned_ns - RACY_NS:
         return False
     return outputs_intact(out, state)
 

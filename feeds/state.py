@@ -7,7 +7,6 @@ reported. A rebuild whose listing, config and outputs all match it has nothing t
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import metadata
@@ -16,7 +15,6 @@ from pathlib import Path
 from feeds import __version__
 from feeds.cache import SCHEMA
 from feeds.config import Config
-from feeds.discover import SourceFile
 from feeds.output import write_if_changed
 
 STATE_NAME = ".feeds-state.json"
@@ -83,14 +81,6 @@ def file_intact(path: Path, known: Published) -> bool:
     except OSError:
         return False
     return (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns)
-
-
-def listing_digest(files: Iterable[SourceFile]) -> str:
-    """One digest of every file's path, size and mtime: any edit, addition or removal shows."""
-    h = hashlib.blake2b(digest_size=16)
-    for f in files:
-        h.update(f"{f.relpath}\0{f.size}\0{f.mtime_ns}\0{'/'.join(f.dir_categories)}\n".encode())
-    return h.hexdigest()
 
 
 def cache_fingerprint(config: Config) -> str:
