@@ -11,6 +11,7 @@ changed are generated and written.
 """
 
 import hashlib
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,7 +34,6 @@ from feeds.output import (
     remove_stale_temp_files,
     write_if_changed,
 )
-from feeds.slugs import category_slugs
 from feeds.state import (
     Published,
     State,
@@ -85,21 +85,55 @@ def publish(
             _replay(previous, report)
             _check_strict(config, report)
             return
-        with Cache.open(
-            config.cache or config.out / CACHE_NAME, cache_fingerprint(config)
-        ) as cache:
-            scanned_ns = time.time_ns()
-            with _timed(report, "scan"):
-                _sync(cache, found.files(), config, jobs, progress)
-            cache.set_meta("scanned_ns", str(scanned_ns))
-            cache.db.commit()
-            state = State(listing=listing, settings=settings, scanned_ns=scanned_ns)
-            with _timed(report, "render"):
-                docs = _build(cache, config, now, report, state, previous, jobs)
+        cache_path = config.cache or config.out / CACHE_NAME
+        state = State(listing=listing, settings=settings)
+        said = len(report.errors), len(report.warnings)
+        try:
+            docs = _cached_build(
+                cache_path, found, config, now, report, state, previous, jobs, progress
+            )
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is not sqlite3.DatabaseError:
+                raise  # locked, read-only, disk full: the operator's to fix
+            # A damaged page surfaces only when it is read: start the cache again, once.
+            _discard_cache(cache_path)
+            del report.errors[said[0] :], report.warnings[said[1] :]
+            report.warnings.append(f"{cache_path}: damaged ({exc}); rebuilt from the posts")
+            state = State(listing=listing, settings=settings)
+            docs = _cached_build(
+                cache_path, found, config, now, report, state, previous, jobs, progress
+            )
         _check_strict(config, report)
         _guard(config, state.posts, previous)
         with _timed(report, "write"):
             _write(config.out, docs, state, previous, report)
+
+
+def _cached_build(
+    cache_path: Path,
+    found: Listing,
+    config: Config,
+    now: datetime,
+    report: Report,
+    state: State,
+    previous: State,
+    jobs: int,
+    progress: Progress,
+) -> list[FeedDoc]:
+    """Bring the cache up to date with the source, then make the feeds from it."""
+    with Cache.open(cache_path, cache_fingerprint(config)) as cache:
+        state.scanned_ns = time.time_ns()
+        with _timed(report, "scan"):
+            _sync(cache, found.files(), config, jobs, progress)
+        cache.set_meta("scanned_ns", str(state.scanned_ns))
+        cache.db.commit()
+        with _timed(report, "render"):
+            return _build(cache, config, now, report, state, previous, jobs)
+
+
+def _discard_cache(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + "-journal")):
+        leftover.unlink(missing_ok=True)
 
 
 def _nothing_changed(
@@ -246,6 +280,8 @@ def _plan(
 
     feeds = [feed("", None, combined_groups(keep(cache.newest(until))))]
     categories = cache.categories(until)
+    from feeds.slugs import category_slugs  # here: python-slugify is slow to import
+
     pinned = {c: s.slug for c, s in config.categories.items() if s.slug}
     slugs = category_slugs(categories, pinned, published)
     state.slugs = slugs

@@ -7,9 +7,10 @@ reported. A rebuild whose listing, config and outputs all match it has nothing t
 
 import hashlib
 import json
+import re
+import sys
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from feeds import __version__
@@ -106,16 +107,33 @@ def code_digest() -> str:
     h = hashlib.blake2b(__version__.encode(), digest_size=16)
     for path in sorted(Path(__file__).parent.rglob("*.py")):
         h.update(path.read_bytes())
+    versions = installed_versions()
     for library in LIBRARIES:
-        h.update(f"{library}=={_version(library)}".encode())
+        h.update(f"{library}=={versions.get(_normalized(library), '?')}".encode())
     return h.hexdigest()
 
 
-def _version(library: str) -> str:
-    try:
-        return metadata.version(library)
-    except metadata.PackageNotFoundError:
-        return "?"
+def installed_versions() -> dict[str, str]:
+    """Normalized name -> version of the distributions on sys.path, from the names of their
+    `name-version.dist-info` folders: under a millisecond, where importing and asking
+    importlib.metadata takes 25, on a rebuild meant to take well under a second."""
+    found: dict[str, str] = {}
+    for folder in reversed(sys.path):  # the first on the path wins, as for imports
+        try:
+            names = [entry.name for entry in Path(folder or ".").iterdir()]
+        except OSError:
+            continue
+        for name in names:
+            stem, dot, kind = name.rpartition(".")
+            if dot and kind in ("dist-info", "egg-info"):
+                project, _, version = stem.partition("-")
+                if version:
+                    found[_normalized(project)] = version.split("-")[0]
+    return found
+
+
+def _normalized(project: str) -> str:
+    return re.sub(r"[-_.]+", "_", project).lower()
 
 
 def _digest(*parts: object) -> str:

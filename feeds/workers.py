@@ -1,9 +1,7 @@
 """Running a function over many items on every core. No business logic."""
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -30,6 +28,9 @@ def map_chunks(
     if jobs <= 1 or len(items) < minimum:
         yield from map(fn, chunks)
         return
+    import multiprocessing  # here: a rebuild with nothing to do never starts a pool
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork: the workers inherit the loaded modules and config instead of re-importing them.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context) as pool:

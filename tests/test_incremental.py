@@ -138,6 +138,27 @@ def test_a_corrupt_cache_is_rebuilt(
     assert outputs(out) == expected
 
 
+def test_a_cache_damaged_inside_is_rebuilt(site: Path, tmp_path: Path, build: Build) -> None:
+    """Damage past the header opens fine and fails only when read: the build starts the
+    cache again, says so, and publishes what a cold build would."""
+    out = tmp_path / "out"
+    expected = cold(site, out, build)
+    cache = out / CACHE_NAME
+    db = sqlite3.connect(cache)
+    (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'files'").fetchone()
+    page = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    data = bytearray(cache.read_bytes())
+    data[(root - 1) * page : root * page] = b"\xff" * page  # the files table, not meta
+    cache.write_bytes(bytes(data))
+    (out / "atom.xml").unlink()
+    result = build("--source", site, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert "damaged" in result.stderr and "rebuilt from the posts" in result.stderr
+    assert outputs(out) == expected
+    assert build("--source", site, "--out", out).exit_code == 0
+
+
 def test_a_foreign_cache_is_not_trusted(site: Path, tmp_path: Path, build: Build) -> None:
     out = tmp_path / "out"
     expected = cold(site, out, build)
