@@ -9,6 +9,7 @@ read, or was written by another version or for another config, is thrown away an
 import contextlib
 import json
 import sqlite3
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import NamedTuple
 
 from feeds.model import Author, Entry, Post
 
-SCHEMA = 1
+SCHEMA = 2
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 
 _TABLES = """
@@ -28,6 +29,8 @@ CREATE TABLE files (
 );
 CREATE INDEX files_post_order ON files (kind, ts DESC, id);
 CREATE INDEX files_id ON files (id);
+CREATE INDEX files_unreadable ON files (relpath) WHERE digest = '';
+CREATE TABLE listing (relpaths BLOB NOT NULL, sizes BLOB NOT NULL, mtimes BLOB NOT NULL);
 CREATE TABLE categories (
     relpath TEXT NOT NULL, category TEXT NOT NULL, ts REAL NOT NULL, id TEXT NOT NULL
 );
@@ -73,12 +76,6 @@ class FileRow(NamedTuple):
         )
 
 
-class Stamp(NamedTuple):
-    size: int
-    mtime_ns: int
-    digest: str
-
-
 class Cache:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.db = connection
@@ -101,10 +98,37 @@ class Cache:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    def stamps(self) -> dict[str, Stamp]:
-        """relpath -> (size, mtime, digest) of every file seen at the last build."""
-        rows = self.db.execute("SELECT relpath, size, mtime_ns, digest FROM files")
-        return {relpath: Stamp._make(rest) for relpath, *rest in rows}
+    def listing(self) -> tuple[list[str], "array[int]", "array[int]"] | None:
+        """(relpaths, sizes, mtimes) of the files the cache holds, as last listed; None for
+        a new cache. One row: reading it costs a fraction of reading every file's row."""
+        row = self.db.execute("SELECT relpaths, sizes, mtimes FROM listing").fetchone()
+        if row is None:
+            return None
+        relpaths = row[0].decode("utf-8", "surrogatepass").split("\0") if row[0] else []
+        sizes, mtimes = array("q"), array("q")
+        sizes.frombytes(row[1])
+        mtimes.frombytes(row[2])
+        if not len(relpaths) == len(sizes) == len(mtimes):
+            raise sqlite3.DatabaseError("the stored listing does not add up")
+        return relpaths, sizes, mtimes
+
+    def set_listing(
+        self, relpaths: Sequence[str], sizes: "array[int]", mtimes: "array[int]"
+    ) -> None:
+        self.db.execute("DELETE FROM listing")
+        self.db.execute(
+            "INSERT INTO listing VALUES (?, ?, ?)",
+            (
+                "\0".join(relpaths).encode("utf-8", "surrogatepass"),
+                sizes.tobytes(),
+                mtimes.tobytes(),
+            ),
+        )
+
+    def unreadable(self) -> list[str]:
+        """Files that could not be read (no digest): they are tried again at every build."""
+        rows = self.db.execute("SELECT relpath FROM files WHERE digest = ''")
+        return [str(r[0]) for r in rows]
 
     def forget(self, relpaths: Iterable[str]) -> None:
         keys = [(r,) for r in relpaths]
@@ -138,10 +162,6 @@ class Cache:
         return int(
             self.db.execute("SELECT COUNT(*) FROM files WHERE kind = ?", (kind,)).fetchone()[0]
         )
-
-    def count_unreadable(self) -> int:
-        """Files that could not be read (no digest): they are tried again at every build."""
-        return int(self.db.execute("SELECT COUNT(*) FROM files WHERE digest = ''").fetchone()[0])
 
     def count_due(self, until: float) -> int:
         """Posts dated up to `until` (a timestamp)."""

@@ -13,6 +13,8 @@ from __future__ import annotations  # array[int] is not subscriptable at run tim
 import hashlib
 import os
 from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -42,8 +44,14 @@ class Listing:
     def __len__(self) -> int:
         return len(self.relpaths)
 
-    def files(self) -> list[SourceFile]:
-        return list(map(SourceFile, self.relpaths, self.sizes, self.mtimes, self.categories))
+    def files(self, indices: Iterable[int] | None = None) -> list[SourceFile]:
+        """The files at indices (all by default) as SourceFiles."""
+        if indices is None:
+            return list(map(SourceFile, self.relpaths, self.sizes, self.mtimes, self.categories))
+        return [
+            SourceFile(self.relpaths[i], self.sizes[i], self.mtimes[i], self.categories[i])
+            for i in indices
+        ]
 
     def digest(self) -> str:
         """One digest of every file's path, size, mtime and folder categories: any edit,
@@ -57,6 +65,23 @@ class Listing:
 
     def newest_mtime(self) -> int:
         return max(self.mtimes, default=0)
+
+    def changes(
+        self, relpaths: list[str], sizes: array[int], mtimes: array[int]
+    ) -> tuple[list[int], list[str]]:
+        """Against an earlier listing: the indices of the files added or changed since (by
+        size or mtime), and the relpaths of those gone."""
+        if relpaths == self.relpaths and sizes == self.sizes and mtimes == self.mtimes:
+            return [], []
+        before = set(zip(relpaths, sizes, mtimes, strict=True))
+        now = zip(self.relpaths, self.sizes, self.mtimes, strict=True)
+        changed = [i for i, stamp in enumerate(now) if stamp not in before]
+        gone = sorted(set(relpaths).difference(self.relpaths))
+        return changed, gone
+
+    def index(self, relpath: str) -> int | None:
+        at = bisect_left(self.relpaths, relpath)
+        return at if at < len(self.relpaths) and self.relpaths[at] == relpath else None
 
 
 def find_post_files(source: Path, *, exclude: tuple[Path, ...] = (), jobs: int = 1) -> Listing:

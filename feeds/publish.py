@@ -23,7 +23,7 @@ from typing import Literal
 
 from feeds.cache import POST, UNPUBLISHED, Cache
 from feeds.config import Config
-from feeds.discover import Listing, SourceFile, find_post_files
+from feeds.discover import Listing, find_post_files
 from feeds.errors import BuildError, PostError
 from feeds.group import category_title, combined_groups, feed_title
 from feeds.model import Entry, Post, Report
@@ -124,7 +124,7 @@ def _cached_build(
     with Cache.open(cache_path, cache_fingerprint(config)) as cache:
         state.scanned_ns = time.time_ns()
         with _timed(report, "scan"):
-            _sync(cache, found.files(), config, jobs, progress)
+            _sync(cache, found, config, jobs, progress)
         cache.set_meta("scanned_ns", str(state.scanned_ns))
         cache.db.commit()
         with _timed(report, "render"):
@@ -166,34 +166,33 @@ def _check_strict(config: Config, report: Report) -> None:
         raise BuildError(f"--strict: {len(report.errors)} post(s) skipped; nothing published")
 
 
-def _sync(
-    cache: Cache, files: Sequence[SourceFile], config: Config, jobs: int, progress: Progress
-) -> None:
+def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Progress) -> None:
     """Bring the cache up to date with the source: scan new and changed files, drop gone ones."""
-    stamps = cache.stamps()
+    previous = cache.listing()
+    gone: list[str] = []
+    if previous is None:  # a new cache
+        todo = list(range(len(found)))
+    else:
+        todo, gone = found.changes(*previous)
+    seen = set(previous[0]) if previous and todo else set()
+    # Scanned again: a file changed so close to the last scan that its stamp may lie, and
+    # one that could not be read.
     racy = int(cache.meta("scanned_ns") or 0) - RACY_NS
-    todo = []
-    replacing = False  # whether any file to scan was seen before: its categories go
-    for f in files:
-        stamp = stamps.pop(f.relpath, None)
-        if stamp is None:
-            todo.append(f)
-        elif (
-            (stamp.size, stamp.mtime_ns) != (f.size, f.mtime_ns)
-            or f.mtime_ns >= racy
-            or not stamp.digest  # it could not be read last time
-        ):
-            todo.append(f)
-            replacing = True
-    cache.forget(stamps)  # what is left was deleted
-    advance = progress("scanning", len(todo))
+    again = {i for i, mtime in enumerate(found.mtimes) if mtime >= racy}
+    again.update(i for i in map(found.index, cache.unreadable()) if i is not None)
+    todo = sorted(again.union(todo))
+    replacing = bool(again) or any(found.relpaths[i] in seen for i in todo)
+    cache.forget(gone)
+    files = found.files(todo)
+    advance = progress("scanning", len(files))
     done = 0
     from feeds.scan import scan_files
 
-    for rows in scan_files(todo, config.source, config.site, jobs=jobs):
+    for rows in scan_files(files, config.source, config.site, jobs=jobs):
         cache.store(rows, replacing=replacing)
         done += len(rows)
         advance(done)
+    cache.set_listing(found.relpaths, found.sizes, found.mtimes)
 
 
 def _build(
@@ -215,7 +214,7 @@ def _build(
     report.posts_ignored = cache.count(UNPUBLISHED) + posts - due
     state.read, state.posts, state.ignored = posts, due, report.posts_ignored
     state.next_due = cache.next_due(until)
-    if cache.count_unreadable():
+    if cache.unreadable():
         state.listing = ""  # a file that could not be read is tried again next time
     if due <= 0:
         raise BuildError(

@@ -1,0 +1,59 @@
+"""Discover: the listing a rebuild compares against the last one."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+import feeds.discover
+from feeds.discover import find_post_files
+
+
+def make_site(root: Path, names: list[str]) -> Path:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\ntitle: {name}\n---\nbody\n", encoding="utf-8")
+    return root
+
+
+def test_a_jekyll_site_lists_its_posts_folders_sorted_with_their_categories(
+    tmp_path: Path,
+) -> None:
+    site = make_site(
+        tmp_path,
+        ["_config.yml", "_posts/b.md", "_posts/a.md", "news/_posts/c.md", "about.md", ".x/d.md"],
+    )
+    found = find_post_files(site)
+    assert found.relpaths == ["_posts/a.md", "_posts/b.md", "news/_posts/c.md"]
+    assert [f.dir_categories for f in found.files()] == [(), (), ("news",)]
+    assert list(found.sizes) == [(site / r).stat().st_size for r in found.relpaths]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_listing_is_the_same_with_the_stat_on_two_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
+    site = make_site(tmp_path, [f"p{n:03}.md" for n in range(101)])
+    found = find_post_files(site, jobs=jobs)
+    assert found.relpaths == [f"p{n:03}.md" for n in range(101)]
+    assert list(found.mtimes) == [(site / r).stat().st_mtime_ns for r in found.relpaths]
+    assert list(found.sizes) == [(site / r).stat().st_size for r in found.relpaths]
+
+
+def test_changes_name_what_was_added_edited_and_removed(tmp_path: Path) -> None:
+    site = make_site(tmp_path, ["a.md", "b.md", "c.md"])
+    before = find_post_files(site)
+    assert before.changes(before.relpaths, before.sizes, before.mtimes) == ([], [])
+    (site / "b.md").write_text("---\ntitle: edited, longer\n---\n", encoding="utf-8")
+    (site / "c.md").unlink()
+    make_site(site, ["0.md"])
+    stat = (site / "a.md").stat()
+    os.utime(site / "a.md", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))  # touched only
+    after = find_post_files(site)
+    changed, gone = after.changes(before.relpaths, before.sizes, before.mtimes)
+    assert [after.relpaths[i] for i in changed] == ["0.md", "a.md", "b.md"]
+    assert gone == ["c.md"]
+    assert before.digest() != after.digest()
+    assert after.index("b.md") == 2 and after.index("c.md") is None
