@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from feeds.model import Author, Entry, Post
 
-SCHEMA = 2
+SCHEMA = 3
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 
 _TABLES = """
@@ -28,7 +28,7 @@ CREATE TABLE files (
     ts REAL, id TEXT, post TEXT
 );
 CREATE INDEX files_post_order ON files (kind, ts DESC, id);
-CREATE INDEX files_id ON files (id);
+CREATE INDEX files_id ON files (kind, id, relpath);  -- covers shared_ids
 CREATE INDEX files_unreadable ON files (relpath) WHERE digest = '';
 CREATE TABLE listing (relpaths BLOB NOT NULL, sizes BLOB NOT NULL, mtimes BLOB NOT NULL);
 CREATE TABLE categories (

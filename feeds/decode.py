@@ -10,8 +10,6 @@ in the same byte range and cannot be told apart; a Chinese archive does not hold
 
 import codecs
 
-from charset_normalizer import from_bytes
-
 BINARY_SNIFF = 8192
 # GB2312 holds the 6,763 common hanzi and CJK punctuation: nearly every character of real
 # Chinese text, but only a small share of the hanzi that Big5, Shift-JIS or Latin bytes
@@ -98,6 +96,8 @@ def _refusal(data: bytes, encoding: str, error: UnicodeDecodeError) -> str:
     if encoding != "utf-8":
         name = encoding.upper().removesuffix("-SIG")
         return f"not valid {name} although it starts as such (line {line}); save it as UTF-8"
+    from charset_normalizer import from_bytes  # here: slow to import, and rarely needed
+
     guess = from_bytes(data[: 64 * 1024]).best()
     name = _ICONV_NAMES.get(guess.encoding, "") if guess is not None else ""
     how = f"iconv -f {name} -t UTF-8 ({name} is a guess)" if name else "iconv -f ENCODING -t UTF-8"

@@ -14,7 +14,7 @@ import hashlib
 import os
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -71,17 +71,37 @@ class Listing:
     ) -> tuple[list[int], list[str]]:
         """Against an earlier listing: the indices of the files added or changed since (by
         size or mtime), and the relpaths of those gone."""
-        if relpaths == self.relpaths and sizes == self.sizes and mtimes == self.mtimes:
-            return [], []
-        before = set(zip(relpaths, sizes, mtimes, strict=True))
-        now = zip(self.relpaths, self.sizes, self.mtimes, strict=True)
-        changed = [i for i, stamp in enumerate(now) if stamp not in before]
-        gone = sorted(set(relpaths).difference(self.relpaths))
-        return changed, gone
+        if relpaths == self.relpaths:
+            if sizes == self.sizes and mtimes == self.mtimes:
+                return [], []
+            return _differing(range(len(relpaths)), self, range(len(relpaths)), sizes, mtimes), []
+        now, before = set(self.relpaths), set(relpaths)
+        added, gone = now.difference(before), before.difference(now)
+        # The files in both, in the same order on both sides: compare their stamps.
+        here = [i for i, relpath in enumerate(self.relpaths) if relpath not in added]
+        there = [i for i, relpath in enumerate(relpaths) if relpath not in gone]
+        changed = _differing(here, self, there, sizes, mtimes)
+        changed += [i for i in map(self.index, added) if i is not None]
+        return sorted(changed), sorted(gone)
 
     def index(self, relpath: str) -> int | None:
         at = bisect_left(self.relpaths, relpath)
         return at if at < len(self.relpaths) and self.relpaths[at] == relpath else None
+
+
+def _differing(
+    here: Sequence[int],
+    listing: Listing,
+    there: Sequence[int],
+    sizes: array[int],
+    mtimes: array[int],
+) -> list[int]:
+    """The indices in `here` whose size or mtime differ from those at `there`."""
+    return [
+        i
+        for i, j in zip(here, there, strict=True)
+        if listing.sizes[i] != sizes[j] or listing.mtimes[i] != mtimes[j]
+    ]
 
 
 def find_post_files(source: Path, *, exclude: tuple[Path, ...] = (), jobs: int = 1) -> Listing:
@@ -198,12 +218,14 @@ def _walk(source: Path, skip: set[str]) -> list[tuple[str, list[str]]]:
             if entry.name.startswith("."):
                 continue
             try:
-                if entry.is_dir(follow_symlinks=False):
+                if entry.is_file(follow_symlinks=False):
+                    files.append(entry.name)
+                elif entry.is_dir(follow_symlinks=False):
                     if entry.name not in SKIPPED_DIRS and os.path.realpath(entry.path) not in skip:
                         stack.append(
                             (f"{rel_dir}/{entry.name}" if rel_dir else entry.name, entry.path)
                         )
-                elif entry.is_file():
+                elif entry.is_file():  # a link to a file
                     files.append(entry.name)
             except OSError:
                 continue  # a link loop or a file gone since the listing

@@ -393,7 +393,9 @@ def _fingerprint(relpath: str, title: str, subtitle: str, entries: Sequence[Entr
     """Everything a feed's bytes depend on besides the settings (which the state holds)."""
     h = hashlib.blake2b(repr((relpath, title, subtitle)).encode(), digest_size=16)
     for e in entries:
-        h.update(repr((e.post, e.html, e.summary, e.outlet, e.original_url)).encode())
+        h.update(repr((e.post, e.outlet, e.original_url, len(e.html), len(e.summary))).encode())
+        h.update(e.html.encode("utf-8", "surrogatepass"))  # not repr: it copies and escapes
+        h.update(e.summary.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
