@@ -72,21 +72,43 @@ class Listing:
         """Against an earlier listing: the indices of the files added or changed since (by
         size or mtime), and the relpaths of those gone."""
         if relpaths == self.relpaths:
-            if sizes == self.sizes and mtimes == self.mtimes:
-                return [], []
-            return _differing(range(len(relpaths)), self, range(len(relpaths)), sizes, mtimes), []
-        now, before = set(self.relpaths), set(relpaths)
-        added, gone = now.difference(before), before.difference(now)
-        # The files in both, in the same order on both sides: compare their stamps.
-        here = [i for i, relpath in enumerate(self.relpaths) if relpath not in added]
-        there = [i for i, relpath in enumerate(relpaths) if relpath not in gone]
-        changed = _differing(here, self, there, sizes, mtimes)
-        changed += [i for i in map(self.index, added) if i is not None]
-        return sorted(changed), sorted(gone)
+            added: list[int] = []
+            gone: list[int] = []
+        else:
+            before = set(relpaths)
+            added = [i for i, relpath in enumerate(self.relpaths) if relpath not in before]
+            gone = []
+            if len(self.relpaths) - len(added) != len(relpaths):
+                now = set(self.relpaths)
+                gone = [i for i, relpath in enumerate(relpaths) if relpath not in now]
+        # The files in both are in the same order on both sides: compare their stamps as
+        # whole arrays, and look for which differ only when some do.
+        if _without(self.sizes, added) == _without(sizes, gone) and _without(
+            self.mtimes, added
+        ) == _without(mtimes, gone):
+            changed = added
+        else:
+            gone_set, added_set = set(gone), set(added)
+            here = [i for i in range(len(self.relpaths)) if i not in added_set]
+            there = [i for i in range(len(relpaths)) if i not in gone_set]
+            changed = sorted(added + _differing(here, self, there, sizes, mtimes))
+        return changed, [relpaths[i] for i in gone]
 
     def index(self, relpath: str) -> int | None:
         at = bisect_left(self.relpaths, relpath)
         return at if at < len(self.relpaths) and self.relpaths[at] == relpath else None
+
+
+def _without(values: array[int], positions: list[int]) -> array[int]:
+    """values less those at the (ascending) positions."""
+    if not positions:
+        return values
+    kept, start = array(values.typecode), 0
+    for position in positions:
+        kept += values[start:position]
+        start = position + 1
+    kept += values[start:]
+    return kept
 
 
 def _differing(

@@ -361,10 +361,11 @@ def _documents(
     else:
         name = category_title(feed.key, [e.post for e in chosen], config.categories)
         title = feed_title(site, name)
+    content = _content_digest(chosen)
     for fmt, name in FORMATS:
         relpath = feed.prefix + name
         self_url = f"{site.url}/{relpath}"
-        fingerprint = _fingerprint(relpath, title, feed.subtitle, chosen)
+        fingerprint = _digest_of((relpath, title, feed.subtitle), content)
         known = reusable.get(relpath)
         if (
             known is not None
@@ -389,14 +390,19 @@ def _take(entries: Iterable[Entry | None], limit: int) -> list[Entry]:
     return chosen
 
 
-def _fingerprint(relpath: str, title: str, subtitle: str, entries: Sequence[Entry]) -> str:
-    """Everything a feed's bytes depend on besides the settings (which the state holds)."""
-    h = hashlib.blake2b(repr((relpath, title, subtitle)).encode(), digest_size=16)
+def _content_digest(entries: Sequence[Entry]) -> bytes:
+    """The entries a feed holds, as they would be written."""
+    h = hashlib.blake2b(digest_size=16)
     for e in entries:
         h.update(repr((e.post, e.outlet, e.original_url, len(e.html), len(e.summary))).encode())
         h.update(e.html.encode("utf-8", "surrogatepass"))  # not repr: it copies and escapes
         h.update(e.summary.encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+    return h.digest()
+
+
+def _digest_of(place: tuple[str, str, str], content: bytes) -> str:
+    """Everything a feed's bytes depend on besides the settings (which the state holds)."""
+    return hashlib.blake2b(repr(place).encode() + content, digest_size=16).hexdigest()
 
 
 def _guard(config: Config, posts: int, previous: State) -> None:

@@ -57,3 +57,15 @@ def test_changes_name_what_was_added_edited_and_removed(tmp_path: Path) -> None:
     assert gone == ["c.md"]
     assert before.digest() != after.digest()
     assert after.index("b.md") == 2 and after.index("c.md") is None
+
+
+def test_changes_when_files_were_only_added_or_only_removed(tmp_path: Path) -> None:
+    site = make_site(tmp_path, ["b.md", "d.md"])
+    before = find_post_files(site)
+    make_site(site, ["a.md", "c.md", "e.md"])
+    grown = find_post_files(site)
+    assert grown.changes(before.relpaths, before.sizes, before.mtimes) == ([0, 2, 4], [])
+    assert before.changes(grown.relpaths, grown.sizes, grown.mtimes) == (
+        [],
+        ["a.md", "c.md", "e.md"],
+    )
