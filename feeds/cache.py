@@ -243,10 +243,13 @@ class Cache:
         )
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def post_to_json(post: Post) -> str:
     """A post's fields as JSON: plain data, so a tampered cache cannot run code."""
     author = post.author
-    return json.dumps(
+    return _JSON.encode(
         [
             post.relpath,
             post.id,
@@ -261,8 +264,7 @@ def post_to_json(post: Post) -> str:
             post.source_name,
             post.source_url,
             post.markdown,
-        ],
-        ensure_ascii=False,
+        ]
     )
 
 

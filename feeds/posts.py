@@ -58,10 +58,10 @@ def read_post(path: Path, relpath: str) -> PostText | None:
     return post_text(read_bytes(path, relpath), relpath)
 
 
-def read_bytes(path: Path, relpath: str, size: int | None = None) -> bytes:
+def read_bytes(path: Path | str, relpath: str, size: int | None = None) -> bytes:
     """The file's bytes, up to one byte past the size limit; `size` saves asking for it."""
     try:
-        with path.open("rb", buffering=0) as fh:
+        with open(path, "rb", buffering=0) as fh:  # noqa: PTH123 - a str path is cheaper
             # Asking for the size, not the limit: read(16 MiB) allocates 16 MiB every time.
             if size is None:
                 size = os.fstat(fh.fileno()).st_size
@@ -449,9 +449,14 @@ def _post_id(
                 return text
             file_slug = text
             break
-    host = urlsplit(site.url).hostname or "localhost"
+    host = _host(site.url)
     day = file_date or published.date().isoformat()
     return f"tag:{host},{day}:{quote(file_slug, safe='')}"
+
+
+@cache
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or "localhost"
 
 
 _URL_SAFE = "/-._~!$&'()*+,;=:@"

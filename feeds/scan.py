@@ -35,7 +35,7 @@ def scan_file(file: SourceFile, source: Path, site: Site) -> FileRow:
     """What one file is; never raises for a bad post."""
     stamp = (file.relpath, file.size, file.mtime_ns)
     try:
-        data = read_bytes(source / file.relpath, file.relpath, file.size)
+        data = read_bytes(f"{source}/{file.relpath}", file.relpath, file.size)
     except PostError as exc:
         return FileRow(*stamp, "", BAD, str(exc))
     digest = hashlib.sha256(data).hexdigest()[:32]
