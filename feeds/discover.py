@@ -14,8 +14,8 @@ import hashlib
 import os
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,6 +32,15 @@ class SourceFile(NamedTuple):
     dir_categories: tuple[str, ...] = ()  # from a Jekyll site's `cat/_posts/` layout
 
 
+class Folder(NamedTuple):
+    """One folder's entries as last read, and its mtime then: while the mtime stays, no
+    entry was added, removed or renamed in it, and the names need not be read again."""
+
+    mtime_ns: int
+    files: tuple[str, ...]
+    folders: tuple[str, ...]  # the subfolders worth walking into
+
+
 @dataclass(frozen=True)
 class Listing:
     """Every candidate post file below the source, sorted by relative path."""
@@ -40,6 +49,8 @@ class Listing:
     sizes: array[int]
     mtimes: array[int]  # st_mtime_ns
     categories: list[tuple[str, ...]]  # each file's folder categories (Jekyll sites)
+    folders: dict[str, Folder] = field(default_factory=dict)  # by relative path
+    reread: bool = True  # whether some folder had to be read again
 
     def __len__(self) -> int:
         return len(self.relpaths)
@@ -126,58 +137,84 @@ def _differing(
     ]
 
 
-def find_post_files(source: Path, *, exclude: tuple[Path, ...] = (), jobs: int = 1) -> Listing:
-    """Every candidate post file below source, sorted by relative path."""
+def find_post_files(
+    source: Path,
+    *,
+    exclude: tuple[Path, ...] = (),
+    jobs: int = 1,
+    known: Mapping[str, Folder] | None = None,
+    trusted_before: int = 0,
+) -> Listing:
+    """Every candidate post file below source, sorted by relative path.
+
+    `known` folders whose mtime is unchanged, and older than `trusted_before` (ns), are not
+    read again; every file is still asked for its size and mtime, as an edit in place
+    leaves its folder's mtime as it was.
+    """
     jekyll = is_jekyll_site(source)
     skip = {os.path.realpath(p) for p in exclude}
-    folders: dict[str, tuple[str, ...]] = {}  # relative dir -> its categories
+    categories_of: dict[str, tuple[str, ...]] = {}  # relative dir -> its categories
     relpaths: list[str] = []
-    for rel_dir, names in _walk(source, skip):
+    seen, reread = _walk(source, skip, known or {}, trusted_before)
+    for rel_dir, folder in seen.items():
         parts = rel_dir.split("/") if rel_dir else []
         if jekyll:
             if "_posts" not in parts:
                 continue
-            folders[rel_dir] = tuple(parts[: parts.index("_posts")])
+            categories_of[rel_dir] = tuple(parts[: parts.index("_posts")])
         else:
-            folders[rel_dir] = ()
+            categories_of[rel_dir] = ()
+        names = folder.files
         relpaths.extend([f"{rel_dir}/{name}" for name in names] if rel_dir else names)
     relpaths.sort()
-    base = f"{source}{os.sep}"
-    sizes, mtimes = _stat_all([base + relpath for relpath in relpaths], jobs)
+    sizes, mtimes = _stat_below(source, relpaths, jobs)
     if -1 in sizes:  # gone since the listing
         kept = [i for i, size in enumerate(sizes) if size >= 0]
         relpaths = [relpaths[i] for i in kept]
         sizes = array("q", (sizes[i] for i in kept))
         mtimes = array("q", (mtimes[i] for i in kept))
-    if len(folders) == 1:
-        categories = [next(iter(folders.values()))] * len(relpaths)
+    if len(categories_of) == 1:
+        categories = [next(iter(categories_of.values()))] * len(relpaths)
     else:
-        categories = [folders[relpath.rpartition("/")[0]] for relpath in relpaths]
-    return Listing(relpaths, sizes, mtimes, categories)
+        categories = [categories_of[relpath.rpartition("/")[0]] for relpath in relpaths]
+    return Listing(relpaths, sizes, mtimes, categories, seen, reread)
 
 
-def _stat_all(paths: list[str], jobs: int) -> tuple[array[int], array[int]]:
-    """(sizes, mtimes) of paths, size -1 for a file that is gone. One `stat` per file is
-    most of a no-change rebuild, and it waits on the kernel: two processes halve it."""
+def _stat_below(source: Path, relpaths: list[str], jobs: int) -> tuple[array[int], array[int]]:
+    """(sizes, mtimes) of the files, size -1 for one that is gone, asked relative to an
+    open source folder where the system allows: the kernel then walks one or two path
+    components per file, not the whole path."""
+    if os.stat not in os.supports_dir_fd:
+        return _stat_all([f"{source}{os.sep}{relpath}" for relpath in relpaths], None, jobs)
+    fd = os.open(source, os.O_RDONLY)
+    try:
+        return _stat_all(relpaths, fd, jobs)
+    finally:
+        os.close(fd)
+
+
+def _stat_all(paths: list[str], dir_fd: int | None, jobs: int) -> tuple[array[int], array[int]]:
+    """One `stat` per file is most of a no-change rebuild, and it waits on the kernel: two
+    processes halve it."""
     if jobs > 1 and len(paths) >= FORKED_STAT and hasattr(os, "fork"):
         half = len(paths) // 2
-        child = _stat_in_child(paths[half:])
-        sizes, mtimes = _stat_here(paths[:half])
+        child = _stat_in_child(paths[half:], dir_fd)
+        sizes, mtimes = _stat_here(paths[:half], dir_fd)
         rest = child()
         if rest is None:  # the child failed: ask here
-            rest = _stat_here(paths[half:])
+            rest = _stat_here(paths[half:], dir_fd)
         sizes.extend(rest[0])
         mtimes.extend(rest[1])
         return sizes, mtimes
-    return _stat_here(paths)
+    return _stat_here(paths, dir_fd)
 
 
-def _stat_here(paths: list[str]) -> tuple[array[int], array[int]]:
+def _stat_here(paths: list[str], dir_fd: int | None) -> tuple[array[int], array[int]]:
     sizes, mtimes = array("q"), array("q")
     stat = os.stat
     for path in paths:
         try:
-            st = stat(path)
+            st = stat(path, dir_fd=dir_fd)
         except OSError:
             sizes.append(-1)
             mtimes.append(0)
@@ -206,14 +243,14 @@ class _Collect:
         return sizes, mtimes
 
 
-def _stat_in_child(paths: list[str]) -> _Collect:
+def _stat_in_child(paths: list[str], dir_fd: int | None) -> _Collect:
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: stat, send, exit without running the parent's cleanup
         code = 1
         try:
             os.close(read_fd)
-            sizes, mtimes = _stat_here(paths)
+            sizes, mtimes = _stat_here(paths, dir_fd)
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(sizes.tobytes() + mtimes.tobytes())
             code = 0
@@ -223,33 +260,52 @@ def _stat_in_child(paths: list[str]) -> _Collect:
     return _Collect(pid, read_fd, len(paths))
 
 
-def _walk(source: Path, skip: set[str]) -> list[tuple[str, list[str]]]:
-    """(relative dir, names of its regular files) for each folder, not following folder
-    links."""
-    result: list[tuple[str, list[str]]] = []
+def _walk(
+    source: Path, skip: set[str], known: Mapping[str, Folder], trusted_before: int
+) -> tuple[dict[str, Folder], bool]:
+    """Each folder below source by relative path, not following folder links; and whether
+    any was read rather than known."""
+    seen: dict[str, Folder] = {}
+    reread = False
     stack = [("", str(source))]
     while stack:
         rel_dir, full = stack.pop()
         try:
-            with os.scandir(full) as it:
-                entries = list(it)
+            mtime = Path(full).stat().st_mtime_ns  # before the entries: a later change shows
         except OSError:
             continue
-        files = []
-        for entry in entries:
-            if entry.name.startswith("."):
+        folder = known.get(rel_dir)
+        if folder is None or folder.mtime_ns != mtime or mtime >= trusted_before:
+            folder = _read_folder(full, mtime)
+            reread = True
+            if folder is None:
                 continue
-            try:
-                if entry.is_file(follow_symlinks=False):
-                    files.append(entry.name)
-                elif entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIPPED_DIRS and os.path.realpath(entry.path) not in skip:
-                        stack.append(
-                            (f"{rel_dir}/{entry.name}" if rel_dir else entry.name, entry.path)
-                        )
-                elif entry.is_file():  # a link to a file
-                    files.append(entry.name)
-            except OSError:
-                continue  # a link loop or a file gone since the listing
-        result.append((rel_dir, files))
-    return result
+        seen[rel_dir] = folder
+        for name in folder.folders:
+            path = f"{full}{os.sep}{name}"
+            if os.path.realpath(path) not in skip:
+                stack.append((f"{rel_dir}/{name}" if rel_dir else name, path))
+    return seen, reread
+
+
+def _read_folder(full: str, mtime: int) -> Folder | None:
+    try:
+        with os.scandir(full) as it:
+            entries = list(it)
+    except OSError:
+        return None
+    files, folders = [], []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                files.append(entry.name)
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIPPED_DIRS:
+                    folders.append(entry.name)
+            elif entry.is_file():  # a link to a file
+                files.append(entry.name)
+        except OSError:
+            continue  # a link loop or a file gone since the listing
+    return Folder(mtime, tuple(files), tuple(folders))

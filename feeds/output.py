@@ -45,8 +45,9 @@ def confined(out: Path, relpath: str) -> Path:
     return target
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Replace path atomically with data; False (and no write) when it holds data already."""
+def write_if_changed(path: Path, data: bytes, *, durable: bool = True) -> bool:
+    """Replace path atomically with data; False (and no write) when it holds data already.
+    Not `durable`: no fsync, for a cache that may be lost in a crash but never torn."""
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
@@ -58,14 +59,16 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         Path(tmp).chmod(0o644)
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
     return True
 
 

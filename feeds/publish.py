@@ -10,6 +10,7 @@ cache; only the posts that land in a feed are rendered, and only feeds whose con
 changed are generated and written.
 """
 
+import contextlib
 import hashlib
 import sqlite3
 import time
@@ -40,8 +41,10 @@ from feeds.state import (
     cache_fingerprint,
     file_intact,
     outputs_intact,
+    read_folders,
     read_state,
     settings_fingerprint,
+    write_folders,
     write_state,
 )
 
@@ -79,7 +82,18 @@ def publish(
     with build_lock(config.out, config.lock_timeout):
         previous = read_state(config.out)
         with _timed(report, "discover"):
-            found = find_post_files(config.source, exclude=(config.out,), jobs=jobs)
+            known, taken_ns = read_folders(config.out)
+            listed_ns = time.time_ns()
+            found = find_post_files(
+                config.source,
+                exclude=(config.out,),
+                jobs=jobs,
+                known=known,
+                trusted_before=taken_ns - RACY_NS,
+            )
+            if found.reread:
+                with contextlib.suppress(OSError):  # a cache only: the next build reads again
+                    write_folders(config.out, found.folders, listed_ns)
         listing, settings = found.digest(), settings_fingerprint(config)
         if _nothing_changed(previous, listing, settings, found, now, config.out):
             _replay(previous, report)

@@ -16,9 +16,11 @@ from pathlib import Path
 from feeds import __version__
 from feeds.cache import SCHEMA
 from feeds.config import Config
+from feeds.discover import Folder
 from feeds.output import write_if_changed
 
 STATE_NAME = ".feeds-state.json"
+FOLDERS_NAME = ".feeds-folders.json"
 LIBRARIES = (
     "beautifulsoup4",
     "feedgen",
@@ -68,6 +70,37 @@ def read_state(out: Path) -> State:
 def write_state(out: Path, state: State) -> None:
     text = json.dumps(asdict(state), ensure_ascii=False, indent=1, sort_keys=True)
     write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
+
+
+def read_folders(out: Path) -> tuple[dict[str, Folder], int]:
+    """The source's folders as the last listing read them, and when it began (ns)."""
+    try:
+        data = json.loads((out / FOLDERS_NAME).read_text(encoding="utf-8", errors="surrogatepass"))
+        folders = {
+            str(rel_dir): Folder(int(mtime), _names(files), _names(subfolders))
+            for rel_dir, (mtime, files, subfolders) in data["folders"].items()
+        }
+        return folders, int(data["taken_ns"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}, 0
+
+
+def write_folders(out: Path, folders: dict[str, Folder], taken_ns: int) -> None:
+    data = {
+        "taken_ns": taken_ns,
+        "folders": {
+            rel_dir: [f.mtime_ns, "\0".join(f.files), "\0".join(f.folders)]
+            for rel_dir, f in folders.items()
+        },
+    }
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    write_if_changed(out / FOLDERS_NAME, text.encode("utf-8", "surrogatepass"), durable=False)
+
+
+def _names(joined: str) -> tuple[str, ...]:
+    if not isinstance(joined, str):
+        raise TypeError("names must be text")
+    return tuple(joined.split("\0")) if joined else ()
 
 
 def outputs_intact(out: Path, state: State) -> bool:

@@ -69,3 +69,23 @@ def test_changes_when_files_were_only_added_or_only_removed(tmp_path: Path) -> N
         [],
         ["a.md", "c.md", "e.md"],
     )
+
+
+def test_a_folder_whose_mtime_stayed_is_not_read_again(tmp_path: Path) -> None:
+    site = make_site(tmp_path, ["a.md", "b.md"])
+    first = find_post_files(site)
+    old = first.folders[""]
+    assert old.files and sorted(old.files) == ["a.md", "b.md"]
+    # Told (falsely) that the folder held a.md alone, with its current mtime, long ago:
+    # the names are trusted, and only the sizes and mtimes are asked for.
+    known = {"": old._replace(files=("a.md",))}
+    trusted = find_post_files(site, known=known, trusted_before=old.mtime_ns + 1)
+    assert trusted.relpaths == ["a.md"] and not trusted.reread
+    # Too recent to trust (its mtime may not have ticked since), or changed: read again.
+    assert find_post_files(site, known=known, trusted_before=old.mtime_ns).relpaths == [
+        "a.md",
+        "b.md",
+    ]
+    make_site(site, ["c.md"])
+    again = find_post_files(site, known=known, trusted_before=old.mtime_ns + 1)
+    assert again.relpaths == ["a.md", "b.md", "c.md"] and again.reread

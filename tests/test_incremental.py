@@ -3,6 +3,7 @@
 import os
 import shutil
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -157,6 +158,31 @@ def test_a_cache_damaged_inside_is_rebuilt(site: Path, tmp_path: Path, build: Bu
     assert "damaged" in result.stderr and "rebuilt from the posts" in result.stderr
     assert outputs(out) == expected
     assert build("--source", site, "--out", out).exit_code == 0
+
+
+def test_an_edit_in_place_in_a_folder_read_long_ago_is_seen(
+    site: Path, tmp_path: Path, build: Build
+) -> None:
+    """The listing of a folder is reused while its mtime stays, but an edit in place does
+    not change that mtime: each file's own stamp still shows it."""
+    out = tmp_path / "out"
+    posts = site / "_posts"
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(posts, ns=(hour_ago, hour_ago))
+    assert build("--source", site, "--out", out).exit_code == 0
+    folders = out / ".feeds-folders.json"
+    listed = folders.stat().st_mtime_ns
+    edited = posts / "2022-01-25-NW202201252261386140.md"
+    text = edited.read_text(encoding="utf-8")
+    with edited.open("r+", encoding="utf-8") as fh:  # in place: the folder's mtime stays
+        fh.write(text.replace("title:", "title: 改过的", 1))
+    assert posts.stat().st_mtime_ns == hour_ago
+    result = build("--source", site, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert folders.stat().st_mtime_ns == listed  # the folder's listing was reused
+    titles = [e.title for e in parse(out / "atom.xml").entries]
+    assert any(t.startswith("改过的") for t in titles)
+    assert outputs(out) == cold(site, tmp_path / "cold", build)
 
 
 def test_a_foreign_cache_is_not_trusted(site: Path, tmp_path: Path, build: Build) -> None:
