@@ -308,4 +308,4 @@ def _read_folder(full: str, mtime: int) -> Folder | None:
                 files.append(entry.name)
         except OSError:
             continue  # a link loop or a file gone since the listing
-    return Folder(mtime, tuple(files), tuple(folders))
+    return Folder(mtime, tuple(sorted(files)), tuple(sorted(folders)))  # sorted: cheap to merge
