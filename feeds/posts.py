@@ -118,10 +118,11 @@ def _front_matter_end(data: bytes) -> int | None:
     """Where the line after the closing '---' starts, in a plain UTF-8 post."""
     if not data.startswith(b"---"):
         return None
-    found = [at for at in (data.find(b"\n---", 3), data.find(b"\n...", 3)) if at != -1]
-    if not found:
+    dashes = data.find(b"\n---", 3)
+    dots = data.find(b"\n...", 3, len(data) if dashes == -1 else dashes)  # the first of the two
+    if dashes == -1 and dots == -1:
         return None
-    at = min(found)
+    at = dots if dots != -1 else dashes
     newline = data.find(b"\n", at + 1)
     return len(data) if newline == -1 else newline + 1
 

@@ -24,11 +24,15 @@ def scan_files(
 ) -> Iterator[list[FileRow]]:
     """FileRows for files, a chunk at a time, in the order given."""
     work = partial(_scan_chunk, source=source, site=site)
-    return map_chunks(work, files, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK)
+    for chunk in map_chunks(work, files, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK):
+        yield list(map(FileRow._make, chunk))
 
 
-def _scan_chunk(files: Sequence[SourceFile], *, source: Path, site: Site) -> list[FileRow]:
-    return [scan_file(f, source, site) for f in files]
+def _scan_chunk(
+    files: Sequence[SourceFile], *, source: Path, site: Site
+) -> list[tuple[object, ...]]:
+    # Plain tuples cross the process boundary: unpickling named tuples costs twice as much.
+    return [tuple(scan_file(f, source, site)) for f in files]
 
 
 def scan_file(file: SourceFile, source: Path, site: Site) -> FileRow:
