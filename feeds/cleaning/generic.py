@@ -314,9 +314,15 @@ def strip_block_edges(soup: BeautifulSoup) -> None:
     """Trim blanks at text-block edges (`<p> AI业内…`, 2022-01-25-NW202201252261386140.md)."""
     for block in tags(soup, TEXT_BLOCK_TAGS):
         if block.contents and is_text(block.contents[0]):
-            block.contents[0].replace_with(str(block.contents[0]).lstrip(BLANK))
+            _replace_text(block.contents[0], str(block.contents[0]).lstrip(BLANK))
         if block.contents and is_text(block.contents[-1]):
-            block.contents[-1].replace_with(str(block.contents[-1]).rstrip(BLANK))
+            _replace_text(block.contents[-1], str(block.contents[-1]).rstrip(BLANK))
+
+
+def _replace_text(node: PageElement, text: str) -> None:
+    # Only where the text changes: replace_with is the cost of cleaning.
+    if str(node) != text:
+        node.replace_with(text)
 
 
 def unwrap_bare_spans(soup: BeautifulSoup) -> None:
