@@ -23,12 +23,12 @@ STATE_NAME = ".feeds-state.json"
 FOLDERS_NAME = ".feeds-folders.json"
 LIBRARIES = (
     "beautifulsoup4",
+    "cmarkgfm",
     "feedgen",
     "lxml",
-    "markdown-it-py",
     "nh3",
-    "PyYAML",
     "python-slugify",
+    "PyYAML",
     "yaml-rs",
 )
 

@@ -27,3 +27,10 @@ def test_digest_blockquote_then_html_body() -> None:
     html = render_markdown("> digest\n\n<p>body</p>\n\n<http://x.example/1>")
     assert html.startswith("<blockquote>") and "<p>body</p>" in html
     assert '<a href="http://x.example/1">' in html
+
+
+@pytest.mark.parametrize("reference", ["&#xFFFF;", "&#XfFfE;", "&#65535;", "&#0065534;"])
+def test_a_reference_to_a_noncharacter_renders_as_the_replacement_character(
+    reference: str,
+) -> None:
+    assert render_markdown(f"a {reference} b") == "<p>a \ufffd b</p>\n"
