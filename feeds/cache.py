@@ -104,12 +104,16 @@ class Cache:
         row = self.db.execute("SELECT relpaths, sizes, mtimes FROM listing").fetchone()
         if row is None:
             return None
-        relpaths = row[0].decode("utf-8", "surrogatepass").split("\0") if row[0] else []
-        sizes, mtimes = array("q"), array("q")
-        sizes.frombytes(row[1])
-        mtimes.frombytes(row[2])
-        if not len(relpaths) == len(sizes) == len(mtimes):
-            raise sqlite3.DatabaseError("the stored listing does not add up")
+        try:
+            relpaths = row[0].decode("utf-8", "surrogatepass").split("\0") if row[0] else []
+            sizes, mtimes = array("q"), array("q")
+            sizes.frombytes(row[1])
+            mtimes.frombytes(row[2])
+        except (AttributeError, TypeError, ValueError) as exc:  # damaged: start again
+            raise sqlite3.DatabaseError(f"the stored listing is damaged: {exc}") from exc
+        (rows,) = self.db.execute("SELECT COUNT(*) FROM files").fetchone()
+        if not len(relpaths) == len(sizes) == len(mtimes) == rows:
+            raise sqlite3.DatabaseError("the stored listing does not match the files")
         return relpaths, sizes, mtimes
 
     def set_listing(

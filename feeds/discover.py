@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import NamedTuple
 
 from feeds.config import is_jekyll_site
@@ -33,11 +34,13 @@ class SourceFile(NamedTuple):
 
 
 class Folder(NamedTuple):
-    """One folder's entries as last read, and its mtime then: while the mtime stays, no
-    entry was added, removed or renamed in it, and the names need not be read again."""
+    """One folder's entries as last read, and its stamp then: while its mtime stays, no
+    entry was added, removed or renamed in it, and the names need not be read again. The
+    ctime and inode are in the stamp too: setting an mtime back (a restore, `touch -r`)
+    moves the ctime, and a folder swapped in for another has its own inode."""
 
-    mtime_ns: int
-    files: tuple[str, ...]
+    stamp: tuple[int, int, int, int]  # st_dev, st_ino, st_mtime_ns, st_ctime_ns
+    files: tuple[str, ...]  # every entry but folders: `stat` tells which are files
     folders: tuple[str, ...]  # the subfolders worth walking into
 
 
@@ -199,8 +202,10 @@ def _stat_all(paths: list[str], dir_fd: int | None, jobs: int) -> tuple[array[in
     if jobs > 1 and len(paths) >= FORKED_STAT and hasattr(os, "fork"):
         half = len(paths) // 2
         child = _stat_in_child(paths[half:], dir_fd)
-        sizes, mtimes = _stat_here(paths[:half], dir_fd)
-        rest = child()
+        try:
+            sizes, mtimes = _stat_here(paths[:half], dir_fd)
+        finally:
+            rest = child()  # reaped even when this half fails
         if rest is None:  # the child failed: ask here
             rest = _stat_here(paths[half:], dir_fd)
         sizes.extend(rest[0])
@@ -215,7 +220,9 @@ def _stat_here(paths: list[str], dir_fd: int | None) -> tuple[array[int], array[
     for path in paths:
         try:
             st = stat(path, dir_fd=dir_fd)
-        except OSError:
+        except OSError:  # gone, or a link to nothing
+            st = None
+        if st is None or not S_ISREG(st.st_mode):  # a folder behind a link, a fifo
             sizes.append(-1)
             mtimes.append(0)
             continue
@@ -271,12 +278,13 @@ def _walk(
     while stack:
         rel_dir, full = stack.pop()
         try:
-            mtime = Path(full).stat().st_mtime_ns  # before the entries: a later change shows
+            st = Path(full).stat()  # before the entries: a later change shows
         except OSError:
             continue
+        stamp = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
         folder = known.get(rel_dir)
-        if folder is None or folder.mtime_ns != mtime or mtime >= trusted_before:
-            folder = _read_folder(full, mtime)
+        if folder is None or folder.stamp != stamp or max(stamp[2:]) >= trusted_before:
+            folder = _read_folder(full, stamp)
             reread = True
             if folder is None:
                 continue
@@ -288,7 +296,7 @@ def _walk(
     return seen, reread
 
 
-def _read_folder(full: str, mtime: int) -> Folder | None:
+def _read_folder(full: str, stamp: tuple[int, int, int, int]) -> Folder | None:
     try:
         with os.scandir(full) as it:
             entries = list(it)
@@ -299,13 +307,11 @@ def _read_folder(full: str, mtime: int) -> Folder | None:
         if entry.name.startswith("."):
             continue
         try:
-            if entry.is_file(follow_symlinks=False):
-                files.append(entry.name)
-            elif entry.is_dir(follow_symlinks=False):
-                if entry.name not in SKIPPED_DIRS:
-                    folders.append(entry.name)
-            elif entry.is_file():  # a link to a file
-                files.append(entry.name)
+            is_folder = entry.is_dir(follow_symlinks=False)  # links to folders: not followed
         except OSError:
-            continue  # a link loop or a file gone since the listing
-    return Folder(mtime, tuple(sorted(files)), tuple(sorted(folders)))  # sorted: cheap to merge
+            is_folder = False
+        if not is_folder:
+            files.append(entry.name)  # a link, a fifo: kept, `stat` says if it is a file now
+        elif entry.name not in SKIPPED_DIRS:
+            folders.append(entry.name)
+    return Folder(stamp, tuple(sorted(files)), tuple(sorted(folders)))  # sorted: cheap to merge

@@ -82,7 +82,7 @@ def publish(
     with build_lock(config.out, config.lock_timeout):
         previous = read_state(config.out)
         with _timed(report, "discover"):
-            known, taken_ns = read_folders(config.out)
+            known, taken_ns = read_folders(config.out, config.source)
             listed_ns = time.time_ns()
             found = find_post_files(
                 config.source,
@@ -93,7 +93,7 @@ def publish(
             )
             if found.reread:
                 with contextlib.suppress(OSError):  # a cache only: the next build reads again
-                    write_folders(config.out, found.folders, listed_ns)
+                    write_folders(config.out, config.source, found.folders, listed_ns)
         listing, settings = found.digest(), settings_fingerprint(config)
         if _nothing_changed(previous, listing, settings, found, now, config.out):
             _replay(previous, report)

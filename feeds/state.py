@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -72,24 +73,36 @@ def write_state(out: Path, state: State) -> None:
     write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
 
 
-def read_folders(out: Path) -> tuple[dict[str, Folder], int]:
-    """The source's folders as the last listing read them, and when it began (ns)."""
+FOLDERS_VERSION = 1
+FOLDERS_RECHECK_NS = 3600 * 10**9  # at the latest, every folder is read again hourly
+
+
+def read_folders(out: Path, source: Path) -> tuple[dict[str, Folder], int]:
+    """The source's folders as the last listing read them, and when it began (ns); none
+    when the file is missing, damaged, for another source, or over an hour old."""
     try:
         data = json.loads((out / FOLDERS_NAME).read_text(encoding="utf-8", errors="surrogatepass"))
+        if (data["version"], data["source"]) != (FOLDERS_VERSION, str(source.resolve())):
+            return {}, 0
+        taken_ns = int(data["taken_ns"])
+        if time.time_ns() - taken_ns > FOLDERS_RECHECK_NS:
+            return {}, 0
         folders = {
-            str(rel_dir): Folder(int(mtime), _names(files), _names(subfolders))
-            for rel_dir, (mtime, files, subfolders) in data["folders"].items()
+            _rel_dir(rel_dir): Folder(_stamp(stamp), _names(files), _names(subfolders))
+            for rel_dir, (stamp, files, subfolders) in data["folders"].items()
         }
-        return folders, int(data["taken_ns"])
+        return folders, taken_ns
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return {}, 0
 
 
-def write_folders(out: Path, folders: dict[str, Folder], taken_ns: int) -> None:
+def write_folders(out: Path, source: Path, folders: dict[str, Folder], taken_ns: int) -> None:
     data = {
+        "version": FOLDERS_VERSION,
+        "source": str(source.resolve()),
         "taken_ns": taken_ns,
         "folders": {
-            rel_dir: [f.mtime_ns, "\0".join(f.files), "\0".join(f.folders)]
+            rel_dir: [list(f.stamp), "\0".join(f.files), "\0".join(f.folders)]
             for rel_dir, f in folders.items()
         },
     }
@@ -97,10 +110,30 @@ def write_folders(out: Path, folders: dict[str, Folder], taken_ns: int) -> None:
     write_if_changed(out / FOLDERS_NAME, text.encode("utf-8", "surrogatepass"), durable=False)
 
 
-def _names(joined: str) -> tuple[str, ...]:
+def _rel_dir(value: object) -> str:
+    if not isinstance(value, str) or (value and not all(map(_is_name, value.split("/")))):
+        raise ValueError("not a folder path")
+    return value
+
+
+def _stamp(value: object) -> tuple[int, int, int, int]:
+    if not (isinstance(value, list) and len(value) == 4 and all(type(v) is int for v in value)):
+        raise ValueError("not a folder stamp")
+    return value[0], value[1], value[2], value[3]
+
+
+def _names(joined: object) -> tuple[str, ...]:
+    """Names in one folder: a tampered file must not reach outside it, or repeat one."""
     if not isinstance(joined, str):
         raise TypeError("names must be text")
-    return tuple(joined.split("\0")) if joined else ()
+    names = tuple(joined.split("\0")) if joined else ()
+    if not all(map(_is_name, names)) or len(set(names)) != len(names):
+        raise ValueError("not a list of file names")
+    return names
+
+
+def _is_name(name: str) -> bool:
+    return bool(name) and not name.startswith(".") and "/" not in name and "\\" not in name
 
 
 def outputs_intact(out: Path, state: State) -> bool:

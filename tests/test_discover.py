@@ -71,21 +71,41 @@ def test_changes_when_files_were_only_added_or_only_removed(tmp_path: Path) -> N
     )
 
 
-def test_a_folder_whose_mtime_stayed_is_not_read_again(tmp_path: Path) -> None:
+def test_a_folder_whose_stamp_stayed_is_not_read_again(tmp_path: Path) -> None:
     site = make_site(tmp_path, ["a.md", "b.md"])
     first = find_post_files(site)
     old = first.folders[""]
-    assert old.files and sorted(old.files) == ["a.md", "b.md"]
-    # Told (falsely) that the folder held a.md alone, with its current mtime, long ago:
+    assert sorted(old.files) == ["a.md", "b.md"]
+    later = max(old.stamp[2:]) + 1
+    # Told (falsely) that the folder held a.md alone, with its current stamp, long ago:
     # the names are trusted, and only the sizes and mtimes are asked for.
     known = {"": old._replace(files=("a.md",))}
-    trusted = find_post_files(site, known=known, trusted_before=old.mtime_ns + 1)
+    trusted = find_post_files(site, known=known, trusted_before=later)
     assert trusted.relpaths == ["a.md"] and not trusted.reread
     # Too recent to trust (its mtime may not have ticked since), or changed: read again.
-    assert find_post_files(site, known=known, trusted_before=old.mtime_ns).relpaths == [
-        "a.md",
-        "b.md",
-    ]
+    too_recent = find_post_files(site, known=known, trusted_before=later - 1)
+    assert too_recent.relpaths == ["a.md", "b.md"]
     make_site(site, ["c.md"])
-    again = find_post_files(site, known=known, trusted_before=old.mtime_ns + 1)
+    again = find_post_files(site, known=known, trusted_before=later)
     assert again.relpaths == ["a.md", "b.md", "c.md"] and again.reread
+
+
+def test_a_folder_whose_mtime_was_set_back_is_read_again(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", ["a.md"])
+    first = find_post_files(site)
+    mtime = site.stat().st_mtime_ns
+    make_site(site, ["b.md"])
+    os.utime(site, ns=(mtime, mtime))  # a restore, `touch -r`: the ctime still moves
+    found = find_post_files(site, known=first.folders, trusted_before=2**62)
+    assert found.relpaths == ["a.md", "b.md"] and found.reread
+
+
+def test_a_link_is_listed_once_it_points_at_a_file(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", ["a.md"])
+    (site / "b.md").symlink_to(tmp_path / "later.md")
+    (site / "c.md").symlink_to(tmp_path)  # a link to a folder: never a post
+    first = find_post_files(site)
+    assert first.relpaths == ["a.md"]
+    make_site(tmp_path, ["later.md"])  # the folder holding the link is unchanged
+    found = find_post_files(site, known=first.folders, trusted_before=2**62)
+    assert found.relpaths == ["a.md", "b.md"] and not found.reread

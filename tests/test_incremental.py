@@ -1,5 +1,6 @@
 """The cache: a rebuild costs what changed, and gives what a cold build would give."""
 
+import json
 import os
 import shutil
 import sqlite3
@@ -15,7 +16,7 @@ from conftest import CONFIG, FINEWS, Build, feed_files, parse
 from feeds.config import Config, load_config
 from feeds.errors import PostError
 from feeds.model import Entry, Post, Report
-from feeds.publish import CACHE_NAME, publish
+from feeds.publish import CACHE_NAME, RACY_NS, publish
 
 NEW_POST = """---
 layout: post
@@ -40,6 +41,14 @@ def site(tmp_path: Path) -> Path:
 
 def outputs(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in feed_files(out)}
+
+
+def list_long_after_changes(source: Path, out: Path, build: Build) -> None:
+    """Build, then build again once the folders' last change is older than the racy
+    margin: from then on their listing is trusted while their stamps stay."""
+    assert build("--source", source, "--out", out).exit_code == 0
+    time.sleep(RACY_NS / 1e9 + 0.1)
+    assert build("--source", source, "--out", out).exit_code == 0
 
 
 def cold(source: Path, out: Path, build: Build) -> dict[str, bytes]:
@@ -167,22 +176,56 @@ def test_an_edit_in_place_in_a_folder_read_long_ago_is_seen(
     not change that mtime: each file's own stamp still shows it."""
     out = tmp_path / "out"
     posts = site / "_posts"
-    hour_ago = time.time_ns() - 3600 * 10**9
-    os.utime(posts, ns=(hour_ago, hour_ago))
-    assert build("--source", site, "--out", out).exit_code == 0
+    list_long_after_changes(site, out, build)
     folders = out / ".feeds-folders.json"
     listed = folders.stat().st_mtime_ns
+    folder_mtime = posts.stat().st_mtime_ns
     edited = posts / "2022-01-25-NW202201252261386140.md"
     text = edited.read_text(encoding="utf-8")
     with edited.open("r+", encoding="utf-8") as fh:  # in place: the folder's mtime stays
         fh.write(text.replace("title:", "title: 改过的", 1))
-    assert posts.stat().st_mtime_ns == hour_ago
+    assert posts.stat().st_mtime_ns == folder_mtime
     result = build("--source", site, "--out", out)
     assert result.exit_code == 0, result.stderr
     assert folders.stat().st_mtime_ns == listed  # the folder's listing was reused
     titles = [e.title for e in parse(out / "atom.xml").entries]
     assert any(t.startswith("改过的") for t in titles)
     assert outputs(out) == cold(site, tmp_path / "cold", build)
+
+
+@pytest.mark.parametrize("damage", ["x'00ff'", "'text, not a blob'", "x'00'"])
+def test_a_cache_whose_stored_listing_is_damaged_is_rebuilt(
+    site: Path, tmp_path: Path, build: Build, damage: str
+) -> None:
+    out = tmp_path / "out"
+    expected = cold(site, out, build)
+    db = sqlite3.connect(out / CACHE_NAME)
+    db.execute(f"UPDATE listing SET relpaths = {damage}, sizes = {damage}")
+    db.commit()
+    db.close()
+    (out / "atom.xml").unlink()
+    result = build("--source", site, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert "damaged" in result.stderr
+    assert outputs(out) == expected
+
+
+def test_a_tampered_folders_file_is_not_trusted(site: Path, tmp_path: Path, build: Build) -> None:
+    """Names in it may not reach outside their folder: the folder is read again instead."""
+    out = tmp_path / "out"
+    (tmp_path / "outside.md").write_text(NEW_POST.format(category="leak", n=7), encoding="utf-8")
+    list_long_after_changes(site, out, build)
+    expected = outputs(out)
+    folders = out / ".feeds-folders.json"
+    data = json.loads(folders.read_text(encoding="utf-8"))
+    stamp, names, subfolders = data["folders"]["_posts"]
+    data["folders"]["_posts"] = [stamp, names + "\0../../outside.md", subfolders]
+    folders.write_text(json.dumps(data), encoding="utf-8")
+    (out / "atom.xml").unlink()
+    assert build("--source", site, "--out", out).exit_code == 0
+    assert outputs(out) == expected
+    assert not (out / "leak").exists()
+    assert "outside" not in folders.read_text(encoding="utf-8")  # read again, rewritten
 
 
 def test_a_foreign_cache_is_not_trusted(site: Path, tmp_path: Path, build: Build) -> None:
