@@ -1,12 +1,14 @@
 """Discover: the listing a rebuild compares against the last one."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 import feeds.discover
 from feeds.discover import find_post_files
+from feeds.state import read_folders, write_folders
 
 
 def make_site(root: Path, names: list[str]) -> Path:
@@ -109,3 +111,22 @@ def test_a_link_is_listed_once_it_points_at_a_file(tmp_path: Path) -> None:
     make_site(tmp_path, ["later.md"])  # the folder holding the link is unchanged
     found = find_post_files(site, known=first.folders, trusted_before=2**62)
     assert found.relpaths == ["a.md", "b.md"] and not found.reread
+
+
+def test_the_folders_file_round_trips_and_refuses_names_that_leave_their_folder(
+    tmp_path: Path,
+) -> None:
+    site = make_site(tmp_path / "site", ["a.md", "news/_posts/b.md"])
+    out = tmp_path / "out"
+    out.mkdir()
+    found = find_post_files(site)
+    write_folders(out, site, found.folders, 123)
+    assert read_folders(out, site) == ({}, 0)  # over an hour old: every folder is read
+    now = time.time_ns()
+    write_folders(out, site, found.folders, now)
+    assert read_folders(out, site) == (found.folders, now)
+    assert read_folders(out, tmp_path) == ({}, 0)  # another source
+    for bad in ["../x.md", ".hidden", "a.md\0.x", "a.md\0a.md", "a.md\0\0b.md", "a\\b"]:
+        folders = {"": found.folders[""]._replace(files=tuple(bad.split("\0")))}
+        write_folders(out, site, folders, now)
+        assert read_folders(out, site) == ({}, 0), bad
