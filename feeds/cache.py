@@ -314,9 +314,14 @@ def _connect(path: Path, fingerprint: str) -> sqlite3.Connection:
         db.close()
     except sqlite3.DatabaseError:
         pass
+    discard(path)
+    return _create(sqlite3.connect(path), fingerprint)
+
+
+def discard(path: Path) -> None:
+    """Delete the cache file at path and its journal, if any."""
     for leftover in (path, path.with_name(path.name + "-journal")):
         leftover.unlink(missing_ok=True)
-    return _create(sqlite3.connect(path), fingerprint)
 
 
 def _valid(db: sqlite3.Connection, fingerprint: str) -> bool:

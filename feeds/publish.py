@@ -22,7 +22,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Literal
 
-from feeds.cache import POST, UNPUBLISHED, Cache
+from feeds.cache import POST, UNPUBLISHED, Cache, discard
 from feeds.config import Config
 from feeds.discover import Listing, find_post_files
 from feeds.errors import BuildError, PostError
@@ -110,7 +110,7 @@ def publish(
             if type(exc) is not sqlite3.DatabaseError:
                 raise  # locked, read-only, disk full: the operator's to fix
             # A damaged page surfaces only when it is read: start the cache again, once.
-            _discard_cache(cache_path)
+            discard(cache_path)
             del report.errors[said[0] :], report.warnings[said[1] :]
             report.warnings.append(f"{cache_path}: damaged ({exc}); rebuilt from the posts")
             state = State(listing=listing, settings=settings)
@@ -143,11 +143,6 @@ def _cached_build(
         cache.db.commit()
         with _timed(report, "render"):
             return _build(cache, config, now, report, state, previous, jobs)
-
-
-def _discard_cache(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + "-journal")):
-        leftover.unlink(missing_ok=True)
 
 
 def _nothing_changed(
@@ -188,14 +183,13 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
         todo = list(range(len(found)))
     else:
         todo, gone = found.changes(*previous)
-    seen = set(previous[0]) if previous and todo else set()
     # Scanned again: a file changed so close to the last scan that its stamp may lie, and
     # one that could not be read.
     racy = int(cache.meta("scanned_ns") or 0) - RACY_NS
     again = {i for i, mtime in enumerate(found.mtimes) if mtime >= racy}
     again.update(i for i in map(found.index, cache.unreadable()) if i is not None)
     todo = sorted(again.union(todo))
-    replacing = bool(again) or any(found.relpaths[i] in seen for i in todo)
+    replacing = previous is not None  # files scanned again: their old categories go first
     cache.forget(gone)
     files = found.files(todo)
     advance = progress("scanning", len(files))
