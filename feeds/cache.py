@@ -27,20 +27,22 @@ CREATE TABLE files (
     digest TEXT NOT NULL, kind INTEGER NOT NULL, message TEXT,
     ts REAL, id TEXT, post TEXT
 );
-CREATE INDEX files_post_order ON files (kind, ts DESC, id);
-CREATE INDEX files_id ON files (kind, id, relpath);  -- covers shared_ids
-CREATE INDEX files_unreadable ON files (relpath) WHERE digest = '';
 CREATE TABLE listing (relpaths BLOB NOT NULL, sizes BLOB NOT NULL, mtimes BLOB NOT NULL);
 CREATE TABLE categories (
     relpath TEXT NOT NULL, category TEXT NOT NULL, ts REAL NOT NULL, id TEXT NOT NULL
 );
-CREATE INDEX categories_order ON categories (category, ts DESC, id);
-CREATE INDEX categories_relpath ON categories (relpath);
 CREATE TABLE entries (
     relpath TEXT PRIMARY KEY, digest TEXT NOT NULL, html TEXT NOT NULL,
     summary TEXT NOT NULL, outlet TEXT, original_url TEXT
 );
 """
+_INDEXES = {
+    "files_post_order": "files (kind, ts DESC, id)",
+    "files_id": "files (kind, id, relpath)",  # covers shared_ids
+    "files_unreadable": "files (relpath) WHERE digest = ''",
+    "categories_order": "categories (category, ts DESC, id)",
+    "categories_relpath": "categories (relpath)",
+}
 
 
 class FileRow(NamedTuple):
@@ -138,6 +140,17 @@ class Cache:
         keys = [(r,) for r in relpaths]
         for table in ("files", "categories", "entries"):
             self.db.executemany(f"DELETE FROM {table} WHERE relpath = ?", keys)
+
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Indexes dropped while a new cache is filled, and built once at the end: sorting
+        100,000 rows once costs a third of keeping five indexes sorted row by row."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")  # the drop goes back too if the build fails
+        for name in _INDEXES:
+            self.db.execute(f"DROP INDEX IF EXISTS {name}")
+        yield
+        _create_indexes(self.db)
 
     def store(self, rows: Sequence[FileRow], *, replacing: bool) -> None:
         """Record what each file is now; `replacing` when some were seen before."""
@@ -335,9 +348,15 @@ def _valid(db: sqlite3.Connection, fingerprint: str) -> bool:
     return rows == {"schema": str(SCHEMA), "config": fingerprint}
 
 
+def _create_indexes(db: sqlite3.Connection) -> None:
+    for name, target in _INDEXES.items():
+        db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+
 def _create(db: sqlite3.Connection, fingerprint: str) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous = NORMAL")
     db.executescript(_TABLES)
+    _create_indexes(db)
     db.executemany(
         "INSERT INTO meta VALUES (?, ?)", [("schema", str(SCHEMA)), ("config", fingerprint)]
     )

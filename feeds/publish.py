@@ -196,10 +196,11 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
     done = 0
     from feeds.scan import scan_files
 
-    for rows in scan_files(files, config.source, config.site, jobs=jobs):
-        cache.store(rows, replacing=replacing)
-        done += len(rows)
-        advance(done)
+    with cache.bulk_load() if previous is None else contextlib.nullcontext():
+        for rows in scan_files(files, config.source, config.site, jobs=jobs):
+            cache.store(rows, replacing=replacing)
+            done += len(rows)
+            advance(done)
     cache.set_listing(found.relpaths, found.sizes, found.mtimes)
 
 

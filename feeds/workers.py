@@ -2,10 +2,14 @@
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# What the forked workers inherit: the function and its items. Each task then crosses to
+# a worker as two integers, not as a pickled chunk (100,000 files cost 0.5 s to send).
+_inherited: tuple[Callable[[Sequence[Any]], list[Any]], Sequence[Any]] | None = None
 
 
 def default_jobs() -> int:
@@ -24,14 +28,28 @@ def map_chunks(
 
     A pool costs tens of milliseconds to start, so fewer than `minimum` items run here.
     """
-    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    bounds = [(i, min(i + chunk, len(items))) for i in range(0, len(items), chunk)]
     if jobs <= 1 or len(items) < minimum:
-        yield from map(fn, chunks)
+        yield from (fn(items[start:stop]) for start, stop in bounds)
         return
     import multiprocessing  # here: a rebuild with nothing to do never starts a pool
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork: the workers inherit the loaded modules and config instead of re-importing them.
+    global _inherited
+    # fork: the workers inherit the loaded modules, the config and the items, instead of
+    # re-importing and receiving them. A fork context starts every worker on the first
+    # task, so they all see this function's items.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context) as pool:
-        yield from pool.map(fn, chunks)
+    _inherited = (fn, items)
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(bounds)), mp_context=context) as pool:
+            yield from pool.map(_run_inherited, bounds)
+    finally:
+        _inherited = None
+
+
+def _run_inherited(bounds: tuple[int, int]) -> list[Any]:
+    if _inherited is None:
+        raise RuntimeError("a worker started without the items it was forked with")
+    fn, items = _inherited
+    return fn(items[bounds[0] : bounds[1]])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import feeds.cache
 import feeds.entries
 import feeds.scan
 from conftest import CONFIG, FINEWS, Build, feed_files, parse
@@ -74,11 +75,11 @@ class Calls:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.scanned: list[str] = []
         self.rendered: list[str] = []
-        scan_file, make_entry = feeds.scan.scan_file, feeds.entries.make_entry
+        read_bytes, make_entry = feeds.scan.read_bytes, feeds.entries.make_entry
         monkeypatch.setattr(
             feeds.scan,
-            "scan_file",
-            lambda f, *a: self.scanned.append(f.relpath) or scan_file(f, *a),
+            "read_bytes",
+            lambda path, relpath, *a: self.scanned.append(relpath) or read_bytes(path, relpath, *a),
         )
         monkeypatch.setattr(
             feeds.entries,
@@ -167,6 +168,38 @@ def test_a_cache_damaged_inside_is_rebuilt(site: Path, tmp_path: Path, build: Bu
     assert "damaged" in result.stderr and "rebuilt from the posts" in result.stderr
     assert outputs(out) == expected
     assert build("--source", site, "--out", out).exit_code == 0
+
+
+def indexes(cache: Path) -> set[str]:
+    db = sqlite3.connect(cache)
+    try:
+        return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    finally:
+        db.close()
+
+
+def test_a_new_cache_keeps_its_indexes_even_when_its_first_build_fails(
+    site: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new cache is filled with its indexes dropped and built at the end; a build that
+    fails half way must not leave an unindexed cache behind."""
+    out = tmp_path / "out"
+    expected = cold(site, tmp_path / "cold", build)
+    wanted = indexes(tmp_path / "cold" / CACHE_NAME)
+    assert {"files_post_order", "categories_order", "files_id"} <= wanted
+    store = feeds.cache.Cache.store
+
+    def fail_late(self: feeds.cache.Cache, rows: list[feeds.cache.FileRow], **kw: bool) -> None:
+        store(self, rows, **kw)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(feeds.cache.Cache, "store", fail_late)
+        assert build("--source", site, "--out", out, "--jobs", "1").exit_code != 0
+    assert indexes(out / CACHE_NAME) == wanted
+    assert build("--source", site, "--out", out, "--jobs", "1").exit_code == 0
+    assert indexes(out / CACHE_NAME) == wanted
+    assert outputs(out) == expected
 
 
 def test_an_edit_in_place_in_a_folder_read_long_ago_is_seen(
