@@ -10,6 +10,7 @@ many, and the SourceFile of each file is made only when a build needs it.
 
 from __future__ import annotations  # array[int] is not subscriptable at run time
 
+import contextlib
 import hashlib
 import os
 from array import array
@@ -299,19 +300,18 @@ def _walk(
 def _read_folder(full: str, stamp: tuple[int, int, int, int]) -> Folder | None:
     try:
         with os.scandir(full) as it:
-            entries = list(it)
+            entries = [entry for entry in it if not entry.name.startswith(".")]
     except OSError:
         return None
-    files, folders = [], []
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        try:
-            is_folder = entry.is_dir(follow_symlinks=False)  # links to folders: not followed
-        except OSError:
-            is_folder = False
-        if not is_folder:
-            files.append(entry.name)  # a link, a fifo: kept, `stat` says if it is a file now
-        elif entry.name not in SKIPPED_DIRS:
-            folders.append(entry.name)
-    return Folder(stamp, tuple(sorted(files)), tuple(sorted(folders)))  # sorted: cheap to merge
+    try:  # the file system tells folders in the listing itself: no call per entry
+        inside = {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}
+    except OSError:  # it does not, and one entry is gone since: taken as a file
+        inside = set()
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False):
+                    inside.add(entry.name)
+    # Links to folders are not followed; a link or a fifo is kept as a file, and `stat`
+    # says whether it is one now. Sorted: cheap to merge.
+    files = sorted(entry.name for entry in entries if entry.name not in inside)
+    return Folder(stamp, tuple(files), tuple(sorted(inside - SKIPPED_DIRS)))

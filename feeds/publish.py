@@ -352,7 +352,7 @@ class _Entries:
 def _documents(
     feed: _Feed, entries: _Entries, config: Config, reusable: dict[str, Published]
 ) -> Iterator[FeedDoc]:
-    from feeds.writer import feed_xml
+    from feeds.writer import FeedDocument
 
     chosen = _take(map(entries.best, [*feed.first]), config.limit)
     if config.limit and len(chosen) < config.limit:  # some failed: take from the rest
@@ -371,6 +371,7 @@ def _documents(
         name = category_title(feed.key, [e.post for e in chosen], config.categories)
         title = feed_title(site, name)
     content = _content_digest(chosen)
+    document: FeedDocument | None = None  # made once, for the formats that changed
     for fmt, name in FORMATS:
         relpath = feed.prefix + name
         self_url = f"{site.url}/{relpath}"
@@ -383,10 +384,9 @@ def _documents(
         ):
             yield FeedDoc(relpath, fingerprint, None)
             continue
-        data = feed_xml(
-            fmt, site=site, title=title, subtitle=feed.subtitle, self_url=self_url, entries=chosen
-        )
-        yield FeedDoc(relpath, fingerprint, data)
+        if document is None:
+            document = FeedDocument(site, title, feed.subtitle, chosen)
+        yield FeedDoc(relpath, fingerprint, document.xml(fmt, self_url))
 
 
 def _take(entries: Iterable[Entry | None], limit: int) -> list[Entry]:

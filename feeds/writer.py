@@ -23,35 +23,40 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 GENERATOR_URI = "https://pypi.org/project/feeds/"
 
 
-def feed_xml(
-    fmt: Format,
-    *,
-    site: Site,
-    title: str,
-    subtitle: str,
-    self_url: str,
-    entries: Sequence[Entry],
-) -> bytes:
-    """The whole feed document, UTF-8, deterministic for the same entries."""
-    fg = FeedGenerator()
-    fg.load_extension("dc", atom=False, rss=True)
-    fg.id(self_url)
-    fg.title(xml_safe(title))
-    fg.subtitle(xml_safe(subtitle or title))  # RSS needs a description
-    author = site.author or Author(site.title)
-    fg.author(_author_dict(author))
-    if site.language:
-        fg.language(site.language)
-    fg.generator("feeds", version=__version__, uri=GENERATOR_URI)
-    # RSS takes the channel link from the last link() call: the site, not the feed.
-    fg.link(href=self_url, rel="self", type=_media_type(fmt))
-    fg.link(href=site.url + "/", rel="alternate", type="text/html")
-    fg.updated(newest_update(entries, fallback=site))
-    for entry in entries:
-        _add_entry(fg.add_entry(order="append"), entry, site)
-    if fmt == "rss":
-        return bytes(fg.rss_str(pretty=True))
-    return _fix_atom_links(fg.atom_str(pretty=True), entries)
+class FeedDocument:
+    """One feed's channel and entries, written as Atom, RSS or both: the entries are
+    given to feedgen once for the two formats."""
+
+    def __init__(self, site: Site, title: str, subtitle: str, entries: Sequence[Entry]) -> None:
+        self.site, self.entries = site, entries
+        fg = self.fg = FeedGenerator()
+        fg.load_extension("dc", atom=False, rss=True)
+        fg.title(xml_safe(title))
+        fg.subtitle(xml_safe(subtitle or title))  # RSS needs a description
+        author = site.author or Author(site.title)
+        fg.author(_author_dict(author))
+        if site.language:
+            fg.language(site.language)
+        fg.generator("feeds", version=__version__, uri=GENERATOR_URI)
+        fg.updated(newest_update(entries, fallback=site))
+        for entry in entries:
+            _add_entry(fg.add_entry(order="append"), entry, site)
+
+    def xml(self, fmt: Format, self_url: str) -> bytes:
+        """The document in one format, served from self_url."""
+        fg = self.fg
+        fg.id(self_url)
+        # RSS takes the channel link from the last link: the site, not the feed.
+        fg.link(
+            [
+                {"href": self_url, "rel": "self", "type": _media_type(fmt)},
+                {"href": self.site.url + "/", "rel": "alternate", "type": "text/html"},
+            ],
+            replace=True,
+        )
+        if fmt == "rss":
+            return bytes(fg.rss_str(pretty=True))
+        return _fix_atom_links(fg.atom_str(pretty=True), self.entries)
 
 
 def newest_update(entries: Sequence[Entry], *, fallback: Site) -> datetime:
