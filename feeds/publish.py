@@ -235,6 +235,7 @@ def _build(
     # A feed written under other settings (site facts, code) is never reused as it is.
     reusable = previous.files if previous.settings == state.settings else {}
     docs = [doc for feed in feeds for doc in _documents(feed, entries, config, reusable)]
+    entries.finish()
     report.errors.sort()
     state.errors = list(report.errors)
     cache.db.commit()
@@ -300,28 +301,41 @@ def _plan(
 
 
 class _Entries:
-    """Each published post's cleaned body: from the cache, or rendered once per build."""
+    """Each published post's cleaned body: from the cache, or rendered once per build.
+
+    The posts the cache lacks are rendered on every core, in the order the feeds ask for
+    them; a feed is written as soon as its entries are in, while the rest render.
+    """
 
     def __init__(self, cache: Cache, config: Config, report: Report) -> None:
         self.cache, self.config, self.report = cache, config, report
         self.done: dict[str, Entry | None] = {}
+        self.coming: set[str] = set()  # being rendered by `prepare`'s workers
+        self.results: Iterator[tuple[Post, Entry | PostError]] = iter(())
 
     def prepare(self, posts: Sequence[Post], jobs: int) -> None:
-        """Render, on every core, the posts the feeds will need and the cache lacks."""
+        """Start rendering the posts the feeds will need and the cache lacks."""
         from feeds.entries import make_entries
 
         wanted = {p.relpath: p for p in posts if p.relpath not in self.done}
         cached = self.cache.entries(list(wanted.values()))
         self.done.update(cached)
-        todo = {relpath: post for relpath, post in wanted.items() if relpath not in cached}
-        for post, made in zip(
-            todo.values(), make_entries(list(todo.values()), self.config, jobs=jobs), strict=True
-        ):
+        todo = [post for relpath, post in wanted.items() if relpath not in cached]
+        self.coming = {post.relpath for post in todo}
+        self.results = zip(todo, make_entries(todo, self.config, jobs=jobs), strict=True)
+
+    def finish(self) -> None:
+        """Take in the renders nobody asked for yet: they are stored for the next build."""
+        for post, made in self.results:
             self._keep(post, made)
+        self.coming.clear()
 
     def get(self, post: Post) -> Entry | None:
         from feeds.entries import make_entry
 
+        while post.relpath in self.coming:
+            ready, made = next(self.results)
+            self._keep(ready, made)
         if post.relpath not in self.done:
             cached = self.cache.entry(post)
             if cached is not None:
@@ -341,6 +355,7 @@ class _Entries:
         return max(made, key=lambda e: (e.outlet is not None) + (e.original_url is not None))
 
     def _keep(self, post: Post, made: Entry | PostError) -> None:
+        self.coming.discard(post.relpath)
         if isinstance(made, PostError):
             self.report.errors.append(str(made))
             self.done[post.relpath] = None
