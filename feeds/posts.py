@@ -214,13 +214,12 @@ def _load_yaml(front: str) -> Any:
 
 def _text_only(value: object) -> bool:
     """Only text that PyYAML would also read as text."""
+    texts: list[str] = []
     pending = [value]
     while pending:
         item = pending.pop()
         if type(item) is str:
-            typed = _YAML11_TYPED.get(item[:1])
-            if typed is not None and typed.match(item) is not None:
-                return False
+            texts.append(item)
         elif type(item) is dict:
             pending.extend(item)
             pending.extend(item.values())
@@ -228,20 +227,20 @@ def _text_only(value: object) -> bool:
             pending.extend(item)
         else:
             return False
-    return True
+    # One search over all of them, a line each. A line inside a text can only make a
+    # false alarm, and that text is then read by PyYAML: never a wrong reading.
+    return _YAML11_TYPED.search("\n".join(texts)) is None
 
 
-def _yaml11_typed() -> dict[str, re.Pattern[str]]:
-    """By first character, as PyYAML looks them up: the plain scalars it resolves to
-    something other than text (a timestamp included: yaml-rs gives its text)."""
-    by_first: dict[str, set[str]] = {}
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
-        for _tag, regexp in resolvers:
-            by_first.setdefault(first or "", set()).add(regexp.pattern)
-    return {
-        first: re.compile("|".join(f"(?:{p})" for p in sorted(patterns)), re.VERBOSE)
-        for first, patterns in by_first.items()
+def _yaml11_typed() -> re.Pattern[str]:
+    """The plain scalars PyYAML resolves to something other than text, as whole lines (a
+    timestamp included: yaml-rs gives its text)."""
+    patterns = {
+        regexp.pattern
+        for resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.values()
+        for _tag, regexp in resolvers
     }
+    return re.compile("|".join(f"(?:{p})" for p in sorted(patterns)), re.VERBOSE | re.MULTILINE)
 
 
 _YAML11_TYPED = _yaml11_typed()
@@ -494,24 +493,29 @@ def permalink(
     pattern = site.permalink
     if isinstance(template, str) and template.strip():
         pattern = "/" + template.strip().lstrip("/")
-    local = published.astimezone(_zone(site.timezone))
     words = {
         "categories": "/".join(c.lower() for c in categories),
         "title": title_slug,
         "slug": slug,
         "output_ext": ".html",
     }
-    parts = _template_parts(pattern)
-    # The parts alternate: literal text, then a placeholder's name, and so on.
-    path = "".join(
-        part if i % 2 == 0 else words[part] if part in words else _DATE_PLACEHOLDERS[part](local)
-        for i, part in enumerate(parts)
-    )
+    local: datetime | None = None
+    pieces: list[str] = []
+    for literal, name in _template_parts(pattern):
+        pieces.append(literal)
+        if name in words:
+            pieces.append(words[name])
+        elif name:
+            local = local or published.astimezone(_zone(site.timezone))
+            pieces.append(_DATE_PLACEHOLDERS[name](local))
+    path = "".join(pieces)
     while "//" in path:
         path = path.replace("//", "/")
     return quote(path, safe=_URL_SAFE) if _NEEDS_QUOTING.search(path) else path
 
 
 @cache
-def _template_parts(pattern: str) -> list[str]:
-    return _PLACEHOLDER.split(pattern)
+def _template_parts(pattern: str) -> tuple[tuple[str, str], ...]:
+    """(literal text, placeholder name or "") pairs, in order."""
+    parts = [*_PLACEHOLDER.split(pattern), ""]  # literal, name, literal, name, ..., literal
+    return tuple(zip(parts[::2], parts[1::2], strict=True))
