@@ -194,14 +194,18 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
     files = found.files(todo)
     advance = progress("scanning", len(files))
     done = 0
+    stored: set[str] | None = None if previous is None else set()
     from feeds.scan import scan_files
 
     with cache.bulk_load() if previous is None else contextlib.nullcontext():
         for rows in scan_files(files, config.source, config.site, jobs=jobs):
             cache.store(rows, replacing=replacing)
+            if stored is not None:
+                stored.update(row.id for row in rows if row.kind == POST and row.id)
             done += len(rows)
             advance(done)
     cache.set_listing(found.relpaths, found.sizes, found.mtimes)
+    cache.refresh_shared_ids(stored)
 
 
 def _build(
@@ -373,6 +377,8 @@ def _documents(
     if config.limit and len(chosen) < config.limit:  # some failed: take from the rest
         chosen += _take(map(entries.best, feed.more), config.limit - len(chosen))
     if not chosen:
+        if not feed.first:
+            return  # no post of its own left (its posts' ids are earlier ones'): no feed
         # Every post of the feed failed to render (each is reported): keep what was published.
         for _, name in FORMATS:
             known = reusable.get(feed.prefix + name)

@@ -170,6 +170,47 @@ def test_a_cache_damaged_inside_is_rebuilt(site: Path, tmp_path: Path, build: Bu
     assert build("--source", site, "--out", out).exit_code == 0
 
 
+def test_posts_sharing_an_id_are_found_as_a_cold_build_finds_them(
+    site: Path, tmp_path: Path, build: Build
+) -> None:
+    """The ids several posts share are kept up to date from the posts each build stores,
+    not looked for among all of them: a twin that comes, changes or goes must show as
+    it would in a cold build."""
+    out = tmp_path / "out"
+    original = site / "_posts" / "2022-01-25-NW202201252261386140.md"
+    twin = site / "other" / "_posts" / original.name  # the same file name: the same id
+    said = f"{twin.relative_to(site).as_posix()}: id: same id as _posts/{original.name}"
+
+    def check(expected_code: int) -> str:
+        result = build("--source", site, "--out", out, "--jobs", "1")
+        assert result.exit_code == expected_code, result.stderr
+        shutil.rmtree(tmp_path / "cold", ignore_errors=True)
+        fresh = build("--source", site, "--out", tmp_path / "cold", "--jobs", "1")
+
+        def skipped(stderr: str) -> list[str]:  # not what was written or removed
+            return [line for line in stderr.splitlines()[:-1] if ": removed: " not in line]
+
+        assert (fresh.exit_code, skipped(fresh.stderr)) == (
+            result.exit_code,
+            skipped(result.stderr),
+        )
+        assert outputs(out) == outputs(tmp_path / "cold")
+        return result.stderr
+
+    assert build("--source", site, "--out", out).exit_code == 0
+    twin.parent.mkdir(parents=True)
+    shutil.copy(original, twin)
+    assert said in check(3)
+    twin.write_text(twin.read_text(encoding="utf-8") + "\n<p>改过</p>\n", encoding="utf-8")
+    assert said in check(3)
+    original.unlink()  # the twin is the only one left
+    assert "same id" not in check(0)
+    shutil.copy(twin, original)
+    assert said in check(3)
+    twin.unlink()
+    assert "same id" not in check(0)
+
+
 def indexes(cache: Path) -> set[str]:
     db = sqlite3.connect(cache)
     try:
