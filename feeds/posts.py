@@ -32,9 +32,10 @@ _YAML = frontmatter.default_handlers.YAMLHandler()
 _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins  # as PyYAML and Jekyll read a repeated key
 _FALSE = {"false", "no", "off"}
 # Where yaml-rs could read otherwise, PyYAML reads: tags, anchors and aliases; block
-# scalars (an empty one); directives; tabs; escapes (`\N`); and the characters YAML 1.1
+# scalars (an empty one); directives (a `%` opening a line: within a value, as in
+# `涨50%`, both read it as text); tabs; escapes (`\N`); and the characters YAML 1.1
 # counts as line breaks and YAML 1.2 does not.
-_PYYAML_ONLY = re.compile("[!&*|>%\t\\\\\x85\u2028\u2029]")
+_PYYAML_ONLY = re.compile("[!&*|>\t\\\\\x85\u2028\u2029]|^%", re.MULTILINE)
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
 # `title: "a "quoted" word"`: the scraper's unescaped quote, which ends the value early.
 _QUOTE_IN_QUOTES = re.compile(r'^\s*([^\s:#][^:]*):\s+"(?:[^"\\]|\\.)*"[ \t]*[^\s#]')

@@ -1,9 +1,11 @@
 """The fast front matter reader gives exactly what PyYAML's safe loader gives."""
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feeds.errors import PostError
 from feeds.posts import load_front_matter
 
 text = st.text(max_size=40)
@@ -33,3 +35,19 @@ def test_any_plain_title_reads_as_pyyaml_reads_it(title: str) -> None:
     except yaml.YAMLError:
         return
     assert load_front_matter(front, "p.md") == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="%% a:-'\"\n[]{},#50涨", max_size=30))
+def test_percent_signs_anywhere_read_as_pyyaml_reads_them(text: str) -> None:
+    """`%` opens a directive only at the start of a line; within a value (`涨50%`), the
+    fast reader must agree with PyYAML, errors included."""
+    front = f"title: {text}\ncategories: emnews"
+    try:
+        expected = yaml.load(front + "\n", Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        with pytest.raises(PostError):
+            load_front_matter(front, "p.md")
+        return
+    if isinstance(expected, dict):
+        assert load_front_matter(front, "p.md") == expected
