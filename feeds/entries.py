@@ -2,7 +2,7 @@
 that the archive's bodies are never all held in memory.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from functools import partial
 
 from bs4 import BeautifulSoup
@@ -22,11 +22,16 @@ MAX_ENTRY_BYTES = 8 * 2**20  # libxml2, hence lxml and many readers, stop at 10 
 
 def make_entries(
     posts: Sequence[Post], config: Config, *, jobs: int
-) -> Iterator[Entry | PostError]:
-    """An Entry, or the PostError that skips it, for each post, in order."""
+) -> Generator[Entry | PostError, None, None]:
+    """An Entry, or the PostError that skips it, for each post, in order. Closing the
+    generator early stops the workers."""
     work = partial(_entry_chunk, config=config)
-    for chunk in map_chunks(work, posts, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK):
-        yield from chunk
+    chunks = map_chunks(work, posts, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK)
+    try:
+        for chunk in chunks:
+            yield from chunk
+    finally:
+        chunks.close()
 
 
 def _entry_chunk(posts: Sequence[Post], *, config: Config) -> list[Entry | PostError]:

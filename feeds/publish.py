@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -235,11 +235,14 @@ def _build(
         )
     feeds = _plan(cache, config, until, excluded, state, previous.slugs)
     entries = _Entries(cache, config, report)
-    entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
-    # A feed written under other settings (site facts, code) is never reused as it is.
-    reusable = previous.files if previous.settings == state.settings else {}
-    docs = [doc for feed in feeds for doc in _documents(feed, entries, config, reusable)]
-    entries.finish()
+    try:
+        entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
+        # A feed written under other settings (site facts, code) is never reused as it is.
+        reusable = previous.files if previous.settings == state.settings else {}
+        docs = [doc for feed in feeds for doc in _documents(feed, entries, config, reusable)]
+        entries.finish()
+    finally:
+        entries.close()
     report.errors.sort()
     state.errors = list(report.errors)
     cache.db.commit()
@@ -315,6 +318,7 @@ class _Entries:
         self.cache, self.config, self.report = cache, config, report
         self.done: dict[str, Entry | None] = {}
         self.coming: set[str] = set()  # being rendered by `prepare`'s workers
+        self.rendering: Generator[Entry | PostError, None, None] | None = None
         self.results: Iterator[tuple[Post, Entry | PostError]] = iter(())
 
     def prepare(self, posts: Sequence[Post], jobs: int) -> None:
@@ -326,13 +330,19 @@ class _Entries:
         self.done.update(cached)
         todo = [post for relpath, post in wanted.items() if relpath not in cached]
         self.coming = {post.relpath for post in todo}
-        self.results = zip(todo, make_entries(todo, self.config, jobs=jobs), strict=True)
+        self.rendering = make_entries(todo, self.config, jobs=jobs)
+        self.results = zip(todo, self.rendering, strict=True)
 
     def finish(self) -> None:
         """Take in the renders nobody asked for yet: they are stored for the next build."""
         for post, made in self.results:
             self._keep(post, made)
         self.coming.clear()
+
+    def close(self) -> None:
+        """Stop the workers, if the build ends before they are done (a failure)."""
+        if self.rendering is not None:
+            self.rendering.close()
 
     def get(self, post: Post) -> Entry | None:
         from feeds.entries import make_entry

@@ -1,6 +1,7 @@
 """The cache: a rebuild costs what changed, and gives what a cold build would give."""
 
 import json
+import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from synthetic import write_archive
 
 import feeds.cache
 import feeds.entries
@@ -209,6 +211,31 @@ def test_posts_sharing_an_id_are_found_as_a_cold_build_finds_them(
     assert said in check(3)
     twin.unlink()
     assert "same id" not in check(0)
+
+
+def test_a_build_that_fails_while_rendering_leaves_no_worker_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Feeds are written while the workers still render; if writing one fails, the
+    workers stop with the build, even while the failure is still being handled (the
+    damaged-cache retry starts a new scan from there)."""
+    source = write_archive(tmp_path / "source", 200)
+    config = load_config(CONFIG, source=source, out=tmp_path / "out", overrides={"limit": 0})
+    make_entry = feeds.entries.make_entry
+
+    def slow(post: Post, config: Config) -> Entry:
+        time.sleep(0.01)  # the workers are still busy when the first feed is written
+        return make_entry(post, config)
+
+    def disk_error(self: feeds.cache.Cache, entry: Entry) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(feeds.entries, "make_entry", slow)
+    monkeypatch.setattr(feeds.cache.Cache, "store_entry", disk_error)
+    with pytest.raises(sqlite3.OperationalError) as failure:
+        publish(config, now=datetime.now(UTC), report=Report(), jobs=2)
+    assert failure.traceback  # the failure, and every frame it holds, is still here
+    assert multiprocessing.active_children() == []
 
 
 def indexes(cache: Path) -> set[str]:

@@ -1,14 +1,18 @@
 """The scan reads a chunk of files one stage at a time: each file must still get its own
 row, in order, whatever happened to the files around it."""
 
+import hashlib
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 import feeds.scan
-from feeds.cache import BAD, NOT_A_POST, POST, UNPUBLISHED
+from feeds.cache import BAD, NOT_A_POST, POST, UNPUBLISHED, FileRow
 from feeds.discover import find_post_files
+from feeds.errors import PostError
 from feeds.model import Site
+from feeds.posts import Unpublished, front_matter_only, load_front_matter, parse_post, read_bytes
 from feeds.scan import scan_chunk, scan_file
 
 SITE = Site(
@@ -81,3 +85,77 @@ def test_each_file_gets_its_own_row_whatever_its_neighbours_are(
         if row.kind == POST:
             assert f'"{row.relpath[9]}号"' in str(row.post), row
     assert all(row.digest for row in rows if row.relpath != "2022-01-05-unreadable.md")
+
+
+def scan_alone(file: feeds.scan.SourceFile, source: Path, site: Site) -> FileRow:
+    """One file, start to end: what the scan did before it went a stage at a time."""
+    stamp = (file.relpath, file.size, file.mtime_ns)
+    try:
+        data = read_bytes(f"{source}/{file.relpath}", file.relpath, file.size)
+    except PostError as exc:
+        return FileRow(*stamp, "", BAD, str(exc))
+    digest = hashlib.sha256(data).hexdigest()[:32]
+    try:
+        text = front_matter_only(data, file.relpath)
+        if text is None:
+            return FileRow(*stamp, digest, NOT_A_POST)
+        front = load_front_matter(text.front, file.relpath)
+        post = parse_post(file.relpath, front, site, file.dir_categories)
+    except Unpublished:
+        return FileRow(*stamp, digest, UNPUBLISHED)
+    except PostError as exc:
+        return FileRow(*stamp, digest, BAD, str(exc))
+    return FileRow.of_post(*stamp, digest, post)
+
+
+EDGE_CASES: dict[str, str | bytes] = {
+    "2022-01-03-draft.md": '---\ntitle: x\npublished: "no"\n---\nb\n',
+    "2022-01-04-draft-bad-date.md": "---\ntitle: x\npublished: false\ndate: 2022-13-45\n---\nb\n",
+    "2022-01-05-list.md": "---\n- a\n- b\n---\nb\n",
+    "2022-01-06-empty.md": "---\n---\nbody\n",
+    "2022-01-07-dots.md": "---\ntitle: dots\n...\nbody\n",
+    "2022-01-08-unclosed.md": "---\ntitle: open\nbody\n",
+    "2022-01-09-latin.md": "---\ntitle: caf\xe9\n---\nbody\n".encode("latin-1"),
+    "2022-01-10-binary.md": b"\x00\x01\x02---\n",
+    "2022-01-11-types.md": "---\ntitle: 2020\ntags: [yes, no, 1.5, ~]\nid: 0x1F\n---\nb\n",
+    "2022-01-12-alias.md": "---\na: &x [1,2]\nb: *x\ntitle: t\n---\nb\n",
+    "2022-01-13-late.md": "intro\n---\ntitle: late\n---\nbody\n",
+    "2022-01-14-bom.md": "\ufeff---\ntitle: bom\n---\nbody\n",
+    "2022-01-15-utf16.md": "---\ntitle: u16\n---\nbody\n".encode("utf-16"),
+    "2022-01-16-nested.md": "---\ntitle: " + "[" * 150 + "]" * 150 + "\n---\nb\n",
+    "2022-01-17-perma.md": "---\ntitle: P\npermalink: /:year/:short_day/:slug/\nslug: a b\n---\n",
+    "2022-01-18-multiline.md": '---\ntitle: "l1\n\n  true"\ndescription: |\n  2020-01-01\n---\nb\n',
+    "2022-01-19-hour-25.md": "---\ntitle: t\ndate: 2022-01-19T25:00:00\n---\nb\n",
+    "2022-01-20-percent.md": "---\ntitle: 涨50%\ncategories: emnews\n---\nb\n",
+}
+
+
+def test_a_chunk_gives_what_scanning_each_file_alone_gave(tmp_path: Path) -> None:
+    for name, text in {**FILES, **EDGE_CASES}.items():
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        (tmp_path / name).write_bytes(data)
+    listed = find_post_files(tmp_path, exclude=(), jobs=1).files()
+    (tmp_path / "2022-01-05-unreadable.md").unlink()
+    expected = [scan_alone(f, tmp_path, SITE) for f in listed]
+    assert {row.kind for row in expected} == {POST, BAD, UNPUBLISHED, NOT_A_POST}
+    assert scan_chunk(listed, tmp_path, SITE) == expected
+
+
+def test_a_chunk_holds_one_file_at_a_time_not_all_of_them(tmp_path: Path) -> None:
+    body = "正文。" * 200_000  # 1.8 MB a post
+    for i in range(20):
+        text = f"---\ntitle: 第{i}篇\ndate: 2022-01-01 10:00:00 +0800\n---\n{body}\n"
+        (tmp_path / f"2022-01-01-big-{i:02d}.md").write_text(text, encoding="utf-8")
+    listed = find_post_files(tmp_path, exclude=(), jobs=1).files()
+
+    def peak_of(files: list[feeds.scan.SourceFile]) -> int:
+        tracemalloc.start()
+        try:
+            assert [row.kind for row in scan_chunk(files, tmp_path, SITE)] == [POST] * len(files)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    alone = peak_of(listed[:1])
+    assert alone < 3 * len(body.encode("utf-8"))
+    assert peak_of(listed) < 2 * alone  # not twenty posts' bytes at once
