@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+import feeds.summary
 from conftest import REAL_POSTS as FIXTURES
 from conftest import real_post
 from feeds.cleaning import clean_body
@@ -104,3 +105,16 @@ def test_summary_does_not_repeat_the_digest() -> None:
     path = real_post("2022-05-30-202205302396671291.md")
     summary = clean_body(render_markdown(post_body(path)), base_url=BASE).summary
     assert summary.count("周一央行研究局课题组发布政策研究报告指出") == 1
+
+
+def test_a_giant_body_is_summarized_from_its_opening(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each block is compared with the blocks kept before it; past the opening a summary
+    needs, no more are compared (8,000 paragraphs cost 16 million comparisons)."""
+    compared = []
+    repeats = feeds.summary.repeats
+    monkeypatch.setattr(feeds.summary, "repeats", lambda a, b: compared.append(a) or repeats(a, b))
+    html = "".join(f"<p>第{i}段，写得不长。</p>" for i in range(8000))
+    summary = summarize_html(html)
+    assert summary.startswith("第0段，写得不长。 第1段，写得不长。")
+    assert len(summary) <= MAX_CHARS
+    assert len(compared) < 1000
