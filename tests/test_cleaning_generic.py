@@ -285,3 +285,25 @@ def test_generic_profile_keeps_what_only_finews_calls_junk() -> None:
 def test_unknown_profile_names_the_known_ones() -> None:
     with pytest.raises(ValueError, match="finews, generic"):
         clean_body("<p>x</p>", base_url=BASE, profile="nope")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>正文</p>\n<p>第二段 &amp; <b>粗</b></p>",
+        "<title>标题</title><meta charset='gbk'><p>正文</p>",
+        "<p>一</p></body></html><p>二</p>",
+        "<html><body><p>嵌套</p></body></html>",
+        "<!-- 注释 --><p>a</p>",
+        "前面的字<p>a</p>后面的字",
+        "<head><style>p{}</style></head><p>a</p>",
+    ],
+)
+def test_the_body_is_written_out_as_unwrapping_every_wrapper_would(html: str) -> None:
+    """serialize_body writes the body's children directly when parse_body left the plain
+    html > body chain; any other shape goes the long way. Both must agree."""
+    soup = parse_body(html)
+    expected = parse_body(html)
+    for wrapper in expected.find_all(["html", "head", "body"]):
+        wrapper.unwrap()
+    assert serialize_body(soup) == expected.decode().strip()
