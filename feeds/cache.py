@@ -239,12 +239,10 @@ class Cache:
     def _posts_with(self, ids: set[str]) -> list[tuple[str, str]]:
         """(id, relpath) of the posts with one of these ids, by id then path."""
         found: list[tuple[str, str]] = []
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), 500):  # SQLite's limit on bound parameters
-            chunk = ordered[start : start + 500]
+        for chunk, marks in _batches(sorted(ids)):
             rows = self.db.execute(
-                f"SELECT id, relpath FROM files WHERE kind = ? AND id IN "
-                f"({', '.join('?' * len(chunk))}) ORDER BY id, relpath",
+                f"SELECT id, relpath FROM files WHERE kind = ? AND id IN ({marks}) "
+                "ORDER BY id, relpath",
                 (POST, *chunk),
             )
             found.extend((str(r[0]), str(r[1])) for r in rows)
@@ -280,13 +278,11 @@ class Cache:
         """relpath -> the cleaned body stored for each post's current version, where any."""
         by_path = {post.relpath: post for post in posts}
         found: dict[str, Entry] = {}
-        paths = list(by_path)
-        for start in range(0, len(paths), 500):  # SQLite's limit on bound parameters
-            chunk = paths[start : start + 500]
+        for chunk, marks in _batches(list(by_path)):
             rows = self.db.execute(
                 "SELECT e.relpath, e.html, e.summary, e.outlet, e.original_url FROM entries e "
                 "JOIN files f ON f.relpath = e.relpath AND f.digest = e.digest "
-                f"WHERE e.relpath IN ({', '.join('?' * len(chunk))})",
+                f"WHERE e.relpath IN ({marks})",
                 chunk,
             )
             for relpath, html, summary, outlet, original_url in rows:
@@ -299,6 +295,14 @@ class Cache:
             "WHERE relpath = ?",
             (entry.html, entry.summary, entry.outlet, entry.original_url, entry.post.relpath),
         )
+
+
+def _batches(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:
+    """values in chunks of 500 (SQLite's limit on bound parameters), each with the `?, ?`
+    its IN (...) needs."""
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        yield chunk, ", ".join("?" * len(chunk))
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)

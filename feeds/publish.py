@@ -100,23 +100,21 @@ def publish(
             _check_strict(config, report)
             return
         cache_path = config.cache or config.out / CACHE_NAME
-        state = State(listing=listing, settings=settings)
         said = len(report.errors), len(report.warnings)
-        try:
-            docs = _cached_build(
-                cache_path, found, config, now, report, state, previous, jobs, progress
-            )
-        except sqlite3.DatabaseError as exc:
-            if type(exc) is not sqlite3.DatabaseError:
-                raise  # locked, read-only, disk full: the operator's to fix
-            # A damaged page surfaces only when it is read: start the cache again, once.
-            discard(cache_path)
-            del report.errors[said[0] :], report.warnings[said[1] :]
-            report.warnings.append(f"{cache_path}: damaged ({exc}); rebuilt from the posts")
+        for attempt in (1, 2):
             state = State(listing=listing, settings=settings)
-            docs = _cached_build(
-                cache_path, found, config, now, report, state, previous, jobs, progress
-            )
+            try:
+                docs = _cached_build(
+                    cache_path, found, config, now, report, state, previous, jobs, progress
+                )
+                break
+            except sqlite3.DatabaseError as exc:
+                if type(exc) is not sqlite3.DatabaseError or attempt == 2:
+                    raise  # locked, read-only, disk full (the operator's to fix), or damaged again
+                # A damaged page surfaces only when it is read: start the cache again, once.
+                discard(cache_path)
+                del report.errors[said[0] :], report.warnings[said[1] :]
+                report.warnings.append(f"{cache_path}: damaged ({exc}); rebuilt from the posts")
         _check_strict(config, report)
         _guard(config, state.posts, previous)
         with _timed(report, "write"):

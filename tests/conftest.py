@@ -10,12 +10,23 @@ from click.testing import CliRunner, Result
 from lxml import etree
 
 from feeds.cli import cli
+from feeds.model import Author, Site
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS = ROOT / "seeds"
 FINEWS = DATA / "finews"
 CONFIG = ROOT / "feeds.toml"
+# The finews archive's site facts, for tests that read posts without a config.
+FINEWS_SITE = Site(
+    title="金融消息",
+    url="https://finews.withounder.com",
+    description="",
+    language="zh-CN",
+    timezone="Asia/Shanghai",
+    author=Author("ZNing"),
+    permalink="/:categories/:year/:month/:day/:title:output_ext",
+)
 NS = {
     "a": "http://www.w3.org/2005/Atom",
     "content": "http://purl.org/rss/1.0/modules/content/",

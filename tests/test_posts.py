@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from conftest import REAL_POSTS
+from conftest import FINEWS_SITE, REAL_POSTS
 from feeds.dates import parse_date
 from feeds.errors import PostError
-from feeds.model import Author, Site
+from feeds.model import Author
 from feeds.posts import (
     Unpublished,
     load_front_matter,
@@ -19,15 +19,7 @@ from feeds.posts import (
     split_front_matter,
 )
 
-SITE = Site(
-    title="金融消息",
-    url="https://finews.withounder.com",
-    description="",
-    language="zh-CN",
-    timezone="Asia/Shanghai",
-    author=Author("ZNing"),
-    permalink="/:categories/:year/:month/:day/:title:output_ext",
-)
+SITE = FINEWS_SITE
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLUS8 = timezone(timedelta(hours=8))
 

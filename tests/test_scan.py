@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import feeds.scan
+from conftest import FINEWS_SITE
 from feeds.cache import BAD, NOT_A_POST, POST, UNPUBLISHED, FileRow
 from feeds.discover import find_post_files
 from feeds.errors import PostError
@@ -15,15 +16,7 @@ from feeds.model import Site
 from feeds.posts import Unpublished, front_matter_only, load_front_matter, parse_post, read_bytes
 from feeds.scan import scan_chunk, scan_file
 
-SITE = Site(
-    title="测试",
-    url="https://example.org",
-    description="",
-    language="zh-CN",
-    timezone="Asia/Shanghai",
-    author=None,
-    permalink="/:categories/:year/:month/:day/:title:output_ext",
-)
+SITE = FINEWS_SITE
 GOOD = (
     "---\ntitle: {n}号\ndate: 2022-01-0{n} 10:00:00 +0800\ncategories: emnews\n---\n<p>正文</p>\n"
 )
