@@ -5,15 +5,14 @@ that the archive's bodies are never all held in memory.
 from collections.abc import Generator, Sequence
 from functools import partial
 
-from bs4 import BeautifulSoup
-
 from feeds.cleaning import clean_body
+from feeds.cleaning.tree import parse_document_body, text_of
 from feeds.config import Config
 from feeds.errors import PostError
 from feeds.model import Entry, Post
 from feeds.posts import read_post
 from feeds.render import render_markdown
-from feeds.text import one_line
+from feeds.text import one_line, xml_safe
 from feeds.workers import map_chunks
 
 CHUNK = 20
@@ -76,4 +75,4 @@ def plain_text(html: str) -> str:
     """Front matter summaries may hold HTML; feeds carry them as plain text."""
     if "<" not in html and "&" not in html:
         return one_line(html)
-    return one_line(BeautifulSoup(html, "lxml").get_text(" "))
+    return one_line(text_of(parse_document_body(xml_safe(html)), " "))

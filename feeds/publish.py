@@ -1,7 +1,7 @@
 """The pipeline: discover, scan, select, render and clean, write. The only module that
 knows the order of the stages; each stage is a function of its own module.
 
-The modules that parse, clean and write (and so import PyYAML, bs4, lxml and feedgen)
+The modules that parse, clean and write (and so import PyYAML, lxml, nh3 and feedgen)
 are imported where they are used: a rebuild that finds nothing changed never loads them.
 
 A build costs what changed: an unchanged source is noticed from the directory listing

@@ -23,7 +23,6 @@ from feeds.output import write_if_changed
 STATE_NAME = ".feeds-state.json"
 FOLDERS_NAME = ".feeds-folders.json"
 LIBRARIES = (
-    "beautifulsoup4",
     "cmarkgfm",
     "feedgen",
     "lxml",

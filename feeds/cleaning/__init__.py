@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from bs4 import BeautifulSoup
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
+from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
 from feeds.cleaning import finews
 from feeds.cleaning.attribution import (
@@ -24,10 +25,11 @@ from feeds.cleaning.generic import (
     Rule,
     absolutize_urls,
     normalize_newlines,
+    remove_referenced_forbidden_characters,
     remove_xml_forbidden_characters,
-    tags,
 )
 from feeds.cleaning.sanitize import parse_fragment, sanitize, serialize_fragment
+from feeds.cleaning.tree import parse_document_body, serialize_children
 from feeds.summary import summarize_fragment
 
 __all__ = [
@@ -57,7 +59,7 @@ class Profile:
 
     name: str
     rules: tuple[Rule, ...]
-    take_attribution: Callable[[BeautifulSoup], Attribution]
+    take_attribution: Callable[[HtmlElement], Attribution]
 
 
 PROFILES: Mapping[str, Profile] = MappingProxyType(
@@ -77,46 +79,37 @@ def get_profile(name: str) -> Profile:
         raise ValueError(f"unknown cleaning profile {name!r}; use one of: {known}") from None
 
 
-def parse_body(html: str) -> BeautifulSoup:
+def parse_body(html: str) -> HtmlElement:
     """Parse a fragment with lxml, inside an explicit body so leading comments stay in it."""
-    text = remove_xml_forbidden_characters(normalize_newlines(html))
-    return BeautifulSoup(f"<html><body>{text}</body></html>", "lxml")
+    body = parse_document_body(remove_xml_forbidden_characters(normalize_newlines(html)))
+    if "&#" in html:
+        remove_referenced_forbidden_characters(body)
+    return body
 
 
-def apply_rules(soup: BeautifulSoup, rules: tuple[Rule, ...]) -> None:
+def apply_rules(body: HtmlElement, rules: tuple[Rule, ...]) -> None:
     """Apply each rule to the parsed body, in order."""
     for rule in rules:
-        rule(soup)
+        rule(body)
 
 
-WRAPPERS = frozenset({"html", "head", "body"})
-
-
-def serialize_body(soup: BeautifulSoup) -> str:
-    """Write the body's content back out, without the html/head/body wrappers."""
-    html, body = soup.html, soup.body
-    if (
-        html is not None
-        and body is not None
-        and len(soup.contents) == 1
-        and soup.contents[0] is html
-        and len(html.contents) == 1
-        and html.contents[0] is body
-        and not tags(body, WRAPPERS)
-    ):
-        # As parse_body leaves it: writing out the body's children is the same, without
-        # moving each of them out of the wrappers first (a third of the cost).
-        return body.decode_contents().strip()
-    for wrapper in tags(soup, WRAPPERS):
-        wrapper.unwrap()
-    return soup.decode().strip()
+def serialize_body(body: HtmlElement) -> str:
+    """Write the body's content back out, without the body element itself, attributes
+    in name order (as feeds written by earlier versions have them)."""
+    for element in body.iter(etree.Element):
+        attributes = element.attrib
+        if len(attributes) > 1:
+            ordered = sorted(attributes.items())
+            attributes.clear()
+            attributes.update(ordered)
+    return serialize_children(body).strip()
 
 
 def clean_html(html: str, rules: tuple[Rule, ...]) -> str:
     """Parse once, apply the rules in order and serialize, without sanitizing."""
-    soup = parse_body(html)
-    apply_rules(soup, rules)
-    return serialize_body(soup)
+    body = parse_body(html)
+    apply_rules(body, rules)
+    return serialize_body(body)
 
 
 def clean_body(
@@ -129,13 +122,13 @@ def clean_body(
 ) -> CleanBody:
     """Clean a rendered post body; `outlet`/`original_url` from front matter win over the body's."""
     chosen = get_profile(profile)
-    soup = parse_body(html)
-    apply_rules(soup, chosen.rules)
-    found = chosen.take_attribution(soup)
-    absolutize_urls(soup, base_url)
-    # nh3 writes HTML5 (`<br>`, `<img …>`); lxml, cheap next to bs4, re-reads it so that
-    # the entry is written as markup that XML and HTML parsers both accept.
-    body = parse_fragment(sanitize(serialize_body(soup)))
+    parsed = parse_body(html)
+    apply_rules(parsed, chosen.rules)
+    found = chosen.take_attribution(parsed)
+    absolutize_urls(parsed, base_url)
+    # nh3 writes HTML5 (`<br>`, `<img …>`); lxml re-reads it so that the entry is
+    # written as markup that XML and HTML parsers both accept.
+    body = parse_fragment(sanitize(serialize_body(parsed)))
     attribution = resolve_attribution(
         found, base_url=base_url, outlet=outlet, original_url=original_url
     )

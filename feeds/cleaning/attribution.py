@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
 from feeds.cleaning.generic import (
     absolute_url,
     is_blank,
     is_blank_node,
     remove_xml_forbidden_characters,
-    tags,
 )
+from feeds.cleaning.tree import contents, is_element, remove, tags, text_of
 
 CREDIT_LABEL = "来源："
 ORIGINAL_LABEL = "原文"
@@ -35,7 +35,7 @@ class Attribution:
     original_url: str | None = None
 
 
-def no_attribution(soup: BeautifulSoup) -> Attribution:
+def no_attribution(body: HtmlElement) -> Attribution:
     """Find nothing: for archives whose bodies carry no attribution convention."""
     return Attribution()
 
@@ -46,51 +46,52 @@ def normalize_outlet(name: str | None) -> str | None:
     return collapsed or None
 
 
-def last_block(soup: BeautifulSoup) -> Tag | None:
+def last_block(body: HtmlElement) -> HtmlElement | None:
     """Return the body's last top-level element, if it ends with one."""
-    root = soup.body or soup
-    for node in reversed(root.contents):
-        if isinstance(node, Tag):
-            return node
-        if not is_blank_node(node):
-            return None
+    for node in reversed(contents(body)):
+        if isinstance(node, str):
+            if not is_blank(node):
+                return None
+            continue
+        return node if is_element(node) else None
     return None
 
 
-def autolink_url(paragraph: Tag) -> str | None:
+def autolink_url(paragraph: HtmlElement) -> str | None:
     """Return the URL of a paragraph that is only a bare http(s) link, like `<http://…>` renders."""
-    content = [node for node in paragraph.contents if not is_blank_node(node)]
-    if len(content) != 1 or not isinstance(content[0], Tag) or content[0].name != "a":
+    content = [node for node in contents(paragraph) if not is_blank_node(node)]
+    if len(content) != 1 or isinstance(content[0], str) or content[0].tag != "a":
         return None
-    href = content[0].get("href")
-    if not isinstance(href, str) or unquote(href) != unquote(content[0].get_text().strip()):
+    link = content[0]
+    href = link.get("href")
+    if href is None or unquote(href) != unquote(text_of(link).strip()):
         return None
     return href if urlsplit(href).scheme.lower() in AUTOLINK_SCHEMES else None
 
 
-def take_source_autolink(soup: BeautifulSoup) -> str | None:
+def take_source_autolink(body: HtmlElement) -> str | None:
     """Remove the closing autolink or empty `<>` and return its URL (2021-12-08-…206870651.md)."""
-    block = last_block(soup)
-    if block is None or block.name != "p":
+    block = last_block(body)
+    if block is None or block.tag != "p":
         return None
-    if block.get_text().strip() == EMPTY_AUTOLINK:
-        block.decompose()
+    if text_of(block).strip() == EMPTY_AUTOLINK:
+        remove(block)
         return None
     url = autolink_url(block)
     if url is not None:
-        block.decompose()
+        remove(block)
     return url
 
 
-def take_outlet_line(soup: BeautifulSoup, pattern: re.Pattern[str]) -> str | None:
+def take_outlet_line(body: HtmlElement, pattern: re.Pattern[str]) -> str | None:
     """Remove the last paragraph matching pattern and return its `outlet` group."""
-    for paragraph in reversed(tags(soup, "p")):
-        text = paragraph.get_text()
+    for paragraph in reversed(tags(body, "p")):
+        text = text_of(paragraph)
         if is_blank(text):
             continue
         match = pattern.fullmatch(text.strip())
         if match:
-            paragraph.decompose()
+            remove(paragraph)
             return normalize_outlet(match.group("outlet"))
     return None
 

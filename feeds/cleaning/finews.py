@@ -8,12 +8,23 @@ true of any HTML are reused from ``generic.py``, never repeated. No I/O.
 import re
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Comment, Tag
-from bs4.element import PageElement
+from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
 from feeds.cleaning import generic
 from feeds.cleaning.attribution import Attribution, take_outlet_line, take_source_autolink
-from feeds.cleaning.generic import BLANK, Rule, is_text, neighbour, tags
+from feeds.cleaning.generic import BLANK, Rule, neighbour
+from feeds.cleaning.tree import (
+    Node,
+    comments,
+    contents,
+    is_comment,
+    is_element,
+    new_element,
+    remove,
+    tags,
+    text_of,
+    unwrap,
+)
 
 WIDGET_START = "EM_StockImg_Start"
 WIDGET_END = "EM_StockImg_End"
@@ -28,139 +39,153 @@ OUTLET_LINE = re.compile(r"[（(]\s*文章来源\s*[：:]\s*(?P<outlet>.+?)\s*[�
 IMAGE_CREDIT = re.compile(r"(?:图源|图片来源|图片|图|摄影|制图|供图)\s*[：:]\s*\S.*")
 
 
-def is_marker(node: PageElement, marker: str) -> bool:
+def is_marker(node: Node, marker: str) -> bool:
     """Tell whether a node is the `<!-- marker -->` comment."""
-    return isinstance(node, Comment) and node.strip() == marker
+    return is_comment(node) and (node.text or "").strip() == marker  # type: ignore[union-attr]
 
 
-def widget_nodes(start: Comment) -> list[PageElement]:
-    """List the start marker, what follows it, and the end marker; just the start if unclosed."""
-    nodes: list[PageElement] = [start]
-    for sibling in start.next_siblings:
+def widget_nodes(start: HtmlElement) -> list[HtmlElement]:
+    """List the start marker, the nodes after it, and the end marker; just the start if unclosed."""
+    nodes = [start]
+    for sibling in start.itersiblings():
         nodes.append(sibling)
         if is_marker(sibling, WIDGET_END):
             return nodes
     return [start]
 
 
-def is_chart_image(image: Tag) -> bool:
+def is_chart_image(image: HtmlElement) -> bool:
     """Tell whether an image is an eastmoney K-line chart, whatever its scheme."""
     src = image.get("src")
     try:
-        host = urlsplit(src).hostname if isinstance(src, str) else None
+        host = urlsplit(src).hostname if src is not None else None
     except ValueError:
         return False
     return host in CHART_IMAGE_HOSTS
 
 
-def is_keyword_link(tag: Tag) -> bool:
+def classes(tag: HtmlElement) -> list[str]:
+    """An element's classes."""
+    return (tag.get("class") or "").split()
+
+
+def is_keyword_link(tag: HtmlElement) -> bool:
     """Tell whether a link is a ticker or keyword tooltip (`a.keytip`, `a.infokey`)."""
-    return tag.name == "a" and not KEYWORD_LINK_CLASSES.isdisjoint(tag.get_attribute_list("class"))
+    return tag.tag == "a" and not KEYWORD_LINK_CLASSES.isdisjoint(classes(tag))
 
 
-def is_ticker_span(tag: Tag) -> bool:
+def is_ticker_span(tag: HtmlElement) -> bool:
     """Tell whether a span wraps a ticker: `span#stock_…`, `span#quote_…`, `span[web]`."""
     span_id = tag.get("id")
     return (
-        (isinstance(span_id, str) and span_id.startswith(TICKER_SPAN_ID_PREFIXES))
-        or tag.has_attr("web")
-        or not TICKER_SPAN_CLASSES.isdisjoint(tag.get_attribute_list("class"))
+        (span_id is not None and span_id.startswith(TICKER_SPAN_ID_PREFIXES))
+        or "web" in tag.attrib
+        or not TICKER_SPAN_CLASSES.isdisjoint(classes(tag))
     )
 
 
-def is_nav_link(node: PageElement) -> bool:
+def is_nav_link(node: Node) -> bool:
     """Tell whether a node is a `返回…` navigation link."""
     return (
-        isinstance(node, Tag)
-        and node.name == "a"
-        and node.get_text().strip(BLANK).startswith(NAV_LINK_PREFIX)
+        is_element(node)
+        and node.tag == "a"  # type: ignore[union-attr]
+        and text_of(node).strip(BLANK).startswith(NAV_LINK_PREFIX)
     )
 
 
-def is_nav_separator(node: PageElement) -> bool:
+def is_nav_separator(node: Node) -> bool:
     """Tell whether a node only separates navigation links: blanks, `｜`, or a <br>."""
-    if isinstance(node, Tag):
-        return node.name == "br"
-    return is_text(node) and not str(node).strip(BLANK + NAV_SEPARATORS)
+    if isinstance(node, str):
+        return not node.strip(BLANK + NAV_SEPARATORS)
+    return node.tag == "br"  # type: ignore[no-any-return]
 
 
-def is_nav_footer(paragraph: Tag) -> bool:
+def is_nav_footer(paragraph: HtmlElement) -> bool:
     """Tell whether a paragraph is only `返回…` links and separators, in any of the 4 forms."""
-    links = [node for node in paragraph.contents if is_nav_link(node)]
-    rest = [node for node in paragraph.contents if not is_nav_link(node)]
+    nodes = contents(paragraph)
+    links = [node for node in nodes if is_nav_link(node)]
+    rest = [node for node in nodes if not is_nav_link(node)]
     return bool(links) and all(is_nav_separator(node) for node in rest)
 
 
-def is_image_credit(node: PageElement | None) -> bool:
+def is_image_credit(node: Node | None) -> bool:
     """Tell whether a node is a credit paragraph such as `图源：央视新闻`."""
     return (
-        isinstance(node, Tag)
-        and node.name == "p"
-        and IMAGE_CREDIT.fullmatch(node.get_text().strip(BLANK)) is not None
+        node is not None
+        and is_element(node)
+        and node.tag == "p"  # type: ignore[union-attr]
+        and IMAGE_CREDIT.fullmatch(text_of(node).strip(BLANK)) is not None
     )
 
 
 # Rules: each takes the parsed body and edits it in place.
 
 
-def remove_widget_blocks(soup: BeautifulSoup) -> None:
+def remove_widget_blocks(body: HtmlElement) -> None:
     """Drop `<!-- EM_StockImg_Start -->…End -->` chart widgets (two in 2022-02-11-NW…017262.md)."""
-    starts = [node for node in soup.descendants if is_marker(node, WIDGET_START)]
-    for start in [node for node in starts if isinstance(node, Comment)]:
-        for node in widget_nodes(start):
-            node.extract()
+    for start in [node for node in comments(body) if is_marker(node, WIDGET_START)]:
+        if start.getparent() is None:  # inside a widget already taken out
+            continue
+        nodes = widget_nodes(start)
+        for node in nodes[:-1]:  # the text inside goes too; the text after the end stays
+            node.tail = None
+        for node in nodes:
+            remove(node)
 
 
-def remove_chart_images(soup: BeautifulSoup) -> None:
+def remove_chart_images(body: HtmlElement) -> None:
     """Drop K-line charts outside widget markers, link and paragraph too (2022-06-14-NW…033.md)."""
-    for image in tags(soup, "img"):
+    for image in tags(body, "img"):
         if is_chart_image(image):
             generic.remove_with_empty_ancestors(image)
 
 
-def remove_nav_footer(soup: BeautifulSoup) -> None:
+def remove_nav_footer(body: HtmlElement) -> None:
     """Drop the `[返回…新闻](…)｜[返回首页](…)` footer in all forms (2021-12-08-…206928461.md)."""
-    for paragraph in tags(soup, "p"):
+    for paragraph in tags(body, "p"):
         if is_nav_footer(paragraph):
-            paragraph.decompose()
+            remove(paragraph)
 
 
-def unwrap_keyword_links(soup: BeautifulSoup) -> None:
+def unwrap_keyword_links(body: HtmlElement) -> None:
     """Keep the text of `a.keytip`/`a.infokey` quote links, not the link (2022-01-21-…099936.md)."""
-    for link in tags(soup, "a"):
+    for link in tags(body, "a"):
         if is_keyword_link(link):
-            link.unwrap()
+            unwrap(link)
 
 
-def unwrap_ticker_spans(soup: BeautifulSoup) -> None:
+def unwrap_ticker_spans(body: HtmlElement) -> None:
     """Keep the text of `span#stock_…` and `span[web]` ticker spans (2022-05-30-…396671291.md)."""
-    for span in tags(soup, "span"):
+    for span in tags(body, "span"):
         if is_ticker_span(span):
-            span.unwrap()
+            unwrap(span)
 
 
-def attach_image_credits(soup: BeautifulSoup) -> None:
+def attach_image_credits(body: HtmlElement) -> None:
     """Move a `图源：央视新闻` line after a figure into its figcaption (2022-01-25-NW…386140.md)."""
-    for figure in tags(soup, "figure"):
+    for figure in tags(body, "figure"):
         credit = neighbour(figure, forward=True)
-        if isinstance(credit, Tag) and is_image_credit(credit):
-            caption = soup.new_tag("figcaption")
-            caption.extend(list(credit.contents))
-            credit.decompose()
-            figure.append(caption)
+        if credit is None or isinstance(credit, str) or not is_image_credit(credit):
+            continue
+        caption = new_element(figure, "figcaption")
+        caption.text = credit.text
+        caption.extend(list(credit))
+        remove(credit)
+        figure.append(caption)
 
 
-def drop_scraper_attributes(soup: BeautifulSoup) -> None:
+def drop_scraper_attributes(body: HtmlElement) -> None:
     """Drop attributes the scraper invented, like the misspelt `orginial_src` (…311033.md)."""
-    for tag in tags(soup):
-        for attribute in SCRAPER_ATTRIBUTES.intersection(tag.attrs):
-            del tag[attribute]
+    for tag in tags(body):
+        attributes = tag.attrib
+        for attribute in SCRAPER_ATTRIBUTES.intersection(attributes):
+            del attributes[attribute]
 
 
-def take_attribution(soup: BeautifulSoup) -> Attribution:
+def take_attribution(body: HtmlElement) -> Attribution:
     """Take out the `<http://…>` link and `（文章来源：…）` line (2022-01-21-…2257099936.md)."""
-    original_url = take_source_autolink(soup)
-    outlet = take_outlet_line(soup, OUTLET_LINE)
+    original_url = take_source_autolink(body)
+    outlet = take_outlet_line(body, OUTLET_LINE)
     return Attribution(outlet, original_url)
 
 

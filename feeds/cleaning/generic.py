@@ -9,10 +9,21 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
-from bs4.element import NavigableString, PageElement, PreformattedString
+from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
-Rule = Callable[[BeautifulSoup], None]
+from feeds.cleaning.tree import (
+    Node,
+    comments,
+    contents,
+    is_element,
+    remove,
+    tags,
+    text_before,
+    text_of,
+    unwrap,
+)
+
+Rule = Callable[[HtmlElement], None]  # edits the parsed body in place
 
 VOID_ELEMENTS = frozenset(
     {"base", "embed", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"}
@@ -124,25 +135,26 @@ def remove_xml_forbidden_characters(text: str) -> str:
     return XML_FORBIDDEN.sub("", text)
 
 
+def remove_referenced_forbidden_characters(body: HtmlElement) -> None:
+    """Delete the forbidden characters that character references (`&#1;`) put in the tree."""
+    for node in body.iter():
+        if node.text and is_element(node):
+            node.text = remove_xml_forbidden_characters(node.text)
+        if node.tail:
+            node.tail = remove_xml_forbidden_characters(node.tail)
+        for name, value in node.attrib.items():
+            node.attrib[name] = remove_xml_forbidden_characters(value)
+
+
 def is_blank(text: str) -> bool:
     """Tell whether text is only whitespace, NBSP or ideographic spaces (2022-05-31-…034850.md)."""
     return not text.strip(BLANK)
 
 
-def tags(root: Tag, names: frozenset[str] | str | None = None) -> list[Tag]:
-    """List the elements under root with one of the given names, in document order."""
-    # A plain walk: bs4's find_all runs every node through its filter objects, which made
-    # it most of the cost of cleaning a post.
-    if names is None:
-        return [node for node in root.descendants if isinstance(node, Tag)]
-    wanted = {names} if isinstance(names, str) else names
-    return [node for node in root.descendants if isinstance(node, Tag) and node.name in wanted]
-
-
-def outermost(found: list[Tag]) -> list[Tag]:
+def outermost(found: list[HtmlElement]) -> list[HtmlElement]:
     """Keep the elements that are not inside another listed one, so each is removed once."""
-    listed = {id(tag) for tag in found}
-    return [tag for tag in found if not any(id(parent) in listed for parent in tag.parents)]
+    listed = set(found)
+    return [tag for tag in found if not any(parent in listed for parent in tag.iterancestors())]
 
 
 def style_declarations(style: str) -> dict[str, str]:
@@ -156,71 +168,68 @@ def style_declarations(style: str) -> dict[str, str]:
     return declarations
 
 
-def is_hidden(tag: Tag) -> bool:
+def is_hidden(tag: HtmlElement) -> bool:
     """Tell whether `hidden` or an inline style hides an element (2022-01-21-…2257099936.md)."""
-    if tag.has_attr("hidden"):
+    if "hidden" in tag.attrib:
         return True
     style = tag.get("style")
-    declarations = style_declarations(style) if isinstance(style, str) else {}
+    declarations = style_declarations(style) if style else {}
     return declarations.get("display") == "none" or declarations.get("visibility") in {
         "hidden",
         "collapse",
     }
 
 
-def is_block(node: PageElement | None) -> bool:
+def is_block(node: Node | None) -> bool:
     """Tell whether a node is a block-level element."""
-    return isinstance(node, Tag) and node.name in BLOCK_TAGS
+    return node is not None and is_element(node) and node.tag in BLOCK_TAGS  # type: ignore[union-attr]
 
 
-def is_text(node: PageElement) -> bool:
-    """Tell whether a node is visible text, not a comment or other markup-only string."""
-    return isinstance(node, NavigableString) and not isinstance(node, PreformattedString)
-
-
-def is_blank_node(node: PageElement) -> bool:
+def is_blank_node(node: Node) -> bool:
     """Tell whether a node is whitespace-only text."""
-    return is_text(node) and is_blank(str(node))
+    return isinstance(node, str) and is_blank(node)
 
 
-def neighbour(node: PageElement, *, forward: bool) -> PageElement | None:
+def neighbour(node: HtmlElement, *, forward: bool) -> Node | None:
     """Return the nearest sibling that is neither blank text nor a <br>, or None at the edge."""
-    sibling = node.next_sibling if forward else node.previous_sibling
-    while sibling is not None and (
-        is_blank_node(sibling) or (isinstance(sibling, Tag) and sibling.name == "br")
-    ):
-        sibling = sibling.next_sibling if forward else sibling.previous_sibling
-    return sibling
+    while True:
+        text = node.tail if forward else text_before(node)
+        if text and not is_blank(text):
+            return text
+        sibling = node.getnext() if forward else node.getprevious()
+        if sibling is None or sibling.tag != "br":
+            return sibling
+        node = sibling
 
 
-def is_stray_break(br: Tag) -> bool:
+def is_stray_break(br: HtmlElement) -> bool:
     """Tell whether a <br> opens or ends a block, or sits between blocks (2022-01-21-…099936.md)."""
-    if not is_block(br.parent):
+    if not is_block(br.getparent()):
         return False
     before = neighbour(br, forward=False)
     after = neighbour(br, forward=True)
     return before is None or after is None or is_block(before) or is_block(after)
 
 
-def has_media(tag: Tag) -> bool:
+def has_media(tag: HtmlElement) -> bool:
     """Tell whether an element holds an image or other media."""
-    return tag.name in MEDIA_TAGS or bool(tags(tag, MEDIA_TAGS))
+    return tag.tag in MEDIA_TAGS or next(tag.iter(*MEDIA_TAGS), None) is not None
 
 
-def shows_nothing(tag: Tag) -> bool:
+def shows_nothing(tag: HtmlElement) -> bool:
     """Tell whether an element shows nothing: no text but blanks, no media."""
-    return is_blank(tag.get_text()) and not has_media(tag)
+    return is_blank(text_of(tag)) and not has_media(tag)
 
 
-def remove_with_empty_ancestors(tag: Tag) -> None:
+def remove_with_empty_ancestors(tag: HtmlElement) -> None:
     """Remove an element, then each ancestor left with nothing to show."""
-    parent = tag.parent
-    tag.decompose()
-    while isinstance(parent, Tag) and parent.name not in {"body", "[document]"}:
+    parent = tag.getparent()
+    remove(tag)
+    while parent is not None and parent.tag != "body":
         if not shows_nothing(parent):
             return
-        grandparent = parent.parent
-        parent.decompose()
+        grandparent = parent.getparent()
+        remove(parent)
         parent = grandparent
 
 
@@ -242,94 +251,94 @@ def absolute_url(url: str, base_url: str) -> str | None:
     return quote(joined, safe=URI_SAFE)
 
 
-def absolutize_urls(soup: BeautifulSoup, base_url: str) -> None:
+def absolutize_urls(body: HtmlElement, base_url: str) -> None:
     """Make href/src/cite absolute, dropping bad ones and sourceless images (…206928461.md)."""
-    for tag in tags(soup):
-        for attribute in URL_ATTRIBUTES.intersection(tag.attrs):
-            value = tag.get(attribute)
-            url = absolute_url(value, base_url) if isinstance(value, str) else None
+    for tag in tags(body):
+        attributes = tag.attrib
+        for attribute in URL_ATTRIBUTES.intersection(attributes):
+            url = absolute_url(attributes[attribute], base_url)
             if url is None:
-                del tag[attribute]
+                del attributes[attribute]
             else:
-                tag[attribute] = url
-        if tag.name == "img" and not tag.has_attr("src"):
-            tag.decompose()
+                attributes[attribute] = url
+        if tag.tag == "img" and "src" not in attributes:
+            remove(tag)
 
 
 # Rules: each takes the parsed body and edits it in place.
 
 
-def remove_non_content_elements(soup: BeautifulSoup) -> None:
+def remove_non_content_elements(body: HtmlElement) -> None:
     """Drop scripts, styles, embeds, form controls, head matter and their content (XSS vectors)."""
     # libxml2 does not know <embed> and a few others are void and nests what follows them.
-    for tag in tags(soup, REMOVED_WITH_CONTENT & VOID_ELEMENTS):
-        tag.unwrap()
-    for tag in outermost(tags(soup, REMOVED_WITH_CONTENT)):
-        tag.decompose()
+    for tag in tags(body, REMOVED_WITH_CONTENT & VOID_ELEMENTS):
+        unwrap(tag)
+    for tag in outermost(tags(body, REMOVED_WITH_CONTENT)):
+        remove(tag)
 
 
-def remove_hidden_elements(soup: BeautifulSoup) -> None:
+def remove_hidden_elements(body: HtmlElement) -> None:
     """Drop elements the page never shows (`display:none` paragraphs, 2022-01-21-…099936.md)."""
-    for tag in outermost([tag for tag in tags(soup) if is_hidden(tag)]):
-        tag.decompose()
+    for tag in outermost([tag for tag in tags(body) if is_hidden(tag)]):
+        remove(tag)
 
 
-def remove_comments(soup: BeautifulSoup) -> None:
-    """Drop comments, CDATA, doctypes, PIs (`<!-- EM_StockImg_End -->`, 2022-01-21-…099936.md)."""
-    for node in [n for n in soup.descendants if isinstance(n, PreformattedString)]:
-        node.extract()
+def remove_comments(body: HtmlElement) -> None:
+    """Drop comments and processing instructions (`<!-- EM_StockImg_End -->`, …099936.md)."""
+    for node in comments(body):
+        remove(node)
 
 
-def center_images_to_figures(soup: BeautifulSoup) -> None:
+def center_images_to_figures(body: HtmlElement) -> None:
     """Make `<center><img></center>` a figure, other centers divs (2022-01-25-NW…386140.md)."""
-    for center in tags(soup, "center"):
-        content = [node for node in center.contents if not is_blank_node(node)]
+    for center in tags(body, "center"):
+        content = [node for node in contents(center) if not is_blank_node(node)]
         images_only = bool(content) and all(
-            isinstance(node, Tag) and node.name == "img" for node in content
+            is_element(node) and node.tag == "img"  # type: ignore[union-attr]
+            for node in content
         )
-        center.name = "figure" if images_only else "div"
+        center.tag = "figure" if images_only else "div"
 
 
-def drop_presentational_attributes(soup: BeautifulSoup) -> None:
+def drop_presentational_attributes(body: HtmlElement) -> None:
     """Drop style, class, sizes, borders, target and data-* attributes (2022-06-14-NW…311033.md)."""
-    for tag in tags(soup):
-        for attribute in list(tag.attrs):
+    for tag in tags(body):
+        attributes = tag.attrib
+        for attribute in list(attributes):
             if attribute in PRESENTATIONAL_ATTRIBUTES or attribute.startswith("data-"):
-                del tag[attribute]
+                del attributes[attribute]
 
 
-def remove_stray_breaks(soup: BeautifulSoup) -> None:
+def remove_stray_breaks(body: HtmlElement) -> None:
     """Drop <br> at block edges or between blocks (`…。<br /></p>` in -202205262391921712.md)."""
-    for br in [br for br in tags(soup, "br") if is_stray_break(br)]:
-        br.decompose()
+    for br in [br for br in tags(body, "br") if is_stray_break(br)]:
+        remove(br)
 
 
-def remove_empty_paragraphs(soup: BeautifulSoup) -> None:
+def remove_empty_paragraphs(body: HtmlElement) -> None:
     """Drop paragraphs with nothing to show (`<p> </p>`, 2022-05-31-202205312398034850.md)."""
-    for paragraph in outermost([tag for tag in tags(soup, "p") if shows_nothing(tag)]):
-        paragraph.decompose()
+    for paragraph in outermost([tag for tag in tags(body, "p") if shows_nothing(tag)]):
+        remove(paragraph)
 
 
-def strip_block_edges(soup: BeautifulSoup) -> None:
+def strip_block_edges(body: HtmlElement) -> None:
     """Trim blanks at text-block edges (`<p> AI业内…`, 2022-01-25-NW202201252261386140.md)."""
-    for block in tags(soup, TEXT_BLOCK_TAGS):
-        if block.contents and is_text(block.contents[0]):
-            _replace_text(block.contents[0], str(block.contents[0]).lstrip(BLANK))
-        if block.contents and is_text(block.contents[-1]):
-            _replace_text(block.contents[-1], str(block.contents[-1]).rstrip(BLANK))
+    for block in tags(body, TEXT_BLOCK_TAGS):
+        if block.text:
+            block.text = block.text.lstrip(BLANK)
+        if len(block):
+            last = block[-1]
+            if last.tail:
+                last.tail = last.tail.rstrip(BLANK)
+        elif block.text:
+            block.text = block.text.rstrip(BLANK)
 
 
-def _replace_text(node: PageElement, text: str) -> None:
-    # Only where the text changes: replace_with is the cost of cleaning.
-    if str(node) != text:
-        node.replace_with(text)
-
-
-def unwrap_bare_spans(soup: BeautifulSoup) -> None:
+def unwrap_bare_spans(body: HtmlElement) -> None:
     """Unwrap <span>s left without attributes: they only split the text."""
-    for span in tags(soup, "span"):
-        if not span.attrs:
-            span.unwrap()
+    for span in tags(body, "span"):
+        if not span.attrib:
+            unwrap(span)
 
 
 GENERIC_RULES: tuple[Rule, ...] = (

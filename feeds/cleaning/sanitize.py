@@ -6,14 +6,13 @@ then re-serialized so that it is well-formed XML as well as HTML. No site knowle
 """
 
 from functools import cache
-from html import escape
 
 import lxml.html  # type: ignore[import-untyped, unused-ignore]
 import nh3
-from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
 from feeds.cleaning.generic import REMOVED_WITH_CONTENT, remove_xml_forbidden_characters
+from feeds.cleaning.tree import serialize_children
 
 ALLOWED_TAGS = frozenset(
     {
@@ -106,15 +105,6 @@ def parse_fragment(html: str) -> HtmlElement:
     return lxml.html.fragment_fromstring(html, create_parent="div")
 
 
-def close_empty_elements(root: HtmlElement) -> None:
-    """Give empty non-void elements an explicit end tag in XML output."""
-    for element in root.iter():
-        if element.tag not in VOID_ELEMENTS and element.text is None and len(element) == 0:
-            element.text = ""
-
-
 def serialize_fragment(root: HtmlElement) -> str:
     """Write the wrapper's content as markup that is both XML and HTML (`<br/>`, `&amp;`)."""
-    close_empty_elements(root)
-    children = (etree.tostring(child, encoding="unicode", method="xml") for child in root)
-    return escape(root.text or "", quote=False) + "".join(str(child) for child in children)
+    return serialize_children(root, VOID_ELEMENTS)

@@ -1,0 +1,204 @@
+"""The parse tree cleaning works on: lxml's, read and edited through a few small helpers.
+
+lxml keeps text on the elements: an element's `text` is the string before its first
+child, and each child's `tail` the string after it. The helpers here give the view the
+rules are written in, where strings are nodes between elements (`contents`), and edits
+that keep the text around what they remove or unwrap where it was. No site knowledge.
+"""
+
+import re
+from collections.abc import Iterable
+from html import escape
+from typing import TypeAlias
+
+import lxml.html  # type: ignore[import-untyped, unused-ignore]
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
+from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
+
+# A child of an element as the rules see it: an element, a comment, or a string.
+Node: TypeAlias = HtmlElement | str
+# Strings a reader never sees as text, as browsers (and BeautifulSoup's get_text) skip them.
+NOT_TEXT = ("script", "style", "template")
+WRAPPERS = frozenset({"html", "body"})
+# Where the fragment ends its own body or page: see _OneBody. Chooses a parse; edits nothing.
+_WRAPPER_END = re.compile(r"</(?:body|html)", re.IGNORECASE)
+ASCII_SPACES = " \n\t\f\r"
+PRESERVING = ("pre", "textarea")  # elements whose white space is content
+# Elements that never have content: written `<br/>`, every other one with an end tag.
+VOID_ELEMENTS = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+
+
+def parse_document_body(html: str) -> HtmlElement:
+    """Parse an HTML fragment inside an explicit html/body, and return the body."""
+    document = f"<html><body>{html}</body></html>"
+    if _WRAPPER_END.search(html):
+        body = etree.fromstring(document, etree.HTMLParser(target=_OneBody()))
+    else:
+        root = lxml.html.document_fromstring(document)
+        body = root.find("body")
+        body = root if body is None else body
+    collapse_blank_strings(body)
+    return body
+
+
+class _OneBody:
+    """A parser target that builds one <body>, leaving out every html and body tag.
+
+    libxml2 puts what follows a `</body>` in the fragment outside the body, and drops
+    what follows a `</html>`; scraped bodies can hold both (a whole page pasted in).
+    """
+
+    def __init__(self) -> None:
+        self.builder = etree.TreeBuilder(parser=lxml.html.html_parser)
+        self.builder.start("body", {})
+
+    def start(self, tag: str | bytes, attrib: dict[str | bytes, str | bytes]) -> None:
+        if tag not in WRAPPERS:
+            self.builder.start(tag, attrib)
+
+    def end(self, tag: str | bytes) -> None:
+        if tag not in WRAPPERS:
+            self.builder.end(tag)
+
+    def data(self, text: str | bytes) -> None:
+        self.builder.data(text)
+
+    def comment(self, text: str | bytes) -> None:
+        self.builder.comment(text)
+
+    def pi(self, target: str | bytes, data: str | bytes | None = None) -> None:
+        self.builder.pi(target, data)
+
+    def close(self) -> HtmlElement:
+        self.builder.end("body")
+        return self.builder.close()
+
+
+def collapse_blank_strings(root: HtmlElement) -> None:
+    """Make each string of ASCII white space only one newline (if it has one) or one space,
+    outside <pre> and <textarea>: how BeautifulSoup, which this tool used before, read
+    HTML, so that entries are written as they were."""
+    preserved = {
+        element for keeper in root.iter(*PRESERVING) for element in keeper.iter(etree.Element)
+    }
+    for element in root.iter(etree.Element):
+        text, tail = element.text, element.tail
+        if text and element not in preserved and not text.strip(ASCII_SPACES):
+            element.text = "\n" if "\n" in text else " "
+        if tail and not tail.strip(ASCII_SPACES) and element.getparent() not in preserved:
+            element.tail = "\n" if "\n" in tail else " "
+    for comment in root.iter(etree.Comment, etree.ProcessingInstruction):
+        tail = comment.tail
+        if tail and not tail.strip(ASCII_SPACES) and comment.getparent() not in preserved:
+            comment.tail = "\n" if "\n" in tail else " "
+
+
+def is_element(node: object) -> bool:
+    """Tell whether a node is an element, not a string, comment or processing instruction."""
+    return isinstance(node, etree._Element) and isinstance(node.tag, str)
+
+
+def is_comment(node: object) -> bool:
+    """Tell whether a node is a comment or processing instruction (markup, never text)."""
+    return isinstance(node, etree._Element) and not isinstance(node.tag, str)
+
+
+def tags(root: HtmlElement, names: frozenset[str] | str | None = None) -> list[HtmlElement]:
+    """List the elements below root (not root) with one of the given names, in document order."""
+    if names is None:
+        found = root.iter(etree.Element)
+    elif isinstance(names, str):
+        found = root.iter(names)
+    else:
+        found = root.iter(*names)
+    return [element for element in found if element is not root]
+
+
+def comments(root: HtmlElement) -> list[HtmlElement]:
+    """List the comments and processing instructions below root, in document order."""
+    return list(root.iter(etree.Comment, etree.ProcessingInstruction))
+
+
+def contents(element: HtmlElement) -> list[Node]:
+    """An element's children with the strings between them, as they come in the document."""
+    nodes: list[Node] = [element.text] if element.text else []
+    for child in element:
+        nodes.append(child)
+        if child.tail:
+            nodes.append(child.tail)
+    return nodes
+
+
+def text_of(element: HtmlElement, separator: str = "") -> str:
+    """The text a reader sees in an element: no comments, scripts or styles."""
+    if element.tag not in NOT_TEXT and next(element.iter(*NOT_TEXT), None) is None:
+        return separator.join(element.itertext())
+    return separator.join(_visible_strings(element))
+
+
+def _visible_strings(element: HtmlElement) -> Iterable[str]:
+    if element.text and isinstance(element.tag, str):
+        yield element.text
+    for child in element:
+        if is_element(child) and child.tag not in NOT_TEXT:
+            yield from _visible_strings(child)
+        if child.tail:
+            yield child.tail
+
+
+def text_before(node: HtmlElement) -> str | None:
+    """The string just before a node: its previous sibling's tail, or its parent's text."""
+    previous = node.getprevious()
+    if previous is not None:
+        return previous.tail  # type: ignore[no-any-return]
+    parent = node.getparent()
+    return None if parent is None else parent.text
+
+
+def remove(node: HtmlElement) -> None:
+    """Take a node and everything in it out of the tree; the string after it stays."""
+    if node.getparent() is not None:  # not already out with an ancestor
+        node.drop_tree()
+
+
+def unwrap(element: HtmlElement) -> None:
+    """Replace an element with its content."""
+    if element.getparent() is not None:
+        element.drop_tag()
+
+
+def new_element(near: HtmlElement, name: str) -> HtmlElement:
+    """A new, empty element for the tree `near` is in."""
+    return near.makeelement(name, {})
+
+
+def serialize_children(root: HtmlElement, void: frozenset[str] = VOID_ELEMENTS) -> str:
+    """Write root's content as markup that is both XML and HTML (`<br/>`, `<p></p>`, `&amp;`).
+
+    Edits the tree: empty elements that are not void get an empty string, so that XML
+    writes their end tag (an HTML parser would read `<p/>` as an open `<p>`).
+    """
+    for element in root.iter(etree.Element):
+        if element.tag not in void and element.text is None and len(element) == 0:
+            element.text = ""
+    text = root.text or ""
+    children = (etree.tostring(child, encoding="unicode", method="xml") for child in root)
+    return escape(text, quote=False) + "".join(children)
