@@ -29,7 +29,7 @@ from feeds.cleaning.generic import (
     remove_xml_forbidden_characters,
 )
 from feeds.cleaning.sanitize import parse_fragment, sanitize, serialize_fragment
-from feeds.cleaning.tree import parse_document_body, serialize_children
+from feeds.cleaning.tree import collapse_blank_strings, parse_document_body, serialize_children
 from feeds.summary import summarize_fragment
 
 __all__ = [
@@ -84,6 +84,7 @@ def parse_body(html: str) -> HtmlElement:
     body = parse_document_body(remove_xml_forbidden_characters(normalize_newlines(html)))
     if "&#" in html:
         remove_referenced_forbidden_characters(body)
+    collapse_blank_strings(body)
     return body
 
 

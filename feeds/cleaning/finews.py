@@ -8,6 +8,7 @@ true of any HTML are reused from ``generic.py``, never repeated. No I/O.
 import re
 from urllib.parse import urlsplit
 
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
 from feeds.cleaning import generic
@@ -21,6 +22,7 @@ from feeds.cleaning.tree import (
     is_element,
     new_element,
     remove,
+    select,
     tags,
     text_of,
     unwrap,
@@ -36,6 +38,11 @@ SCRAPER_ATTRIBUTES = frozenset({"orginial_src", "web"})
 NAV_LINK_PREFIX = "返回"
 NAV_SEPARATORS = "｜|"
 OUTLET_LINE = re.compile(r"[（(]\s*文章来源\s*[：:]\s*(?P<outlet>.+?)\s*[）)]")
+_IMAGES = etree.XPath("descendant::img[@src]")
+_MAY_BE_NAV_FOOTERS = etree.XPath("descendant::p[a[contains(., '返回')]]")
+_LINKS_WITH_CLASS = etree.XPath("descendant::a[@class]")
+_SPANS_WITH_ATTRIBUTES = etree.XPath("descendant::span[@id or @web or @class]")
+_WITH_SCRAPER_ATTRIBUTES = etree.XPath("descendant::*[@orginial_src or @web]")
 IMAGE_CREDIT = re.compile(r"(?:图源|图片来源|图片|图|摄影|制图|供图)\s*[：:]\s*\S.*")
 
 
@@ -135,28 +142,28 @@ def remove_widget_blocks(body: HtmlElement) -> None:
 
 def remove_chart_images(body: HtmlElement) -> None:
     """Drop K-line charts outside widget markers, link and paragraph too (2022-06-14-NW…033.md)."""
-    for image in tags(body, "img"):
+    for image in select(body, _IMAGES):
         if is_chart_image(image):
             generic.remove_with_empty_ancestors(image)
 
 
 def remove_nav_footer(body: HtmlElement) -> None:
     """Drop the `[返回…新闻](…)｜[返回首页](…)` footer in all forms (2021-12-08-…206928461.md)."""
-    for paragraph in tags(body, "p"):
+    for paragraph in select(body, _MAY_BE_NAV_FOOTERS):
         if is_nav_footer(paragraph):
             remove(paragraph)
 
 
 def unwrap_keyword_links(body: HtmlElement) -> None:
     """Keep the text of `a.keytip`/`a.infokey` quote links, not the link (2022-01-21-…099936.md)."""
-    for link in tags(body, "a"):
+    for link in select(body, _LINKS_WITH_CLASS):
         if is_keyword_link(link):
             unwrap(link)
 
 
 def unwrap_ticker_spans(body: HtmlElement) -> None:
     """Keep the text of `span#stock_…` and `span[web]` ticker spans (2022-05-30-…396671291.md)."""
-    for span in tags(body, "span"):
+    for span in select(body, _SPANS_WITH_ATTRIBUTES):
         if is_ticker_span(span):
             unwrap(span)
 
@@ -176,7 +183,7 @@ def attach_image_credits(body: HtmlElement) -> None:
 
 def drop_scraper_attributes(body: HtmlElement) -> None:
     """Drop attributes the scraper invented, like the misspelt `orginial_src` (…311033.md)."""
-    for tag in tags(body):
+    for tag in select(body, _WITH_SCRAPER_ATTRIBUTES):
         attributes = tag.attrib
         for attribute in SCRAPER_ATTRIBUTES.intersection(attributes):
             del attributes[attribute]

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote, urljoin, urlsplit
 
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
 from feeds.cleaning.tree import (
@@ -17,6 +18,7 @@ from feeds.cleaning.tree import (
     contents,
     is_element,
     remove,
+    select,
     tags,
     text_before,
     text_of,
@@ -123,6 +125,9 @@ XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\uf
 # RFC 3986 reserved characters and "%" stay, anything else outside ASCII is percent-encoded.
 URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
 BLANK = " \t\n\r\f\v\u00a0\u200b\u3000\ufeff"
+_MAY_BE_HIDDEN = etree.XPath("descendant::*[@hidden or @style]")
+_WITH_ATTRIBUTES = etree.XPath("descendant::*[@*]")
+_WITH_URL_OR_IMAGE = etree.XPath("descendant::*[@href or @src or @cite or self::img]")
 
 
 def normalize_newlines(text: str) -> str:
@@ -218,6 +223,8 @@ def has_media(tag: HtmlElement) -> bool:
 
 def shows_nothing(tag: HtmlElement) -> bool:
     """Tell whether an element shows nothing: no text but blanks, no media."""
+    if tag.text and not is_blank(tag.text):  # most paragraphs: no need to read them whole
+        return False
     return is_blank(text_of(tag)) and not has_media(tag)
 
 
@@ -253,7 +260,7 @@ def absolute_url(url: str, base_url: str) -> str | None:
 
 def absolutize_urls(body: HtmlElement, base_url: str) -> None:
     """Make href/src/cite absolute, dropping bad ones and sourceless images (…206928461.md)."""
-    for tag in tags(body):
+    for tag in select(body, _WITH_URL_OR_IMAGE):
         attributes = tag.attrib
         for attribute in URL_ATTRIBUTES.intersection(attributes):
             url = absolute_url(attributes[attribute], base_url)
@@ -279,7 +286,7 @@ def remove_non_content_elements(body: HtmlElement) -> None:
 
 def remove_hidden_elements(body: HtmlElement) -> None:
     """Drop elements the page never shows (`display:none` paragraphs, 2022-01-21-…099936.md)."""
-    for tag in outermost([tag for tag in tags(body) if is_hidden(tag)]):
+    for tag in outermost([tag for tag in select(body, _MAY_BE_HIDDEN) if is_hidden(tag)]):
         remove(tag)
 
 
@@ -302,7 +309,7 @@ def center_images_to_figures(body: HtmlElement) -> None:
 
 def drop_presentational_attributes(body: HtmlElement) -> None:
     """Drop style, class, sizes, borders, target and data-* attributes (2022-06-14-NW…311033.md)."""
-    for tag in tags(body):
+    for tag in select(body, _WITH_ATTRIBUTES):
         attributes = tag.attrib
         for attribute in list(attributes):
             if attribute in PRESENTATIONAL_ATTRIBUTES or attribute.startswith("data-"):
@@ -324,14 +331,16 @@ def remove_empty_paragraphs(body: HtmlElement) -> None:
 def strip_block_edges(body: HtmlElement) -> None:
     """Trim blanks at text-block edges (`<p> AI业内…`, 2022-01-25-NW202201252261386140.md)."""
     for block in tags(body, TEXT_BLOCK_TAGS):
-        if block.text:
-            block.text = block.text.lstrip(BLANK)
+        text = block.text
+        if text and text[0] in BLANK:
+            block.text = text = text.lstrip(BLANK)
         if len(block):
             last = block[-1]
-            if last.tail:
-                last.tail = last.tail.rstrip(BLANK)
-        elif block.text:
-            block.text = block.text.rstrip(BLANK)
+            tail = last.tail
+            if tail and tail[-1] in BLANK:
+                last.tail = tail.rstrip(BLANK)
+        elif text and text[-1] in BLANK:
+            block.text = text.rstrip(BLANK)
 
 
 def unwrap_bare_spans(body: HtmlElement) -> None:

@@ -9,7 +9,7 @@ that keep the text around what they remove or unwrap where it was. No site knowl
 import re
 from collections.abc import Iterable
 from html import escape
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import lxml.html  # type: ignore[import-untyped, unused-ignore]
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
@@ -22,8 +22,11 @@ NOT_TEXT = ("script", "style", "template")
 WRAPPERS = frozenset({"html", "body"})
 # Where the fragment ends its own body or page: see _OneBody. Chooses a parse; edits nothing.
 _WRAPPER_END = re.compile(r"</(?:body|html)", re.IGNORECASE)
-ASCII_SPACES = " \n\t\f\r"
-PRESERVING = ("pre", "textarea")  # elements whose white space is content
+# XML's white space is ASCII's but the form feed, which no XML document can hold.
+_BLANK_STRINGS = etree.XPath(
+    "descendant-or-self::text()"
+    "[normalize-space(.) = '' and not(ancestor::pre or ancestor::textarea)]"
+)
 # Elements that never have content: written `<br/>`, every other one with an end tag.
 VOID_ELEMENTS = frozenset(
     {
@@ -55,7 +58,6 @@ def parse_document_body(html: str) -> HtmlElement:
         root = lxml.html.document_fromstring(document)
         body = root.find("body")
         body = root if body is None else body
-    collapse_blank_strings(body)
     return body
 
 
@@ -93,22 +95,17 @@ class _OneBody:
 
 
 def collapse_blank_strings(root: HtmlElement) -> None:
-    """Make each string of ASCII white space only one newline (if it has one) or one space,
+    """Make each string of white space only one newline (if it has one) or one space,
     outside <pre> and <textarea>: how BeautifulSoup, which this tool used before, read
     HTML, so that entries are written as they were."""
-    preserved = {
-        element for keeper in root.iter(*PRESERVING) for element in keeper.iter(etree.Element)
-    }
-    for element in root.iter(etree.Element):
-        text, tail = element.text, element.tail
-        if text and element not in preserved and not text.strip(ASCII_SPACES):
-            element.text = "\n" if "\n" in text else " "
-        if tail and not tail.strip(ASCII_SPACES) and element.getparent() not in preserved:
-            element.tail = "\n" if "\n" in tail else " "
-    for comment in root.iter(etree.Comment, etree.ProcessingInstruction):
-        tail = comment.tail
-        if tail and not tail.strip(ASCII_SPACES) and comment.getparent() not in preserved:
-            comment.tail = "\n" if "\n" in tail else " "
+    strings: list[Any] = _BLANK_STRINGS(root)  # type: ignore[assignment]
+    for string in strings:
+        folded = "\n" if "\n" in string else " "
+        if string != folded:
+            if string.is_tail:
+                string.getparent().tail = folded
+            else:
+                string.getparent().text = folded
 
 
 def is_element(node: object) -> bool:
@@ -130,6 +127,13 @@ def tags(root: HtmlElement, names: frozenset[str] | str | None = None) -> list[H
     else:
         found = root.iter(*names)
     return [element for element in found if element is not root]
+
+
+def select(root: HtmlElement, path: etree.XPath) -> list[HtmlElement]:
+    """The elements a compiled XPath finds from root, in document order. Lets libxml2 pick
+    out the few elements a rule is about, instead of looking at each in Python."""
+    found: list[HtmlElement] = path(root)  # type: ignore[assignment]
+    return found
 
 
 def comments(root: HtmlElement) -> list[HtmlElement]:
