@@ -2,6 +2,7 @@
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,74 @@ def test_a_folder_whose_mtime_was_set_back_is_read_again(tmp_path: Path) -> None
     os.utime(site, ns=(mtime, mtime))  # a restore, `touch -r`: the ctime still moves
     found = find_post_files(site, known=first.folders, trusted_before=2**62)
     assert found.relpaths == ["a.md", "b.md"] and found.reread
+
+
+def _same_listing(quick: feeds.discover.Listing, whole: feeds.discover.Listing) -> None:
+    assert quick.relpaths == whole.relpaths
+    assert (quick.sizes, quick.mtimes, quick.categories) == (
+        whole.sizes,
+        whole.mtimes,
+        whole.categories,
+    )
+    assert {k: (f.files, f.folders) for k, f in quick.folders.items()} == {
+        k: (f.files, f.folders) for k, f in whole.folders.items()
+    }
+
+
+def _add_and_remove(site: Path) -> None:
+    make_site(site, ["d.md", "new/z.md"])
+    (site / "b.md").unlink()
+    (site / "_site").mkdir()  # skipped, and asked about each time: still skipped
+
+
+def _folder_to_file(site: Path) -> None:
+    (site / "old" / "x.md").unlink()
+    (site / "old").rmdir()
+    (site / "old").write_text("---\ntitle: now a file\n---\n", encoding="utf-8")
+
+
+def _file_to_folder(site: Path) -> None:
+    (site / "c.md").unlink()
+    make_site(site, ["c.md/inner.md"])
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_add_and_remove, ["a.md", "c.md", "d.md", "gone/y.md", "new/z.md", "old/x.md"]),
+        (_folder_to_file, ["a.md", "b.md", "c.md", "gone/y.md", "old"]),
+        (_file_to_folder, ["a.md", "b.md", "c.md/inner.md", "gone/y.md", "old/x.md"]),
+    ],
+)
+def test_a_changed_folder_read_for_its_names_lists_what_a_whole_read_does(
+    tmp_path: Path, change: Callable[[Path], None], expected: list[str]
+) -> None:
+    """A known folder that changed is read for its names only (see _read_folder): posts
+    added and removed, a folder that became a file and a file that became a folder all
+    come out as reading every entry again gives them."""
+    site = make_site(tmp_path / "site", ["a.md", "b.md", "c.md", "old/x.md", "gone/y.md"])
+    first = find_post_files(site)
+    change(site)
+    quick = find_post_files(site, known=first.folders, trusted_before=2**62)
+    _same_listing(quick, find_post_files(site))
+    assert quick.relpaths == expected
+
+
+def test_a_folder_read_for_its_names_only_asks_about_new_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = [f"{i:03d}.md" for i in range(200)]
+    site = make_site(tmp_path / "site", names)
+    first = find_post_files(site)
+    make_site(site, ["new.md"])
+    asked: list[str] = []
+    is_dir = feeds.discover._is_dir
+    monkeypatch.setattr(
+        feeds.discover, "_is_dir", lambda folder, name: asked.append(name) or is_dir(folder, name)
+    )
+    found = find_post_files(site, known=first.folders, trusted_before=2**62)
+    assert asked == ["new.md"]
+    assert found.relpaths == sorted([*names, "new.md"]) and found.reread
 
 
 def test_a_link_is_listed_once_it_points_at_a_file(tmp_path: Path) -> None:
