@@ -327,17 +327,14 @@ def _read_folder(
     if before is None:
         return _read_entries(full, stamp)
     try:
-        names = [name for name in os.listdir(full) if not name.startswith(".")]  # noqa: PTH208 (str names: Path objects cost)
+        now = set(os.listdir(full))  # noqa: PTH208 (names as str: Path objects cost)
     except OSError:
         return None
-    now = set(names)
-    files, folders = set(before.files), set(before.folders)
-    new = [name for name in names if name not in files and name not in folders]
+    files = set(before.files)
+    new = sorted(name for name in now - files - set(before.folders) if not name.startswith("."))
     asked = new + [name for name in before.folders if name in now]
     inside = {name for name in asked if _is_dir(full, name)}
-    kept = before.files
-    if len(now) - len(new) != len(files) + len(folders):  # some are gone
-        kept = tuple(name for name in before.files if name in now)
+    kept = before.files if files <= now else tuple(name for name in before.files if name in now)
     added = [name for name in asked if name not in inside]
     listed = tuple(sorted([*kept, *added])) if added else kept
     return Folder(stamp, listed, tuple(sorted(inside - SKIPPED_DIRS)))

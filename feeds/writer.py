@@ -19,7 +19,6 @@ from feeds.model import Author, Entry, Site
 from feeds.text import xml_safe
 
 Format = Literal["atom", "rss"]
-ATOM_NS = "http://www.w3.org/2005/Atom"
 GENERATOR_URI = "https://pypi.org/project/feeds/"
 
 
@@ -56,7 +55,13 @@ class FeedDocument:
         )
         if fmt == "rss":
             return bytes(fg.rss_str(pretty=True))
-        return _fix_atom_links(fg.atom_str(pretty=True), self.entries)
+        # atom_str less its last step: the tree is mended before it is written, not
+        # written, read back and written again.
+        root, document = fg._create_atom(extensions=True)
+        _fix_atom_links(root, self.entries)
+        return bytes(
+            etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
+        )
 
 
 def newest_update(entries: Sequence[Entry], *, fallback: Site) -> datetime:
@@ -103,22 +108,19 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
-def _fix_atom_links(raw: bytes, entries: Sequence[Entry]) -> bytes:
+def _fix_atom_links(root: etree._Element, entries: Sequence[Entry]) -> None:
     """Give entry links their rel and type, and add `rel="via"` for the original article.
 
     feedgen 1.0.0 drops every attribute of an entry's links but href (a shadowed loop
     variable in `atom_entry`), which would turn a via link into a second alternate one.
     """
-    root = etree.fromstring(raw)
-    for element, entry in zip(root.iterfind(f"{{{ATOM_NS}}}entry"), entries, strict=True):
-        alternate = element.find(f"{{{ATOM_NS}}}link")
+    # feedgen's tree names its elements without the Atom namespace (it sets `xmlns` as an
+    # attribute); "{*}" finds them either way, and the via link takes its sibling's name.
+    for element, entry in zip(root.iterfind("{*}entry"), entries, strict=True):
+        alternate = element.find("{*}link")
         if alternate is None:
             raise ValueError(f"{entry.post.relpath}: feedgen wrote no link")
         alternate.attrib.update({"rel": "alternate", "type": "text/html"})
         if entry.original_url:
-            via = etree.Element(
-                f"{{{ATOM_NS}}}link", rel="via", type="text/html", href=entry.original_url
-            )
+            via = etree.Element(alternate.tag, rel="via", type="text/html", href=entry.original_url)
             alternate.addnext(via)
-            via.tail = alternate.tail
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
