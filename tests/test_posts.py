@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FINEWS_SITE, REAL_POSTS
 from feeds.dates import parse_date
@@ -13,6 +15,7 @@ from feeds.errors import PostError
 from feeds.model import Author
 from feeds.posts import (
     Unpublished,
+    _find_closing,
     load_front_matter,
     parse_post,
     read_bytes,
@@ -249,3 +252,28 @@ def test_a_file_that_grew_since_it_was_listed_is_read_whole(tmp_path: Path) -> N
     path.write_bytes(b"x" * 5000)
     assert read_bytes(path, "p.md", size=10) == b"x" * 5000
     assert read_bytes(path, "p.md", size=5000) == b"x" * 5000
+
+
+def _closing_line_by_line(rest: str) -> tuple[str, bool, str]:
+    """The rule, a line at a time: the first line that is '---' or '...' once trailing
+    white space is stripped closes the front matter."""
+    lines = rest.split("\n")
+    for number, line in enumerate(lines):
+        if line.rstrip() in ("---", "..."):
+            return "\n".join(lines[:number]), True, "\n".join(lines[number + 1 :])
+    return rest, False, ""
+
+
+CLOSING_PIECES = ["---", "...", "--", "----", ". ..", "--- x", "a: b", " ", "\t", "\u3000"]
+CLOSING_PIECES += ["\xa0", "\u2028", "\u2029", "\x0b", "\n", "\n", "\n"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(CLOSING_PIECES),
+        max_size=14,
+    ).map("".join)
+)
+def test_the_closing_line_is_found_as_line_by_line(rest: str) -> None:
+    assert _find_closing(rest) == _closing_line_by_line(rest)
