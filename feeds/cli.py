@@ -2,7 +2,6 @@
 
 import sqlite3
 import sys
-import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,6 +130,8 @@ def build(
         )
     except Exception as exc:  # a bug: say so on one line, as cron expects, and fail
         if verbose:
+            import traceback  # here: it costs a rebuild's start-up 5-10 ms
+
             traceback.print_exc()
         _fail(report, f"internal error: {type(exc).__name__}: {exc} (-v shows where)", EXIT_FAILED)
     _print_problems(report)

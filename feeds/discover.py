@@ -89,13 +89,10 @@ class Listing:
         if relpaths == self.relpaths:
             added: list[int] = []
             gone: list[int] = []
-        else:
-            before = set(relpaths)
-            added = [i for i, relpath in enumerate(self.relpaths) if relpath not in before]
-            gone = []
-            if len(self.relpaths) - len(added) != len(relpaths):
-                now = set(self.relpaths)
-                gone = [i for i, relpath in enumerate(relpaths) if relpath not in now]
+        else:  # both sorted: the few names on one side only are found as sets
+            now, before = set(self.relpaths), set(relpaths)
+            added = sorted(bisect_left(self.relpaths, relpath) for relpath in now - before)
+            gone = sorted(bisect_left(relpaths, relpath) for relpath in before - now)
         # The files in both are in the same order on both sides: compare their stamps as
         # whole arrays, and look for which differ only when some do.
         if _without(self.sizes, added) == _without(sizes, gone) and _without(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
+from itertools import compress, islice
 from pathlib import Path
 from typing import Literal
 
@@ -184,7 +184,7 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
     # Scanned again: a file changed so close to the last scan that its stamp may lie, and
     # one that could not be read.
     racy = int(cache.meta("scanned_ns") or 0) - RACY_NS
-    again = {i for i, mtime in enumerate(found.mtimes) if mtime >= racy}
+    again = set(compress(range(len(found)), map(racy.__le__, found.mtimes)))
     again.update(i for i in map(found.index, cache.unreadable()) if i is not None)
     todo = sorted(again.union(todo))
     replacing = previous is not None  # files scanned again: their old categories go first
@@ -315,6 +315,7 @@ class _Entries:
     def __init__(self, cache: Cache, config: Config, report: Report) -> None:
         self.cache, self.config, self.report = cache, config, report
         self.done: dict[str, Entry | None] = {}
+        self.digests: dict[str, bytes] = {}  # see _content_digest
         self.coming: set[str] = set()  # being rendered by `prepare`'s workers
         self.rendering: Generator[Entry | PostError, None, None] | None = None
         self.results: Iterator[tuple[Post, Entry | PostError]] = iter(())
@@ -399,7 +400,7 @@ def _documents(
     else:
         name = category_title(feed.key, [e.post for e in chosen], config.categories)
         title = feed_title(site, name)
-    content = _content_digest(chosen)
+    content = _content_digest(chosen, entries.digests)
     document: FeedDocument | None = None  # made once, for the formats that changed
     for fmt, name in FORMATS:
         relpath = feed.prefix + name
@@ -428,13 +429,24 @@ def _take(entries: Iterable[Entry | None], limit: int) -> list[Entry]:
     return chosen
 
 
-def _content_digest(entries: Sequence[Entry]) -> bytes:
-    """The entries a feed holds, as they would be written."""
+def _content_digest(entries: Sequence[Entry], known: dict[str, bytes]) -> bytes:
+    """The entries a feed holds, as they would be written. Each entry's digest is made
+    once a build (`known`, by path): most entries are in two feeds, their category's and
+    the combined one."""
     h = hashlib.blake2b(digest_size=16)
     for e in entries:
-        h.update(repr((e.post, e.outlet, e.original_url, len(e.html), len(e.summary))).encode())
-        h.update(e.html.encode("utf-8", "surrogatepass"))  # not repr: it copies and escapes
-        h.update(e.summary.encode("utf-8", "surrogatepass"))
+        digest = known.get(e.post.relpath)
+        if digest is None:
+            digest = known[e.post.relpath] = _entry_digest(e)
+        h.update(digest)
+    return h.digest()
+
+
+def _entry_digest(e: Entry) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((e.post, e.outlet, e.original_url, len(e.html), len(e.summary))).encode())
+    h.update(e.html.encode("utf-8", "surrogatepass"))  # not repr: it copies and escapes
+    h.update(e.summary.encode("utf-8", "surrogatepass"))
     return h.digest()
 
 

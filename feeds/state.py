@@ -72,7 +72,7 @@ def write_state(out: Path, state: State) -> None:
     write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
 
 
-FOLDERS_VERSION = 1
+FOLDERS_VERSION = 2  # 2: names joined by '/', which no name holds (JSON copies it as is)
 FOLDERS_RECHECK_NS = 3600 * 10**9  # at the latest, every folder is read again hourly
 
 
@@ -101,7 +101,7 @@ def write_folders(out: Path, source: Path, folders: dict[str, Folder], taken_ns:
         "source": str(source.resolve()),
         "taken_ns": taken_ns,
         "folders": {
-            rel_dir: [list(f.stamp), "\0".join(f.files), "\0".join(f.folders)]
+            rel_dir: [list(f.stamp), "/".join(f.files), "/".join(f.folders)]
             for rel_dir, f in folders.items()
         },
     }
@@ -127,11 +127,18 @@ def _names(joined: object) -> tuple[str, ...]:
         raise TypeError("names must be text")
     if not joined:
         return ()
-    # Checked on the joined text, not name by name: there can be 100,000 of them.
-    if joined.startswith(".") or "\0." in joined or "/" in joined or "\\" in joined:
+    # Checked on the joined text, not name by name: there can be 100,000 of them. No name
+    # is empty, hidden (`..` included) or holds a backslash, and none comes twice.
+    if (
+        joined.startswith((".", "/"))
+        or joined.endswith("/")
+        or "//" in joined
+        or "/." in joined
+        or "\\" in joined
+    ):
         raise ValueError("not a list of file names")
-    names = tuple(joined.split("\0"))
-    if "" in names or len(set(names)) != len(names):
+    names = tuple(joined.split("/"))
+    if len(set(names)) != len(names):
         raise ValueError("not a list of file names")
     return names
 
