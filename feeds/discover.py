@@ -175,7 +175,7 @@ def find_post_files(
         if (
             quick
             and reread
-            and any((source / relpaths[i]).is_dir() for i, size in enumerate(sizes) if size < 0)
+            and any(_is_dir(str(source), relpaths[i]) for i, size in enumerate(sizes) if size < 0)
         ):  # a file became a folder: read the folders whole
             return find_post_files(
                 source,
@@ -338,6 +338,7 @@ def _read_folder(
 
 
 def _is_dir(folder: str, name: str) -> bool:
+    """A folder, not a link to one (links to folders are listed as files, and dropped)."""
     try:
         return S_ISDIR(os.lstat(f"{folder}{os.sep}{name}").st_mode)
     except OSError:  # gone since: not a folder to walk

@@ -6,7 +6,7 @@ from collections.abc import Generator, Sequence
 from functools import partial
 
 from feeds.cleaning import clean_body
-from feeds.cleaning.tree import parse_document_body, text_of
+from feeds.cleaning.tree import visible_strings
 from feeds.config import Config
 from feeds.errors import PostError
 from feeds.model import Entry, Post
@@ -67,7 +67,10 @@ def make_entry(post: Post, config: Config) -> Entry:
             f"{size / 2**20:.0f} MiB of HTML, over the {MAX_ENTRY_BYTES // 2**20} MiB a feed "
             "entry may hold; split the post",
         )
-    summary = plain_text(post.summary) if post.summary else cleaned.summary
+    try:
+        summary = plain_text(post.summary) if post.summary else cleaned.summary
+    except Exception as exc:  # as for cleaning: one post, not the build
+        raise PostError(post.relpath, "summary", f"{type(exc).__name__}: {exc}") from exc
     return Entry(post, cleaned.html, summary, cleaned.outlet, cleaned.original_url)
 
 
@@ -75,4 +78,4 @@ def plain_text(html: str) -> str:
     """Front matter summaries may hold HTML; feeds carry them as plain text."""
     if "<" not in html and "&" not in html:
         return one_line(html)
-    return one_line(text_of(parse_document_body(xml_safe(html)), " "))
+    return one_line(" ".join(visible_strings(xml_safe(html))))

@@ -40,17 +40,37 @@ JOINERS = frozenset({"\u200c", "\u200d"})
 
 
 def text_pieces(element: HtmlElement) -> Iterator[str]:
-    """Yield an element's text, with a newline around each block and a space for each <br>."""
-    tag = element.tag
-    if not isinstance(tag, str) or tag in SKIPPED_TAGS:
+    """Yield an element's text, with a newline around each block and a space for each <br>.
+
+    A walk with a stack of its own, not recursion: a body may nest thousands deep.
+    """
+    if not _shown(element):
         return
-    boundary = "\n" if tag in BLOCK_TAGS else " " if tag == "br" else ""
-    yield boundary
+    yield _boundary(element)
     yield element.text or ""
-    for child in element:
-        yield from text_pieces(child)
-        yield child.tail or ""
-    yield boundary
+    stack = [(element, iter(element))]
+    while stack:
+        parent, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            yield _boundary(parent)
+            if stack:
+                yield parent.tail or ""
+        elif _shown(child):
+            yield _boundary(child)
+            yield child.text or ""
+            stack.append((child, iter(child)))
+        else:
+            yield child.tail or ""
+
+
+def _shown(element: HtmlElement) -> bool:
+    return isinstance(element.tag, str) and element.tag not in SKIPPED_TAGS
+
+
+def _boundary(element: HtmlElement) -> str:
+    return "\n" if element.tag in BLOCK_TAGS else " " if element.tag == "br" else ""
 
 
 def repeats(block: str, earlier: str) -> bool:

@@ -327,3 +327,30 @@ def test_white_space_between_elements_is_folded_outside_pre(html: str, expected:
 def test_character_references_to_forbidden_characters_are_dropped() -> None:
     html = '<p title="a&#1;b">x&#2;y<b>z</b>&#x1F;w</p>'
     assert serialize_body(parse_body(html)) == '<p title="ab">xy<b>z</b>w</p>'
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<p>a&#1;b</p><script>"</html>"</script>', "<p>ab</p>"),
+        ("<p>a&#1;b</p><!-- </body> -->", "<p>ab</p>"),
+        ('<p title="a&#1;b">x</p></body>', '<p title="ab">x</p>'),
+    ],
+)
+def test_forbidden_character_references_around_a_stray_end_tag(html: str, expected: str) -> None:
+    """The parse that keeps what follows `</body>` gets `&#1;` as U+0001, which lxml's
+    tree refuses: it is dropped there too, not left to fail the post."""
+    assert clean_body(html, base_url=BASE, profile="generic").html == expected
+
+
+def test_a_string_over_ten_megabytes_does_not_cut_the_body_short() -> None:
+    """libxml2 stops at 10 MB in one string unless told otherwise, without an error."""
+    html = "<p>before</p><script>" + "A" * 11_000_000 + "</script><p>after</p>"
+    assert clean_body(html, base_url=BASE).html == "<p>before</p><p>after</p>"
+
+
+def test_nesting_deeper_than_libxml2s_default_keeps_what_follows() -> None:
+    html = "<div>" * 300 + "<p>deep</p>" + "</div>" * 300 + "<p>after</p>"
+    cleaned = clean_body(html, base_url=BASE, profile="generic")
+    assert cleaned.html.endswith("<p>after</p>")
+    assert cleaned.summary == "deep after"

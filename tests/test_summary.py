@@ -1,13 +1,19 @@
 """Summaries: the opening of the cleaned body, cut at a sentence or character boundary."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+import feeds.entries
 import feeds.summary
+from conftest import FINEWS, real_post
 from conftest import REAL_POSTS as FIXTURES
-from conftest import real_post
 from feeds.cleaning import clean_body
+from feeds.config import load_config
+from feeds.entries import make_entry, plain_text
+from feeds.errors import PostError
+from feeds.posts import load_front_matter, parse_post, read_post
 from feeds.render import render_markdown
 from feeds.summary import MAX_CHARS, summarize, summarize_html
 
@@ -118,3 +124,40 @@ def test_a_giant_body_is_summarized_from_its_opening(monkeypatch: pytest.MonkeyP
     assert summary.startswith("第0段，写得不长。 第1段，写得不长。")
     assert len(summary) <= MAX_CHARS
     assert len(compared) < 1000
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ("a<textarea>b", "a b"),  # nothing of a wrapper around the fragment shows
+        ("a</body>b</html>c", "a b c"),
+        ("<b><i>x</b>y</i></body>z", "x y z"),
+        ("x&#1;y</body>z", "xy z"),
+        ("<title>T</title>text", "T text"),
+        ("a<script>s</script>b<style>t</style>c<!-- d -->e", "a b c e"),
+        ("<p>a</p><p>b &amp; c</p>", "a b & c"),
+        ("<!-- only markup -->", ""),
+        ("<div>" * 300 + "deep" + "</div>" * 300 + " after", "deep after"),
+    ],
+)
+def test_front_matter_summaries_are_read_as_text(summary: str, expected: str) -> None:
+    assert plain_text(summary) == expected
+
+
+def test_a_summary_that_fails_costs_its_post_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(None, source=FINEWS, out=tmp_path)
+    relpath = "_posts/2022-01-25-NW202201252261386140.md"
+    text = read_post(FINEWS / relpath, relpath)
+    assert text is not None
+    post = parse_post(relpath, load_front_matter(text.front, relpath), config.site)
+    post = dataclasses.replace(post, summary="<b>x</b>")
+    assert make_entry(post, config).summary == "x"
+
+    def fail(html: str) -> str:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(feeds.entries, "plain_text", fail)
+    with pytest.raises(PostError, match="summary: ValueError: boom"):
+        make_entry(post, config)

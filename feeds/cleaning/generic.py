@@ -5,7 +5,6 @@ rules it needs, in order. Nothing here names a site: each archive's own junk liv
 in its own module (see ``finews.py``). Pure functions over the parse tree, no I/O.
 """
 
-import re
 from collections.abc import Callable
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -24,6 +23,7 @@ from feeds.cleaning.tree import (
     text_of,
     unwrap,
 )
+from feeds.text import xml_safe
 
 Rule = Callable[[HtmlElement], None]  # edits the parsed body in place
 
@@ -118,9 +118,6 @@ TEXT_BLOCK_TAGS = frozenset(
 MEDIA_TAGS = frozenset({"audio", "img", "picture", "video"})
 URL_ATTRIBUTES = frozenset({"cite", "href", "src"})
 SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
-# Characters XML 1.0 forbids (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF),
-# plus DEL and C1 controls, which it discourages and which are never text in a scraped page.
-XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Feed readers want URIs, not IRIs (`·` in 2022-05-25-NW202205252391453833.md's footer):
 # RFC 3986 reserved characters and "%" stay, anything else outside ASCII is percent-encoded.
 URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
@@ -137,7 +134,7 @@ def normalize_newlines(text: str) -> str:
 
 def remove_xml_forbidden_characters(text: str) -> str:
     """Delete characters an XML 1.0 feed may not carry (none in the corpus; a feed must parse)."""
-    return XML_FORBIDDEN.sub("", text)
+    return xml_safe(text)
 
 
 def remove_referenced_forbidden_characters(body: HtmlElement) -> None:
@@ -148,7 +145,9 @@ def remove_referenced_forbidden_characters(body: HtmlElement) -> None:
         if node.tail:
             node.tail = remove_xml_forbidden_characters(node.tail)
         for name, value in node.attrib.items():
-            node.attrib[name] = remove_xml_forbidden_characters(value)
+            safe = remove_xml_forbidden_characters(value)
+            if safe != value:
+                node.attrib[name] = safe
 
 
 def is_blank(text: str) -> bool:

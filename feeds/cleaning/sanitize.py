@@ -12,7 +12,7 @@ import nh3
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
 from feeds.cleaning.generic import REMOVED_WITH_CONTENT, remove_xml_forbidden_characters
-from feeds.cleaning.tree import serialize_children
+from feeds.cleaning.tree import html_parser, serialize_children
 
 ALLOWED_TAGS = frozenset(
     {
@@ -102,7 +102,7 @@ def sanitize(html: str) -> str:
 
 def parse_fragment(html: str) -> HtmlElement:
     """Parse a sanitized fragment into the children of a wrapper <div>."""
-    return lxml.html.fragment_fromstring(html, create_parent="div")
+    return lxml.html.fragment_fromstring(html, create_parent="div", parser=html_parser())
 
 
 def serialize_fragment(root: HtmlElement) -> str:

@@ -15,7 +15,10 @@ import lxml.html  # type: ignore[import-untyped, unused-ignore]
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
-# A child of an element as the rules see it: an element, a comment, or a string.
+from feeds.text import xml_safe
+
+# A child of an element as the rules see it: an element, a comment (an HtmlComment, not an
+# HtmlElement: lxml.html is untyped here), or a string.
 Node: TypeAlias = HtmlElement | str
 # Strings a reader never sees as text, as browsers (and BeautifulSoup's get_text) skip them.
 NOT_TEXT = ("script", "style", "template")
@@ -28,7 +31,7 @@ _BLANK_STRINGS = etree.XPath(
     "[normalize-space(.) = '' and not(ancestor::pre or ancestor::textarea)]"
 )
 # Elements that never have content: written `<br/>`, every other one with an end tag.
-VOID_ELEMENTS = frozenset(
+SELF_CLOSED = frozenset(
     {
         "area",
         "base",
@@ -50,15 +53,24 @@ VOID_ELEMENTS = frozenset(
 
 
 def parse_document_body(html: str) -> HtmlElement:
-    """Parse an HTML fragment inside an explicit html/body, and return the body."""
+    """Parse an HTML fragment inside an explicit html/body, and return the body.
+
+    Without libxml2's limits (10 MB in one string, 256 levels of nesting), which it
+    enforces by stopping without an error: the rest of the body would be lost. A post is
+    16 MiB at most.
+    """
     document = f"<html><body>{html}</body></html>"
     if _WRAPPER_END.search(html):
-        body = etree.fromstring(document, etree.HTMLParser(target=_OneBody()))
-    else:
-        root = lxml.html.document_fromstring(document)
-        body = root.find("body")
-        body = root if body is None else body
-    return body
+        return etree.fromstring(document, etree.HTMLParser(target=_OneBody(), huge_tree=True))
+    root = lxml.html.document_fromstring(document, parser=html_parser())
+    body = root.find("body")
+    return root if body is None else body
+
+
+def html_parser() -> lxml.html.HTMLParser:
+    """An HTML parser without libxml2's size limits; a new one each time, as a parser is
+    not to be shared between threads."""
+    return lxml.html.HTMLParser(huge_tree=True)
 
 
 class _OneBody:
@@ -72,19 +84,21 @@ class _OneBody:
         self.builder = etree.TreeBuilder(parser=lxml.html.html_parser)
         self.builder.start("body", {})
 
+    # The tree refuses what XML cannot hold, and `&#1;` has been read as U+0001 by now.
+
     def start(self, tag: str | bytes, attrib: dict[str | bytes, str | bytes]) -> None:
         if tag not in WRAPPERS:
-            self.builder.start(tag, attrib)
+            self.builder.start(tag, {name: _xml_safe(value) for name, value in attrib.items()})
 
     def end(self, tag: str | bytes) -> None:
         if tag not in WRAPPERS:
             self.builder.end(tag)
 
     def data(self, text: str | bytes) -> None:
-        self.builder.data(text)
+        self.builder.data(_xml_safe(text))
 
     def comment(self, text: str | bytes) -> None:
-        self.builder.comment(text)
+        self.builder.comment(_xml_safe(text))
 
     def pi(self, target: str | bytes, data: str | bytes | None = None) -> None:
         self.builder.pi(target, data)
@@ -92,6 +106,52 @@ class _OneBody:
     def close(self) -> HtmlElement:
         self.builder.end("body")
         return self.builder.close()
+
+
+def visible_strings(html: str) -> list[str]:
+    """The strings a reader sees in an HTML fragment, split where markup is: no comments,
+    scripts or styles. Read as they are parsed, without a tree or its wrappers."""
+    parser = etree.HTMLParser(target=_Strings(), huge_tree=True, encoding="utf-8")
+    strings: list[str] = etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)  # type: ignore[assignment]
+    return strings
+
+
+class _Strings:
+    """A parser target that keeps the visible strings, one per run of text."""
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self.pieces: list[str] = []
+        self.hidden = 0  # inside a script, style or template
+
+    def _end_string(self) -> None:
+        if self.pieces:
+            self.strings.append("".join(self.pieces))
+            self.pieces = []
+
+    def start(self, tag: str | bytes, attrib: dict[str | bytes, str | bytes]) -> None:
+        self._end_string()
+        self.hidden += tag in NOT_TEXT
+
+    def end(self, tag: str | bytes) -> None:
+        self._end_string()
+        if tag in NOT_TEXT and self.hidden:
+            self.hidden -= 1
+
+    def data(self, text: str | bytes) -> None:
+        if not self.hidden and isinstance(text, str):
+            self.pieces.append(text)
+
+    def comment(self, text: str | bytes) -> None:
+        self._end_string()
+
+    def close(self) -> list[str]:
+        self._end_string()
+        return self.strings
+
+
+def _xml_safe(text: str | bytes) -> str | bytes:
+    return xml_safe(text) if isinstance(text, str) else text
 
 
 def collapse_blank_strings(root: HtmlElement) -> None:
@@ -159,12 +219,22 @@ def text_of(element: HtmlElement, separator: str = "") -> str:
 
 
 def _visible_strings(element: HtmlElement) -> Iterable[str]:
+    # A stack of its own, not recursion: a body may nest thousands deep.
     if element.text and isinstance(element.tag, str):
         yield element.text
-    for child in element:
-        if is_element(child) and child.tag not in NOT_TEXT:
-            yield from _visible_strings(child)
-        if child.tail:
+    stack = [(element, iter(element))]
+    while stack:
+        parent, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if stack and parent.tail:
+                yield parent.tail
+        elif is_element(child) and child.tag not in NOT_TEXT:
+            if child.text:
+                yield child.text
+            stack.append((child, iter(child)))
+        elif child.tail:
             yield child.tail
 
 
@@ -194,7 +264,7 @@ def new_element(near: HtmlElement, name: str) -> HtmlElement:
     return near.makeelement(name, {})
 
 
-def serialize_children(root: HtmlElement, void: frozenset[str] = VOID_ELEMENTS) -> str:
+def serialize_children(root: HtmlElement, void: frozenset[str] = SELF_CLOSED) -> str:
     """Write root's content as markup that is both XML and HTML (`<br/>`, `<p></p>`, `&amp;`).
 
     Edits the tree: empty elements that are not void get an empty string, so that XML
