@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import feeds.discover
 from feeds.discover import find_post_files
@@ -199,3 +201,29 @@ def test_the_folders_file_round_trips_and_refuses_names_that_leave_their_folder(
         folders = {"": found.folders[""]._replace(files=tuple(bad.split("\0")))}
         write_folders(out, site, folders, now)
         assert read_folders(out, site) == ({}, 0), bad
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sets(st.text("ab_/.-0", max_size=6), max_size=300),  # long shared runs
+    st.sets(st.text("ab_/.-0", max_size=6), max_size=40),
+    st.sets(st.text("ab_/.-0", max_size=6), max_size=5),
+)
+def test_sorted_difference_finds_what_is_on_one_side_only(
+    common: set[str], left: set[str], right: set[str]
+) -> None:
+    a, b = sorted(common | left), sorted(common | (right - left))
+    assert feeds.discover.sorted_difference(a, b) == (
+        [i for i, item in enumerate(a) if item not in set(b)],
+        [j for j, item in enumerate(b) if item not in set(a)],
+    )
+
+
+@pytest.mark.parametrize("where", [0, 1, 500, 4095, 4096, 9998, 9999])
+def test_sorted_difference_on_long_runs(where: int) -> None:
+    """As a rebuild sees it: 10,000 paths, one added and one gone at various places."""
+    paths = [f"_posts/{k:05d}.md" for k in range(10_000)]
+    a = sorted([*paths[:where], *paths[where + 1 :], "_posts/99999-new.md"])
+    b = paths
+    assert feeds.discover.sorted_difference(a, b) == ([len(a) - 1], [where])
+    assert feeds.discover.sorted_difference(b, b) == ([], [])
