@@ -5,7 +5,7 @@ skips figures (alt text, image credits) and tables. No site knowledge, no I/O.
 """
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import lxml.html  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
@@ -39,30 +39,44 @@ BLOCK_TAGS = frozenset(
 JOINERS = frozenset({"\u200c", "\u200d"})
 
 
-def text_pieces(element: HtmlElement) -> Iterator[str]:
-    """Yield an element's text, with a newline around each block and a space for each <br>.
+ENTER, LEAVE, PASS = "enter", "leave", "pass"
 
-    A walk with a stack of its own, not recursion: a body may nest thousands deep.
-    """
-    if not _shown(element):
-        return
-    yield _boundary(element)
-    yield element.text or ""
-    stack = [(element, iter(element))]
+
+def walk(
+    root: HtmlElement, enters: Callable[[HtmlElement], bool]
+) -> Iterator[tuple[str, HtmlElement]]:
+    """The nodes below root in document order: (ENTER, element) before what it holds and
+    (LEAVE, element) after; (PASS, node) for a node `enters` refuses, passed over whole.
+    Root is entered first and left last. Each child's tail comes after its LEAVE or PASS.
+    A stack of its own, not recursion: a body may nest thousands deep."""
+    yield ENTER, root
+    stack = [(root, iter(root))]
     while stack:
         parent, children = stack[-1]
         child = next(children, None)
         if child is None:
             stack.pop()
-            yield _boundary(parent)
-            if stack:
-                yield parent.tail or ""
-        elif _shown(child):
-            yield _boundary(child)
-            yield child.text or ""
+            yield LEAVE, parent
+        elif enters(child):
+            yield ENTER, child
             stack.append((child, iter(child)))
         else:
-            yield child.tail or ""
+            yield PASS, child
+
+
+def text_pieces(element: HtmlElement) -> Iterator[str]:
+    """Yield an element's text, with a newline around each block and a space for each <br>."""
+    if not _shown(element):
+        return
+    for step, node in walk(element, _shown):
+        if step == ENTER:
+            yield _boundary(node)
+            yield node.text or ""
+            continue
+        if step == LEAVE:
+            yield _boundary(node)
+        if node is not element:
+            yield node.tail or ""
 
 
 def _shown(element: HtmlElement) -> bool:

@@ -7,7 +7,7 @@ that keep the text around what they remove or unwrap where it was. No site knowl
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 from html import escape
 from typing import Any, TypeAlias
 
@@ -15,6 +15,7 @@ import lxml.html  # type: ignore[import-untyped, unused-ignore]
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
+from feeds.summary import ENTER, walk
 from feeds.text import xml_safe
 
 # A child of an element as the rules see it: an element, a comment (an HtmlComment, not an
@@ -218,24 +219,16 @@ def text_of(element: HtmlElement, separator: str = "") -> str:
     return separator.join(_visible_strings(element))
 
 
-def _visible_strings(element: HtmlElement) -> Iterable[str]:
-    # A stack of its own, not recursion: a body may nest thousands deep.
-    if element.text and isinstance(element.tag, str):
-        yield element.text
-    stack = [(element, iter(element))]
-    while stack:
-        parent, children = stack[-1]
-        child = next(children, None)
-        if child is None:
-            stack.pop()
-            if stack and parent.tail:
-                yield parent.tail
-        elif is_element(child) and child.tag not in NOT_TEXT:
-            if child.text:
-                yield child.text
-            stack.append((child, iter(child)))
-        elif child.tail:
-            yield child.tail
+def _visible_strings(element: HtmlElement) -> Iterator[str]:
+    def shown(node: HtmlElement) -> bool:
+        return is_element(node) and node.tag not in NOT_TEXT
+
+    for step, node in walk(element, shown):
+        if step == ENTER:
+            if node.text:
+                yield node.text
+        elif node is not element and node.tail:
+            yield node.tail
 
 
 def text_before(node: HtmlElement) -> str | None:
