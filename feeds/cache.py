@@ -7,6 +7,7 @@ read, or was written by another version or for another config, is thrown away an
 """
 
 import contextlib
+import hashlib
 import json
 import sqlite3
 from array import array
@@ -18,7 +19,7 @@ from typing import NamedTuple
 
 from feeds.model import Author, Entry, Post
 
-SCHEMA = 3
+SCHEMA = 4  # 4: entries keep their content digest
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 
 _TABLES = """
@@ -34,7 +35,7 @@ CREATE TABLE categories (
 );
 CREATE TABLE entries (
     relpath TEXT PRIMARY KEY, digest TEXT NOT NULL, html TEXT NOT NULL,
-    summary TEXT NOT NULL, outlet TEXT, original_url TEXT
+    summary TEXT NOT NULL, outlet TEXT, original_url TEXT, content BLOB NOT NULL
 );
 """
 _INDEXES = {
@@ -77,6 +78,24 @@ class FileRow(NamedTuple):
             post_to_json(post),
             post.categories,
         )
+
+
+class EntryStub(NamedTuple):
+    """A stored entry without its body: enough to choose it and fingerprint its feed."""
+
+    post: Post
+    outlet: str | None
+    original_url: str | None
+    content: bytes  # entry_digest of the whole entry
+
+
+def entry_digest(e: Entry) -> bytes:
+    """The entry as it would be written, in 16 bytes."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((e.post, e.outlet, e.original_url, len(e.html), len(e.summary))).encode())
+    h.update(e.html.encode("utf-8", "surrogatepass"))  # not repr: it copies and escapes
+    h.update(e.summary.encode("utf-8", "surrogatepass"))
+    return h.digest()
 
 
 class Cache:
@@ -289,12 +308,38 @@ class Cache:
                 found[relpath] = Entry(by_path[relpath], html, summary, outlet, original_url)
         return found
 
-    def store_entry(self, entry: Entry) -> None:
+    def entry_stubs(self, posts: Sequence[Post]) -> dict[str, EntryStub]:
+        """relpath -> what a feed needs of each post's stored entry to be fingerprinted
+        (see entry_digest), where one is stored: not its body."""
+        by_path = {post.relpath: post for post in posts}
+        found: dict[str, EntryStub] = {}
+        for chunk, marks in _batches(list(by_path)):
+            rows = self.db.execute(
+                "SELECT e.relpath, e.outlet, e.original_url, e.content FROM entries e "
+                "JOIN files f ON f.relpath = e.relpath AND f.digest = e.digest "
+                f"WHERE e.relpath IN ({marks})",
+                chunk,
+            )
+            for relpath, outlet, original_url, content in rows:
+                found[relpath] = EntryStub(by_path[relpath], outlet, original_url, content)
+        return found
+
+    def store_entry(self, entry: Entry) -> bytes:
+        """Store the entry for its post's current version; return its entry_digest."""
+        digest = entry_digest(entry)
         self.db.execute(
-            "INSERT OR REPLACE INTO entries SELECT relpath, digest, ?, ?, ?, ? FROM files "
+            "INSERT OR REPLACE INTO entries SELECT relpath, digest, ?, ?, ?, ?, ? FROM files "
             "WHERE relpath = ?",
-            (entry.html, entry.summary, entry.outlet, entry.original_url, entry.post.relpath),
+            (
+                entry.html,
+                entry.summary,
+                entry.outlet,
+                entry.original_url,
+                digest,
+                entry.post.relpath,
+            ),
         )
+        return digest
 
 
 def _batches(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:

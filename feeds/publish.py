@@ -22,7 +22,7 @@ from itertools import compress, islice
 from pathlib import Path
 from typing import Literal
 
-from feeds.cache import POST, UNPUBLISHED, Cache, discard
+from feeds.cache import POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
 from feeds.config import Config
 from feeds.discover import Listing, find_post_files
 from feeds.errors import BuildError, PostError
@@ -315,7 +315,8 @@ class _Entries:
     def __init__(self, cache: Cache, config: Config, report: Report) -> None:
         self.cache, self.config, self.report = cache, config, report
         self.done: dict[str, Entry | None] = {}
-        self.digests: dict[str, bytes] = {}  # see _content_digest
+        self.stubs: dict[str, EntryStub] = {}  # the stored entries, without their bodies
+        self.digests: dict[str, bytes] = {}  # see digest()
         self.coming: set[str] = set()  # being rendered by `prepare`'s workers
         self.rendering: Generator[Entry | PostError, None, None] | None = None
         self.results: Iterator[tuple[Post, Entry | PostError]] = iter(())
@@ -325,9 +326,8 @@ class _Entries:
         from feeds.entries import make_entries
 
         wanted = {p.relpath: p for p in posts if p.relpath not in self.done}
-        cached = self.cache.entries(list(wanted.values()))
-        self.done.update(cached)
-        todo = [post for relpath, post in wanted.items() if relpath not in cached]
+        self.stubs = self.cache.entry_stubs(list(wanted.values()))
+        todo = [post for relpath, post in wanted.items() if relpath not in self.stubs]
         self.coming = {post.relpath for post in todo}
         self.rendering = make_entries(todo, self.config, jobs=jobs)
         self.results = zip(todo, self.rendering, strict=True)
@@ -360,12 +360,24 @@ class _Entries:
                     self._keep(post, exc)
         return self.done[post.relpath]
 
+    def load(self, posts: Iterable[Post]) -> None:
+        """Read the stored entries of these posts at once, rather than one by one."""
+        wanted = [p for p in posts if p.relpath not in self.done and p.relpath not in self.coming]
+        self.done.update(self.cache.entries(wanted))
+
+    def digest(self, entry: Entry) -> bytes:
+        """The entry's digest, made once a build: most entries are in two feeds."""
+        known = self.digests.get(entry.post.relpath)
+        if known is None:
+            known = self.digests[entry.post.relpath] = entry_digest(entry)
+        return known
+
     def best(self, copies: list[Post]) -> Entry | None:
         """Of several copies of one article, the one with the richest attribution."""
         made = [e for e in map(self.get, copies) if e is not None]
         if not made:
             return None
-        return max(made, key=lambda e: (e.outlet is not None) + (e.original_url is not None))
+        return max(made, key=_attribution_richness)
 
     def _keep(self, post: Post, made: Entry | PostError) -> None:
         self.coming.discard(post.relpath)
@@ -373,7 +385,7 @@ class _Entries:
             self.report.errors.append(str(made))
             self.done[post.relpath] = None
         else:
-            self.cache.store_entry(made)
+            self.digests[post.relpath] = self.cache.store_entry(made)
             self.done[post.relpath] = made
 
 
@@ -382,6 +394,11 @@ def _documents(
 ) -> Iterator[FeedDoc]:
     from feeds.writer import FeedDocument
 
+    unchanged = _unchanged(feed, entries, config, reusable)
+    if unchanged is not None:
+        yield from unchanged
+        return
+    entries.load(post for group in feed.first for post in group)
     chosen = _take(map(entries.best, [*feed.first]), config.limit)
     if config.limit and len(chosen) < config.limit:  # some failed: take from the rest
         chosen += _take(map(entries.best, feed.more), config.limit - len(chosen))
@@ -395,12 +412,8 @@ def _documents(
                 yield FeedDoc(feed.prefix + name, known.fingerprint, None)
         return
     site = config.site
-    if feed.key is None:
-        title = site.title
-    else:
-        name = category_title(feed.key, [e.post for e in chosen], config.categories)
-        title = feed_title(site, name)
-    content = _content_digest(chosen, entries.digests)
+    title = _title(feed, [e.post for e in chosen], config)
+    content = _content_digest(map(entries.digest, chosen))
     document: FeedDocument | None = None  # made once, for the formats that changed
     for fmt, name in FORMATS:
         relpath = feed.prefix + name
@@ -429,24 +442,53 @@ def _take(entries: Iterable[Entry | None], limit: int) -> list[Entry]:
     return chosen
 
 
-def _content_digest(entries: Sequence[Entry], known: dict[str, bytes]) -> bytes:
-    """The entries a feed holds, as they would be written. Each entry's digest is made
-    once a build (`known`, by path): most entries are in two feeds, their category's and
-    the combined one."""
+def _unchanged(
+    feed: _Feed, entries: _Entries, config: Config, reusable: dict[str, Published]
+) -> list[FeedDoc] | None:
+    """Both files of the feed, if they are published as this build would write them: told
+    from the stored entries' digests, without reading a body. None if not, or if some
+    post of the feed has no stored entry (to render, or failed): then it is worked out
+    whole."""
+    chosen: list[EntryStub] = []
+    for group in feed.first:
+        stubs = [entries.stubs.get(post.relpath) for post in group]
+        if None in stubs:
+            return None
+        chosen.append(max(stubs, key=_attribution_richness))  # type: ignore[arg-type]
+    if not chosen:
+        return None
+    title = _title(feed, [stub.post for stub in chosen], config)
+    content = _content_digest(stub.content for stub in chosen)
+    docs = []
+    for _, name in FORMATS:
+        relpath = feed.prefix + name
+        fingerprint = _digest_of((relpath, title, feed.subtitle), content)
+        known = reusable.get(relpath)
+        if (
+            known is None
+            or known.fingerprint != fingerprint
+            or not file_intact(config.out / relpath, known)
+        ):
+            return None
+        docs.append(FeedDoc(relpath, fingerprint, None))
+    return docs
+
+
+def _title(feed: _Feed, posts: list[Post], config: Config) -> str:
+    if feed.key is None:
+        return config.site.title
+    return feed_title(config.site, category_title(feed.key, posts, config.categories))
+
+
+def _attribution_richness(entry: Entry | EntryStub) -> int:
+    return (entry.outlet is not None) + (entry.original_url is not None)
+
+
+def _content_digest(digests: Iterable[bytes]) -> bytes:
+    """The entries a feed holds, as they would be written: their digests in order."""
     h = hashlib.blake2b(digest_size=16)
-    for e in entries:
-        digest = known.get(e.post.relpath)
-        if digest is None:
-            digest = known[e.post.relpath] = _entry_digest(e)
+    for digest in digests:
         h.update(digest)
-    return h.digest()
-
-
-def _entry_digest(e: Entry) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr((e.post, e.outlet, e.original_url, len(e.html), len(e.summary))).encode())
-    h.update(e.html.encode("utf-8", "surrogatepass"))  # not repr: it copies and escapes
-    h.update(e.summary.encode("utf-8", "surrogatepass"))
     return h.digest()
 
 

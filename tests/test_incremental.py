@@ -14,6 +14,7 @@ from synthetic import write_archive
 
 import feeds.cache
 import feeds.entries
+import feeds.publish
 import feeds.scan
 from conftest import CONFIG, FINEWS, Build, feed_files, parse
 from feeds.config import Config, load_config
@@ -475,3 +476,39 @@ def test_a_feed_url_survives_a_new_category_spelt_like_its_slug(
     assert build("--source", site, "--out", out).exit_code == 0
     feed = parse(out / "sitenews/atom.xml")
     assert [e.published[:10] for e in feed.entries] == ["2022-06-20"]  # still Sitenews's
+
+
+def test_unchanged_feeds_are_told_from_stored_digests_without_reading_bodies(
+    site: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild after a new post reads back the stored bodies of the feeds it changes
+    only; the others are fingerprinted from each entry's stored digest. Worked out whole,
+    every feed gets the same fingerprint and the same bytes."""
+    out, whole = tmp_path / "out", tmp_path / "whole"
+    assert build("--source", site, "--out", out, "--limit", "3").exit_code == 0
+    (site / "_posts" / "2022-06-20-new0.md").write_text(
+        NEW_POST.format(category="sitenews", n=0), encoding="utf-8"
+    )
+    shutil.copytree(out, whole)
+    read: list[str] = []
+    entries = feeds.cache.Cache.entries
+
+    def spy(self: feeds.cache.Cache, posts: list[Post]) -> dict[str, Entry]:
+        read.extend(post.relpath for post in posts)
+        return entries(self, posts)
+
+    monkeypatch.setattr(feeds.cache.Cache, "entries", spy)
+    result = build("--source", site, "--out", out, "--limit", "3", "--jobs", "1")
+    assert result.exit_code == 0 and "wrote 4 feeds" in result.stderr
+    # The combined feed and sitenews': three entries each, one of them the new post.
+    assert len(set(read)) <= 5
+    read.clear()
+    monkeypatch.setattr(feeds.publish, "_unchanged", lambda *args: None)
+    assert build("--source", site, "--out", whole, "--limit", "3", "--jobs", "1").exit_code == 0
+    assert len(set(read)) >= 15  # worked out whole: every published body is read
+    assert outputs(whole) == outputs(out)
+    state = json.loads((out / ".feeds-state.json").read_text(encoding="utf-8"))
+    state_whole = json.loads((whole / ".feeds-state.json").read_text(encoding="utf-8"))
+    assert {k: v["fingerprint"] for k, v in state["files"].items()} == {
+        k: v["fingerprint"] for k, v in state_whole["files"].items()
+    }
