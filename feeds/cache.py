@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from feeds.model import Author, Entry, Post
 
@@ -295,34 +295,29 @@ class Cache:
 
     def entries(self, posts: Sequence[Post]) -> dict[str, Entry]:
         """relpath -> the cleaned body stored for each post's current version, where any."""
-        by_path = {post.relpath: post for post in posts}
-        found: dict[str, Entry] = {}
-        for chunk, marks in _batches(list(by_path)):
-            rows = self.db.execute(
-                "SELECT e.relpath, e.html, e.summary, e.outlet, e.original_url FROM entries e "
-                "JOIN files f ON f.relpath = e.relpath AND f.digest = e.digest "
-                f"WHERE e.relpath IN ({marks})",
-                chunk,
-            )
-            for relpath, html, summary, outlet, original_url in rows:
-                found[relpath] = Entry(by_path[relpath], html, summary, outlet, original_url)
-        return found
+        columns = "e.html, e.summary, e.outlet, e.original_url"
+        return {post.relpath: Entry(post, *values) for post, values in self._stored(posts, columns)}
 
     def entry_stubs(self, posts: Sequence[Post]) -> dict[str, EntryStub]:
         """relpath -> what a feed needs of each post's stored entry to be fingerprinted
         (see entry_digest), where one is stored: not its body."""
+        columns = "e.outlet, e.original_url, e.content"
+        return {
+            post.relpath: EntryStub(post, *values) for post, values in self._stored(posts, columns)
+        }
+
+    def _stored(self, posts: Sequence[Post], columns: str) -> Iterator[tuple[Post, list[Any]]]:
+        """Each post that has an entry stored for its current version, with those columns."""
         by_path = {post.relpath: post for post in posts}
-        found: dict[str, EntryStub] = {}
         for chunk, marks in _batches(list(by_path)):
             rows = self.db.execute(
-                "SELECT e.relpath, e.outlet, e.original_url, e.content FROM entries e "
+                f"SELECT e.relpath, {columns} FROM entries e "
                 "JOIN files f ON f.relpath = e.relpath AND f.digest = e.digest "
                 f"WHERE e.relpath IN ({marks})",
                 chunk,
             )
-            for relpath, outlet, original_url, content in rows:
-                found[relpath] = EntryStub(by_path[relpath], outlet, original_url, content)
-        return found
+            for relpath, *values in rows:
+                yield by_path[relpath], values
 
     def store_entry(self, entry: Entry) -> bytes:
         """Store the entry for its post's current version; return its entry_digest."""
