@@ -327,6 +327,7 @@ class _Entries:
 
         wanted = {p.relpath: p for p in posts if p.relpath not in self.done}
         self.stubs = self.cache.entry_stubs(list(wanted.values()))
+        self.digests.update((relpath, stub.content) for relpath, stub in self.stubs.items())
         todo = [post for relpath, post in wanted.items() if relpath not in self.stubs]
         self.coming = {post.relpath for post in todo}
         self.rendering = make_entries(todo, self.config, jobs=jobs)
@@ -407,9 +408,9 @@ def _documents(
             return  # no post of its own left (its posts' ids are earlier ones'): no feed
         # Every post of the feed failed to render (each is reported): keep what was published.
         for _, name in FORMATS:
-            known = reusable.get(feed.prefix + name)
-            if known is not None and file_intact(config.out / feed.prefix / name, known):
-                yield FeedDoc(feed.prefix + name, known.fingerprint, None)
+            relpath = feed.prefix + name
+            if _still_published(config, reusable, relpath):
+                yield FeedDoc(relpath, reusable[relpath].fingerprint, None)
         return
     site = config.site
     title = _title(feed, [e.post for e in chosen], config)
@@ -419,12 +420,7 @@ def _documents(
         relpath = feed.prefix + name
         self_url = f"{site.url}/{relpath}"
         fingerprint = _digest_of((relpath, title, feed.subtitle), content)
-        known = reusable.get(relpath)
-        if (
-            known is not None
-            and known.fingerprint == fingerprint
-            and file_intact(config.out / relpath, known)
-        ):
+        if _still_published(config, reusable, relpath, fingerprint):
             yield FeedDoc(relpath, fingerprint, None)
             continue
         if document is None:
@@ -463,15 +459,22 @@ def _unchanged(
     for _, name in FORMATS:
         relpath = feed.prefix + name
         fingerprint = _digest_of((relpath, title, feed.subtitle), content)
-        known = reusable.get(relpath)
-        if (
-            known is None
-            or known.fingerprint != fingerprint
-            or not file_intact(config.out / relpath, known)
-        ):
+        if not _still_published(config, reusable, relpath, fingerprint):
             return None
         docs.append(FeedDoc(relpath, fingerprint, None))
     return docs
+
+
+def _still_published(
+    config: Config, reusable: dict[str, Published], relpath: str, fingerprint: str | None = None
+) -> bool:
+    """Whether the feed file is published as it was written, for this fingerprint if given."""
+    known = reusable.get(relpath)
+    return (
+        known is not None
+        and fingerprint in (None, known.fingerprint)
+        and file_intact(config.out / relpath, known)
+    )
 
 
 def _title(feed: _Feed, posts: list[Post], config: Config) -> str:

@@ -25,7 +25,6 @@ from feeds.cleaning.generic import (
     Rule,
     absolutize_urls,
     normalize_newlines,
-    remove_referenced_forbidden_characters,
     remove_xml_forbidden_characters,
 )
 from feeds.cleaning.sanitize import parse_fragment, sanitize, serialize_fragment
@@ -82,8 +81,6 @@ def get_profile(name: str) -> Profile:
 def parse_body(html: str) -> HtmlElement:
     """Parse a fragment with lxml, inside an explicit body so leading comments stay in it."""
     body = parse_document_body(remove_xml_forbidden_characters(normalize_newlines(html)))
-    if "&#" in html:
-        remove_referenced_forbidden_characters(body)
     collapse_blank_strings(body)
     return body
 

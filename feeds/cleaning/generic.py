@@ -137,19 +137,6 @@ def remove_xml_forbidden_characters(text: str) -> str:
     return xml_safe(text)
 
 
-def remove_referenced_forbidden_characters(body: HtmlElement) -> None:
-    """Delete the forbidden characters that character references (`&#1;`) put in the tree."""
-    for node in body.iter():
-        if node.text and is_element(node):
-            node.text = remove_xml_forbidden_characters(node.text)
-        if node.tail:
-            node.tail = remove_xml_forbidden_characters(node.tail)
-        for name, value in node.attrib.items():
-            safe = remove_xml_forbidden_characters(value)
-            if safe != value:
-                node.attrib[name] = safe
-
-
 def is_blank(text: str) -> bool:
     """Tell whether text is only whitespace, NBSP or ideographic spaces (2022-05-31-…034850.md)."""
     return not text.strip(BLANK)

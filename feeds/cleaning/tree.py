@@ -54,7 +54,8 @@ SELF_CLOSED = frozenset(
 
 
 def parse_document_body(html: str) -> HtmlElement:
-    """Parse an HTML fragment inside an explicit html/body, and return the body.
+    """Parse an HTML fragment inside an explicit html/body, and return the body, free of
+    the characters XML forbids.
 
     Without libxml2's limits (10 MB in one string, 256 levels of nesting), which it
     enforces by stopping without an error: the rest of the body would be lost. A post is
@@ -65,7 +66,24 @@ def parse_document_body(html: str) -> HtmlElement:
         return etree.fromstring(document, etree.HTMLParser(target=_OneBody(), huge_tree=True))
     root = lxml.html.document_fromstring(document, parser=html_parser())
     body = root.find("body")
-    return root if body is None else body
+    body = root if body is None else body
+    if "&#" in html:
+        _remove_forbidden_characters(body)
+    return body
+
+
+def _remove_forbidden_characters(body: HtmlElement) -> None:
+    """Delete what character references (`&#1;`) put in the tree that XML forbids: lxml
+    refuses to set a string holding it, so no rule could edit that text."""
+    for node in body.iter():
+        if node.text and is_element(node):
+            node.text = xml_safe(node.text)
+        if node.tail:
+            node.tail = xml_safe(node.tail)
+        for name, value in node.attrib.items():
+            safe = xml_safe(value)
+            if safe != value:
+                node.attrib[name] = safe
 
 
 def html_parser() -> lxml.html.HTMLParser:
@@ -212,11 +230,11 @@ def contents(element: HtmlElement) -> list[Node]:
     return nodes
 
 
-def text_of(element: HtmlElement, separator: str = "") -> str:
+def text_of(element: HtmlElement) -> str:
     """The text a reader sees in an element: no comments, scripts or styles."""
     if element.tag not in NOT_TEXT and next(element.iter(*NOT_TEXT), None) is None:
-        return separator.join(element.itertext())
-    return separator.join(_visible_strings(element))
+        return "".join(element.itertext())
+    return "".join(_visible_strings(element))
 
 
 def _visible_strings(element: HtmlElement) -> Iterator[str]:
