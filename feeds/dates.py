@@ -26,22 +26,18 @@ def parse_date(value: object, tz: ZoneInfo) -> datetime:
         return datetime.combine(value, time(0), tz)
     if not isinstance(value, str) or not value.strip():
         raise ValueError("is empty")
-    match = _DATE.match(value.strip())
+    text = value.strip()
+    match = _DATE.match(text)
     if match is None:
-        raise ValueError(f"{value.strip()!r} is not a date like 2022-01-25 22:27:49 +0800")
-    g = match.groupdict()
+        raise ValueError(f"{text!r} is not a date like 2022-01-25 22:27:49 +0800")
+    y, m, d, hour, minute, second, _fraction, offset = match.groups()
+    fields = (int(y), int(m), int(d), int(hour or 0), int(minute or 0), int(second or 0))
     try:
-        naive = datetime(
-            int(g["y"]),
-            int(g["m"]),
-            int(g["d"]),
-            int(g["H"] or 0),
-            int(g["M"] or 0),
-            int(g["S"] or 0),
-        )
+        naive = datetime(*fields)
     except ValueError as exc:
-        raise ValueError(f"{value.strip()!r} is not a valid date: {exc}") from exc
-    return _aware(naive, tz) if g["tz"] is None else naive.replace(tzinfo=_offset(g["tz"]))
+        raise ValueError(f"{text!r} is not a valid date: {exc}") from exc
+    # Made again with its offset, not `replace`d: a scan parses 100,000 of them.
+    return _aware(naive, tz) if offset is None else datetime(*fields, tzinfo=_offset(offset))
 
 
 def date_from_filename(name: str) -> tuple[date, str] | None:

@@ -216,10 +216,10 @@ def _load_yaml(front: str) -> Any:
 
 def _text_only(value: object) -> bool:
     """Only text that PyYAML would also read as text."""
-    if type(value) is dict:  # the usual front matter, `key: text` lines only: one join
+    if type(value) is dict:  # the usual front matter, `key: text` lines only
         texts = [*value, *value.values()]
         if all(type(text) is str for text in texts):
-            return _YAML11_TYPED.search("\n".join(texts)) is None
+            return _untyped(texts)
     texts = []
     pending = [value]
     while pending:
@@ -233,9 +233,21 @@ def _text_only(value: object) -> bool:
             pending.extend(item)
         else:
             return False
-    # One search over all of them, a line each. A line inside a text can only make a
-    # false alarm, and that text is then read by PyYAML: never a wrong reading.
-    return _YAML11_TYPED.search("\n".join(texts)) is None
+    return _untyped(texts)
+
+
+def _untyped(texts: list[str]) -> bool:
+    """Whether PyYAML would read each of these plain scalars as text.
+
+    PyYAML tries a scalar against the resolvers of its first character only, so only
+    texts that start like a number, a boolean, a null or a date are searched; one search
+    over them all, a line each. A line inside a text can only make a false alarm, and
+    that text is then read by PyYAML: never a wrong reading.
+    """
+    if _TYPED_ANYWHERE:
+        return _YAML11_TYPED.search("\n".join(texts)) is None
+    typed = [text for text in texts if text[:1] in _TYPED_FIRST]
+    return not typed or _YAML11_TYPED.search("\n".join(typed)) is None
 
 
 def _yaml11_typed() -> re.Pattern[str]:
@@ -250,6 +262,10 @@ def _yaml11_typed() -> re.Pattern[str]:
 
 
 _YAML11_TYPED = _yaml11_typed()
+# The first characters PyYAML has resolvers for ('' for an empty scalar); a resolver for
+# any first character (None) would make every text worth the search.
+_TYPED_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
+_TYPED_ANYWHERE = None in _TYPED_FIRST
 
 
 def _check_nesting(front: str, relpath: str) -> None:
