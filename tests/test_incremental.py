@@ -271,6 +271,16 @@ def test_a_new_cache_keeps_its_indexes_even_when_its_first_build_fails(
     assert outputs(out) == expected
 
 
+def test_a_new_cache_is_made_of_large_pages(site: Path, tmp_path: Path, build: Build) -> None:
+    """Filling and indexing 100,000 rows costs less in 16 KiB pages than in SQLite's 4."""
+    assert build("--source", site, "--out", tmp_path / "out").exit_code == 0
+    db = sqlite3.connect(tmp_path / "out" / CACHE_NAME)
+    try:
+        assert db.execute("PRAGMA page_size").fetchone() == (16384,)
+    finally:
+        db.close()
+
+
 def test_an_edit_in_place_in_a_folder_read_long_ago_is_seen(
     site: Path, tmp_path: Path, build: Build
 ) -> None:
