@@ -21,6 +21,7 @@ from feeds.model import Author, Entry, Post
 
 SCHEMA = 4  # 4: entries keep their content digest
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
+GONE = 4  # a listed file found gone, or no regular file, when read: never stored
 PAGE_SIZE = 16384
 
 _TABLES = """

@@ -16,7 +16,7 @@ import os
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import NamedTuple
@@ -25,6 +25,7 @@ from feeds.config import is_jekyll_site
 
 SKIPPED_DIRS = {"_site", "_drafts", "node_modules", "vendor", ".git"}
 FORKED_STAT = 20_000  # from this many files, a second process asks for half of the stats
+UNSTATED = -2  # the size and mtime of a file in a listing made without `stat`
 
 
 class SourceFile(NamedTuple):
@@ -55,6 +56,7 @@ class Listing:
     categories: list[tuple[str, ...]]  # each file's folder categories (Jekyll sites)
     folders: dict[str, Folder] = field(default_factory=dict)  # by relative path
     reread: bool = True  # whether some folder had to be read again
+    stated: bool = True  # False: sizes and mtimes are UNSTATED, for the scan to find out
 
     def __len__(self) -> int:
         return len(self.relpaths)
@@ -188,14 +190,18 @@ def find_post_files(
     known: Mapping[str, Folder] | None = None,
     trusted_before: int = 0,
     quick: bool = True,
+    stat: bool = True,
 ) -> Listing:
     """Every candidate post file below source, sorted by relative path.
 
     `known` folders whose mtime is unchanged, and older than `trusted_before` (ns), are not
     read again, and changed ones for their names only unless not `quick`; every file is
     still asked for its size and mtime, as an edit in place leaves its folder's mtime as
-    it was.
+    it was. Unless not `stat`: a build that will read every file anyway (a new cache) is
+    told them by the files it opens (see posts.read_new), and need not ask twice.
     """
+    if not stat:  # each listed name is opened: none may be a former file now a folder
+        known = None
     jekyll = is_jekyll_site(source)
     skip = {os.path.realpath(p) for p in exclude}
     categories_of: dict[str, tuple[str, ...]] = {}  # relative dir -> its categories
@@ -212,6 +218,13 @@ def find_post_files(
         names = folder.files
         relpaths.extend([f"{rel_dir}/{name}" for name in names] if rel_dir else names)
     relpaths.sort()
+    if len(categories_of) == 1:
+        categories = [next(iter(categories_of.values()))] * len(relpaths)
+    else:
+        categories = [categories_of[relpath.rpartition("/")[0]] for relpath in relpaths]
+    if not stat:
+        unstated = array("q", [UNSTATED]) * len(relpaths)
+        return Listing(relpaths, unstated, unstated[:], categories, seen, reread, stated=False)
     sizes, mtimes = _stat_below(source, relpaths, jobs)
     if -1 in sizes:  # gone since the listing, or no file now
         if (
@@ -227,15 +240,29 @@ def find_post_files(
                 trusted_before=trusted_before,
                 quick=False,
             )
-        kept = [i for i, size in enumerate(sizes) if size >= 0]
-        relpaths = [relpaths[i] for i in kept]
-        sizes = array("q", (sizes[i] for i in kept))
-        mtimes = array("q", (mtimes[i] for i in kept))
-    if len(categories_of) == 1:
-        categories = [next(iter(categories_of.values()))] * len(relpaths)
-    else:
-        categories = [categories_of[relpath.rpartition("/")[0]] for relpath in relpaths]
+        return stated_as(Listing(relpaths, sizes, mtimes, categories, seen, reread))
     return Listing(relpaths, sizes, mtimes, categories, seen, reread)
+
+
+def stated_as(listing: Listing) -> Listing:
+    """The listing less the files whose size is negative: gone, or no file (any more)."""
+    kept = [i for i, size in enumerate(listing.sizes) if size >= 0]
+    return Listing(
+        [listing.relpaths[i] for i in kept],
+        array("q", (listing.sizes[i] for i in kept)),
+        array("q", (listing.mtimes[i] for i in kept)),
+        [listing.categories[i] for i in kept],
+        listing.folders,
+        listing.reread,
+    )
+
+
+def with_stats(listing: Listing, source: Path, jobs: int) -> Listing:
+    """An unstated listing with its files' sizes and mtimes asked for."""
+    if listing.stated:
+        return listing
+    sizes, mtimes = _stat_below(source, listing.relpaths, jobs)
+    return stated_as(replace(listing, sizes=sizes, mtimes=mtimes, stated=True))
 
 
 def _stat_below(source: Path, relpaths: list[str], jobs: int) -> tuple[array[int], array[int]]:

@@ -14,17 +14,18 @@ import contextlib
 import hashlib
 import sqlite3
 import time
+from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import compress, islice
 from pathlib import Path
 from typing import Literal
 
-from feeds.cache import POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
+from feeds.cache import GONE, POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
 from feeds.config import Config
-from feeds.discover import Listing, find_post_files
+from feeds.discover import Listing, find_post_files, stated_as, with_stats
 from feeds.errors import BuildError, PostError
 from feeds.group import category_title, combined_groups, feed_title
 from feeds.model import Entry, Post, Report
@@ -81,6 +82,9 @@ def publish(
         raise BuildError(f"{config.source}: the source folder does not exist (is it mounted?)")
     with build_lock(config.out, config.lock_timeout):
         previous = read_state(config.out)
+        cache_path = config.cache or config.out / CACHE_NAME
+        # A new cache reads every file: each is asked its size and mtime as it is opened.
+        new_cache = not cache_path.exists()
         with _timed(report, "discover"):
             known, taken_ns = read_folders(config.out, config.source)
             listed_ns = time.time_ns()
@@ -90,16 +94,17 @@ def publish(
                 jobs=jobs,
                 known=known,
                 trusted_before=taken_ns - RACY_NS,
+                stat=not new_cache,
             )
             if found.reread:
                 with contextlib.suppress(OSError):  # a cache only: the next build reads again
                     write_folders(config.out, config.source, found.folders, listed_ns)
-        listing, settings = found.digest(), settings_fingerprint(config)
-        if _nothing_changed(previous, listing, settings, found, now, config.out):
+        listing = found.digest() if found.stated else ""  # else known once scanned
+        settings = settings_fingerprint(config)
+        if found.stated and _nothing_changed(previous, listing, settings, found, now, config.out):
             _replay(previous, report)
             _check_strict(config, report)
             return
-        cache_path = config.cache or config.out / CACHE_NAME
         said = len(report.errors), len(report.warnings)
         for attempt in (1, 2):
             state = State(listing=listing, settings=settings)
@@ -136,7 +141,9 @@ def _cached_build(
     with Cache.open(cache_path, cache_fingerprint(config)) as cache:
         state.scanned_ns = time.time_ns()
         with _timed(report, "scan"):
-            _sync(cache, found, config, jobs, progress)
+            synced = _sync(cache, found, config, jobs, progress)
+        if synced is not found:
+            state.listing = synced.digest()
         cache.set_meta("scanned_ns", str(state.scanned_ns))
         cache.db.commit()
         with _timed(report, "render"):
@@ -173,9 +180,12 @@ def _check_strict(config: Config, report: Report) -> None:
         raise BuildError(f"--strict: {len(report.errors)} post(s) skipped; nothing published")
 
 
-def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Progress) -> None:
-    """Bring the cache up to date with the source: scan new and changed files, drop gone ones."""
+def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Progress) -> Listing:
+    """Bring the cache up to date with the source: scan new and changed files, drop gone ones.
+    Return the listing recorded: `found`, with its sizes and mtimes if it had none."""
     previous = cache.listing()
+    if previous is not None and not found.stated:  # the cache was there after all
+        found = with_stats(found, config.source, jobs)
     gone: list[str] = []
     if previous is None:  # a new cache
         todo = list(range(len(found)))
@@ -195,15 +205,23 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
     stored: set[str] | None = None if previous is None else set()
     from feeds.scan import scan_files
 
+    sizes, mtimes = array("q"), array("q")  # as the scan found them, for an unstated listing
     with cache.bulk_load() if previous is None else contextlib.nullcontext():
         for rows in scan_files(files, config.source, config.site, jobs=jobs):
+            if not found.stated:
+                sizes.extend([row.size for row in rows])
+                mtimes.extend([row.mtime_ns for row in rows])
+                rows = [row for row in rows if row.kind != GONE]
             cache.store(rows, replacing=replacing)
             if stored is not None:
                 stored.update(row.id for row in rows if row.kind == POST and row.id)
             done += len(rows)
             advance(done)
+    if not found.stated:  # every file was scanned, in order
+        found = stated_as(replace(found, sizes=sizes, mtimes=mtimes, stated=True))
     cache.set_listing(found.relpaths, found.sizes, found.mtimes)
     cache.refresh_shared_ids(stored)
+    return found
 
 
 def _build(

@@ -10,14 +10,26 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from feeds.cache import BAD, NOT_A_POST, UNPUBLISHED, FileRow
-from feeds.discover import SourceFile
+from feeds.cache import BAD, GONE, NOT_A_POST, UNPUBLISHED, FileRow
+from feeds.discover import UNSTATED, SourceFile
 from feeds.errors import PostError
 from feeds.model import Site
-from feeds.posts import Unpublished, front_matter_only, load_front_matter, parse_post, read_bytes
+from feeds.posts import (
+    Unpublished,
+    UnreadableFile,
+    front_matter_only,
+    load_front_matter,
+    parse_post,
+    read_bytes,
+    read_new,
+)
 from feeds.workers import map_chunks
 
 CHUNK = 250
+
+
+class Gone(Exception):
+    """A listed file that is gone, or no regular file, when it comes to be read."""
 
 
 def scan_files(
@@ -51,6 +63,7 @@ def scan_chunk(files: Sequence[SourceFile], source: Path, site: Site) -> list[Fi
     """
     rows: dict[int, FileRow] = {}
     digests: dict[int, str] = {}
+    stamps: dict[int, tuple[int, int]] = {}  # size and mtime, of the unstated files
 
     def stage(pending: dict[int, Any], fn: Callable[[int, Any], Any]) -> dict[int, Any]:
         """fn over each file still pending; a file that fails or is no post drops out."""
@@ -62,6 +75,11 @@ def scan_chunk(files: Sequence[SourceFile], source: Path, site: Site) -> list[Fi
                 result = fn(i, value)
             except Unpublished:
                 kind = UNPUBLISHED
+            except Gone:
+                kind = GONE
+            except UnreadableFile as exc:
+                stamps[i] = exc.size, exc.mtime_ns
+                message = str(exc)
             except PostError as exc:
                 message = str(exc)
             except Exception as exc:  # a parsing bug must cost one post, not the build
@@ -72,11 +90,20 @@ def scan_chunk(files: Sequence[SourceFile], source: Path, site: Site) -> list[Fi
                     continue
                 kind = NOT_A_POST
             digest = digests.get(i, "")  # none for a file that could not be read
-            rows[i] = FileRow(file.relpath, file.size, file.mtime_ns, digest, kind, message)
+            size, mtime_ns = stamps.get(i, (file.size, file.mtime_ns))
+            rows[i] = FileRow(file.relpath, size, mtime_ns, digest, kind, message)
         return passed
 
     def front_of(i: int, file: SourceFile) -> str | None:
-        data = read_bytes(f"{source}/{file.relpath}", file.relpath, file.size)
+        path = f"{source}/{file.relpath}"
+        if file.size == UNSTATED:
+            read = read_new(path, file.relpath)
+            if read is None:
+                raise Gone
+            data, size, mtime_ns = read
+            stamps[i] = size, mtime_ns
+        else:
+            data = read_bytes(path, file.relpath, file.size)
         digests[i] = hashlib.sha256(data).hexdigest()[:32]
         text = front_matter_only(data, file.relpath)
         return None if text is None else text.front
@@ -89,5 +116,6 @@ def scan_chunk(files: Sequence[SourceFile], source: Path, site: Site) -> list[Fi
     )
     for i, post in posts.items():
         file = files[i]
-        rows[i] = FileRow.of_post(file.relpath, file.size, file.mtime_ns, digests[i], post)
+        size, mtime_ns = stamps.get(i, (file.size, file.mtime_ns))
+        rows[i] = FileRow.of_post(file.relpath, size, mtime_ns, digests[i], post)
     return [rows[i] for i in range(len(files))]

@@ -6,6 +6,7 @@ be made as bytes (other encodings, byte order marks, random bytes, images, huge 
 are made here from real posts of the finews sample.
 """
 
+import os
 import random
 import shutil
 import struct
@@ -326,9 +327,10 @@ def run_isolated(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_symlink_loops_and_dangling_links_neither_crash_nor_hang(tmp_path: Path) -> None:
+def test_symlink_loops_dangling_links_and_fifos_neither_crash_nor_hang(tmp_path: Path) -> None:
     source = source_with(tmp_path, {})
     (source / "2021-12-08-dangling.md").symlink_to("gone.md")
+    os.mkfifo(source / "2021-12-08-fifo.md")  # opened for reading, it waits for a writer
     (source / "loop.md").symlink_to("loop.md")
     (source / "archive").mkdir()
     (source / "archive" / "again").symlink_to("..")

@@ -13,6 +13,7 @@ import pytest
 from synthetic import write_archive
 
 import feeds.cache
+import feeds.discover
 import feeds.entries
 import feeds.publish
 import feeds.scan
@@ -20,6 +21,7 @@ from conftest import CONFIG, FINEWS, Build, feed_files, parse
 from feeds.config import Config, load_config
 from feeds.errors import PostError
 from feeds.model import Entry, Post, Report
+from feeds.posts import UnreadableFile
 from feeds.publish import CACHE_NAME, RACY_NS, publish
 
 NEW_POST = """---
@@ -116,6 +118,28 @@ def test_no_change_rebuild_reads_no_post(
     result = build("--source", site, "--out", out, "--jobs", "1")
     assert result.exit_code == 0
     assert (calls.scanned, calls.rendered) == ([], [])
+    assert "wrote 0 feeds (30 unchanged)" in result.stderr
+
+
+def test_a_new_cache_is_filled_without_asking_each_file_first(
+    site: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build reads every file, and takes each one's size and mtime from the open
+    file rather than from a `stat` before; the listing it records is the one a rebuild
+    then finds unchanged."""
+    out = tmp_path / "out"
+    asked: list[int] = []
+    stat_below = feeds.discover._stat_below
+
+    def counted(source: Path, relpaths: list[str], jobs: int) -> object:
+        asked.append(len(relpaths))
+        return stat_below(source, relpaths, jobs)
+
+    monkeypatch.setattr(feeds.discover, "_stat_below", counted)
+    assert build("--source", site, "--out", out).exit_code == 0
+    assert asked == []
+    result = build("--source", site, "--out", out)
+    assert asked == [len(list((site / "_posts").iterdir()))]
     assert "wrote 0 feeds (30 unchanged)" in result.stderr
 
 
@@ -408,20 +432,35 @@ def test_a_file_that_could_not_be_read_is_tried_again(
     backdate(site)
     out = tmp_path / "out"
     flaky = "_posts/2021-12-01-init.md"
-    read_bytes = feeds.scan.read_bytes
+    read_bytes, read_new = feeds.scan.read_bytes, feeds.scan.read_new
 
     def failing(path: Path, relpath: str, size: int | None = None) -> bytes:
         if relpath == flaky:
             raise PostError(relpath, "read", "Input/output error")
         return read_bytes(path, relpath, size)
 
-    monkeypatch.setattr(feeds.scan, "read_bytes", failing)
-    result = build("--source", site, "--out", out)
-    assert result.exit_code == 3 and f"{flaky}: read: Input/output error" in result.stderr
-    monkeypatch.setattr(feeds.scan, "read_bytes", read_bytes)  # the mount is back
-    result = build("--source", site, "--out", out)
-    assert result.exit_code == 0, result.stderr
-    assert "开站大吉" in {e.title for e in parse(out / "sitenews/atom.xml").entries}
+    def failing_new(path: str, relpath: str) -> tuple[bytes, int, int] | None:
+        if relpath == flaky:
+            st = Path(path).stat()
+            raise UnreadableFile(relpath, "Input/output error", st.st_size, st.st_mtime_ns)
+        return read_new(path, relpath)
+
+    # Once in a new cache (where files are opened without a `stat` first), once in a
+    # cache that has the others.
+    for new_cache in (True, False):
+        if not new_cache:  # the file changed, and is read again
+            stamp = (site / flaky).stat().st_mtime_ns + 10**9
+            os.utime(site / flaky, ns=(stamp, stamp))
+        monkeypatch.setattr(feeds.scan, "read_bytes", failing)
+        monkeypatch.setattr(feeds.scan, "read_new", failing_new)
+        result = build("--source", site, "--out", out)
+        assert result.exit_code == 3 and f"{flaky}: read: Input/output error" in result.stderr
+        assert (out / CACHE_NAME).exists()
+        monkeypatch.setattr(feeds.scan, "read_bytes", read_bytes)  # the mount is back
+        monkeypatch.setattr(feeds.scan, "read_new", read_new)
+        result = build("--source", site, "--out", out)
+        assert result.exit_code == 0, result.stderr
+        assert "开站大吉" in {e.title for e in parse(out / "sitenews/atom.xml").entries}
 
 
 def test_a_feed_whose_posts_all_fail_to_render_keeps_its_last_version(

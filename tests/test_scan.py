@@ -2,6 +2,7 @@
 row, in order, whatever happened to the files around it."""
 
 import hashlib
+import os
 import tracemalloc
 from pathlib import Path
 
@@ -9,8 +10,8 @@ import pytest
 
 import feeds.scan
 from conftest import FINEWS_SITE
-from feeds.cache import BAD, NOT_A_POST, POST, UNPUBLISHED, FileRow
-from feeds.discover import find_post_files
+from feeds.cache import BAD, GONE, NOT_A_POST, POST, UNPUBLISHED, FileRow
+from feeds.discover import UNSTATED, find_post_files
 from feeds.errors import PostError
 from feeds.model import Site
 from feeds.posts import Unpublished, front_matter_only, load_front_matter, parse_post, read_bytes
@@ -152,3 +153,51 @@ def test_a_chunk_holds_one_file_at_a_time_not_all_of_them(tmp_path: Path) -> Non
     alone = peak_of(listed[:1])
     assert alone < 3 * len(body.encode("utf-8"))
     assert peak_of(listed) < 2 * alone  # not twenty posts' bytes at once
+
+
+def test_an_unstated_listing_is_scanned_as_a_stated_one(tmp_path: Path) -> None:
+    """A new cache lists files without asking each its size and mtime: the scan learns
+    them from the file it opens. Rows equal those of a listing that asked, and what is
+    gone by then, or is no file, is told apart without being read (a fifo would block)."""
+    for name, text in {**FILES, **EDGE_CASES}.items():
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        (tmp_path / name).write_bytes(data)
+    os.mkfifo(tmp_path / "2022-02-01-fifo.md")
+    (tmp_path / "2022-02-02-folder.md").symlink_to(tmp_path)
+    (tmp_path / "2022-02-03-dangling.md").symlink_to(tmp_path / "nothing.md")
+    stated = find_post_files(tmp_path, exclude=(), jobs=1)
+    unstated = find_post_files(tmp_path, exclude=(), jobs=1, stat=False)
+    assert not unstated.stated and set(unstated.sizes) == {UNSTATED}
+    assert len(unstated) == len(stated) + 3  # the fifo and the two links
+    (tmp_path / "2022-01-05-unreadable.md").unlink()  # gone since it was listed
+    rows = {row.relpath: row for row in scan_chunk(unstated.files(), tmp_path, SITE)}
+    gone = {relpath for relpath, row in rows.items() if row.kind == GONE}
+    assert gone == {
+        "2022-01-05-unreadable.md",
+        "2022-02-01-fifo.md",
+        "2022-02-02-folder.md",
+        "2022-02-03-dangling.md",
+    }
+    expected = [row for row in scan_chunk(stated.files(), tmp_path, SITE) if row.digest]
+    assert [rows[row.relpath] for row in expected] == expected
+
+
+def test_a_file_there_but_unreadable_keeps_its_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It is reported, and tried again at the next build: the cache must hold its real
+    size and mtime, not the unstated ones."""
+    (tmp_path / "2022-01-01-good.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    unstated = find_post_files(tmp_path, exclude=(), jobs=1, stat=False)
+    real_open = os.open
+
+    def refusing(path: str, flags: int, *args: object, **kwargs: object) -> int:
+        if str(path).endswith("good.md"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refusing)
+    (row,) = scan_chunk(unstated.files(), tmp_path, SITE)
+    st = (tmp_path / "2022-01-01-good.md").stat()
+    assert (row.kind, row.digest, row.size, row.mtime_ns) == (BAD, "", st.st_size, st.st_mtime_ns)
+    assert row.message == "2022-01-01-good.md: read: Permission denied"
