@@ -393,14 +393,22 @@ def _read_folder(
     if before is None:
         return _read_entries(full, stamp)
     try:
-        now = set(os.listdir(full))  # noqa: PTH208 (names as str: Path objects cost)
+        names = os.listdir(full)  # noqa: PTH208 (names as str: Path objects cost)
     except OSError:
         return None
-    files = set(before.files)
-    new = sorted(name for name in now - files - set(before.folders) if not name.startswith("."))
-    asked = new + [name for name in before.folders if name in now]
+    # The names not listed before, found by striking the old ones off (no set of those):
+    # if as many were struck off as there were, none is gone.
+    unknown = set(names)
+    unknown.difference_update(before.files)
+    if len(names) - len(unknown) == len(before.files):
+        kept = before.files
+    else:
+        now = set(names)
+        kept = tuple(name for name in before.files if name in now)
+    old_folders = [name for name in before.folders if name in unknown]
+    new = sorted(n for n in unknown.difference(old_folders) if not n.startswith("."))
+    asked = new + old_folders
     inside = {name for name in asked if _is_dir(full, name)}
-    kept = before.files if files <= now else tuple(name for name in before.files if name in now)
     added = [name for name in asked if name not in inside]
     listed = tuple(sorted([*kept, *added])) if added else kept
     return Folder(stamp, listed, tuple(sorted(inside - SKIPPED_DIRS)))
