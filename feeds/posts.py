@@ -34,9 +34,10 @@ _LAST_WINS = yaml_rs.DuplicateKeyPolicy.LastWins  # as PyYAML and Jekyll read a 
 _FALSE = {"false", "no", "off"}
 # Where yaml-rs could read otherwise, PyYAML reads: tags, anchors and aliases; block
 # scalars (an empty one); directives (a `%` opening a line: within a value, as in
-# `涨50%`, both read it as text); tabs; escapes (`\N`); and the characters YAML 1.1
-# counts as line breaks and YAML 1.2 does not.
-_PYYAML_ONLY = re.compile("[!&*|>\t\\\\\x85\u2028\u2029]|^%", re.MULTILINE)
+# `涨50%`, both read it as text); tabs; escapes (`\N`); the characters YAML 1.1
+# counts as line breaks and YAML 1.2 does not; and a `:` opening an item of a flow
+# collection (`[:a]`), which YAML 1.2 reads as text and YAML 1.1 refuses.
+_PYYAML_ONLY = re.compile("[!&*|>\t\\\\\x85\u2028\u2029]|^%|[\\[{,] *:", re.MULTILINE)
 # A line of '---' or '...' and white space (what str.rstrip strips: `\s`), but no newline.
 _CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
