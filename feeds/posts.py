@@ -44,6 +44,9 @@ _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
 # `title: "a "quoted" word"`: the scraper's unescaped quote, which ends the value early.
 _QUOTE_IN_QUOTES = re.compile(r'^\s*([^\s:#][^:]*):\s+"(?:[^"\\]|\\.)*"[ \t]*[^\s#]')
 _TAG = re.compile(r"constructor for the tag '([^']*)'")
+# Non-blocking: opening a fifo for reading would wait for a writer, for ever. (No effect on
+# a regular file; the flags are missing where the system has no such thing.)
+_OPEN_NEW = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 MAX_DEPTH = 100  # nesting levels in front matter; Jekyll's use two or three
 MAX_EXPANDED = 1_000_000  # characters front matter may grow to through YAML aliases
 
@@ -99,8 +102,7 @@ def read_new(path: str, relpath: str) -> tuple[bytes, int, int] | None:
     before reading; None if it is gone or no regular file (a folder, a fifo). For a build
     that reads every file: one system call per file saved against `stat`, then `open`."""
     try:
-        # Non-blocking: opening a fifo for reading would wait for a writer, for ever.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(path, _OPEN_NEW)
     except OSError as exc:
         _raise_if_there(path, relpath, exc)
         return None
