@@ -353,13 +353,14 @@ _JSON = json.JSONEncoder(ensure_ascii=False)
 def post_to_json(post: Post) -> str:
     """A post's fields as JSON: plain data, so a tampered cache cannot run code."""
     author = post.author
+    published = post.published.isoformat()
     return _JSON.encode(
         [
             post.relpath,
             post.id,
             post.title,
-            post.published.isoformat(),
-            post.updated.isoformat(),
+            published,
+            published if post.updated is post.published else post.updated.isoformat(),
             post.url,
             post.categories,
             post.tags,

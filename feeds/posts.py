@@ -457,7 +457,7 @@ def _words(value: object) -> list[str]:
         return []
     if isinstance(value, list | tuple):
         return [w for item in value if item is not None for w in [one_line(str(item))] if w]
-    return one_line(str(value)).split()
+    return xml_safe(str(value)).split()  # what one_line keeps, split at once
 
 
 def _one(value: object) -> list[str]:
