@@ -38,6 +38,9 @@ _FALSE = {"false", "no", "off"}
 # counts as line breaks and YAML 1.2 does not; and a `:` opening an item of a flow
 # collection (`[:a]`), which YAML 1.2 reads as text and YAML 1.1 refuses.
 _PYYAML_ONLY = re.compile("[!&*|>\t\\\\\x85\u2028\u2029]|^%|[\\[{,] *:", re.MULTILINE)
+# Those of its characters alone, one class a regex finds fastest: the rest of the search
+# runs only where one of them is.
+_PYYAML_ONLY_CHARS = re.compile("[!&*|>\t\\\\\x85\u2028\u2029%[{,]")
 # A line of '---' or '...' and white space (what str.rstrip strips: `\s`), but no newline.
 _CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
@@ -253,7 +256,7 @@ def _load_yaml(front: str) -> Any:
     would not read as a number, a boolean or a null; anything else (numbers, `yes`, tags,
     anchors, aliases, errors) is read again by PyYAML, whose checks and messages count.
     """
-    if _PYYAML_ONLY.search(front) is None:
+    if _PYYAML_ONLY_CHARS.search(front) is None or _PYYAML_ONLY.search(front) is None:
         try:
             data = yaml_rs.loads(front, parse_datetime=False, duplicate_key_policy=_LAST_WINS)
         except yaml_rs.YAMLDecodeError:
