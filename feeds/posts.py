@@ -289,35 +289,27 @@ def _text_only(value: object) -> bool:
 
 
 def _untyped(texts: list[str]) -> bool:
-    """Whether PyYAML would read each of these plain scalars as text.
-
-    PyYAML tries a scalar against the resolvers of its first character only, so only
-    texts that start like a number, a boolean, a null or a date are searched; one search
-    over them all, a line each. A line inside a text can only make a false alarm, and
-    that text is then read by PyYAML: never a wrong reading.
-    """
-    if _TYPED_ANYWHERE:
-        return _YAML11_TYPED.search("\n".join(texts)) is None
-    typed = [text for text in texts if text[:1] in _TYPED_FIRST]
-    return not typed or _YAML11_TYPED.search("\n".join(typed)) is None
-
-
-def _yaml11_typed() -> re.Pattern[str]:
-    """The plain scalars PyYAML resolves to something other than text, as whole lines (a
-    timestamp included: yaml-rs gives its text)."""
-    patterns = {
-        regexp.pattern
-        for resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.values()
-        for _tag, regexp in resolvers
-    }
-    return re.compile("|".join(f"(?:{p})" for p in sorted(patterns)), re.VERBOSE | re.MULTILINE)
+    """Whether PyYAML would read each of these plain scalars as text. Each is tried as
+    PyYAML's resolver tries a scalar: against the patterns for its first character ('' for
+    an empty one) and those for any (None); most texts start with none of those
+    characters. A text yaml-rs read from a quoted scalar can only make a false alarm, and
+    is then read by PyYAML: never a wrong reading."""
+    anywhere = _RESOLVERS.get(None, [])
+    for text in texts:
+        resolvers = _RESOLVERS.get(text[:1])
+        if resolvers is None and not anywhere:
+            continue
+        for _tag, regexp in [*(resolvers or ()), *anywhere]:
+            if regexp.match(text):
+                return False
+    return True
 
 
-_YAML11_TYPED = _yaml11_typed()
-# The first characters PyYAML has resolvers for ('' for an empty scalar); a resolver for
-# any first character (None) would make every text worth the search.
-_TYPED_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
-_TYPED_ANYWHERE = None in _TYPED_FIRST
+# First character -> (tag, pattern) of the plain scalars PyYAML reads as something other
+# than text (a timestamp included: yaml-rs gives its text).
+_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = (
+    yaml.resolver.Resolver.yaml_implicit_resolvers
+)
 
 
 def _check_nesting(front: str, relpath: str) -> None:
