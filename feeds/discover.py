@@ -44,6 +44,9 @@ class Folder(NamedTuple):
     stamp: tuple[int, int, int, int]  # st_dev, st_ino, st_mtime_ns, st_ctime_ns
     files: tuple[str, ...]  # every entry but folders: `stat` tells which are files
     folders: tuple[str, ...]  # the subfolders worth walking into
+    # Of `files`, those the listing did not say are regular files (links, fifos, devices):
+    # known only when the folder was read whole, and never opened before a `stat`.
+    unusual: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -223,8 +226,9 @@ def find_post_files(
     else:
         categories = [categories_of[relpath.rpartition("/")[0]] for relpath in relpaths]
     if not stat:
-        unstated = array("q", [UNSTATED]) * len(relpaths)
-        return Listing(relpaths, unstated, unstated[:], categories, seen, reread, stated=False)
+        return _unstated(
+            source, Listing(relpaths, array("q"), array("q"), categories, seen, reread)
+        )
     sizes, mtimes = _stat_below(source, relpaths, jobs)
     if -1 in sizes:  # gone since the listing, or no file now
         if (
@@ -242,6 +246,34 @@ def find_post_files(
             )
         return stated_as(Listing(relpaths, sizes, mtimes, categories, seen, reread))
     return Listing(relpaths, sizes, mtimes, categories, seen, reread)
+
+
+def _unstated(source: Path, listing: Listing) -> Listing:
+    """The listing with UNSTATED sizes and mtimes for its regular files, which the scan
+    opens at once; the few others (links, fifos) are asked with `stat` as ever, and left
+    out unless they lead to a regular file."""
+    unusual = {
+        f"{rel_dir}/{name}" if rel_dir else name
+        for rel_dir, folder in listing.folders.items()
+        for name in folder.unusual
+    }
+    sizes = array("q", [UNSTATED]) * len(listing.relpaths)
+    if not unusual:  # the usual case: every entry a plain file
+        return replace(listing, sizes=sizes, mtimes=sizes[:], stated=False)
+    mtimes = sizes[:]
+    asked = [i for i, relpath in enumerate(listing.relpaths) if relpath in unusual]
+    found = _stat_below(source, [listing.relpaths[i] for i in asked], jobs=1)
+    for i, size, mtime in zip(asked, *found, strict=True):
+        sizes[i], mtimes[i] = size, mtime
+    kept = [i for i, size in enumerate(sizes) if size != -1]  # -1: no file behind it
+    return replace(
+        listing,
+        relpaths=[listing.relpaths[i] for i in kept],
+        sizes=array("q", (sizes[i] for i in kept)),
+        mtimes=array("q", (mtimes[i] for i in kept)),
+        categories=[listing.categories[i] for i in kept],
+        stated=False,
+    )
 
 
 def stated_as(listing: Listing) -> Listing:
@@ -428,15 +460,19 @@ def _read_entries(full: str, stamp: tuple[int, int, int, int]) -> Folder | None:
             entries = [entry for entry in it if not entry.name.startswith(".")]
     except OSError:
         return None
-    try:  # the file system tells folders in the listing itself: no call per entry
+    try:  # the file system tells folders and files in the listing itself: no call per entry
         inside = {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}
-    except OSError:  # it does not, and one entry is gone since: taken as a file
-        inside = set()
+        regular = {entry.name for entry in entries if entry.is_file(follow_symlinks=False)}
+    except OSError:  # it does not, and one entry is gone since: taken as neither
+        inside, regular = set(), set()
         for entry in entries:
             with contextlib.suppress(OSError):
                 if entry.is_dir(follow_symlinks=False):
                     inside.add(entry.name)
+                elif entry.is_file(follow_symlinks=False):
+                    regular.add(entry.name)
     # Links to folders are not followed; a link or a fifo is kept as a file, and `stat`
     # says whether it is one now. Sorted: cheap to merge.
     files = sorted(entry.name for entry in entries if entry.name not in inside)
-    return Folder(stamp, tuple(files), tuple(sorted(inside - SKIPPED_DIRS)))
+    unusual = tuple(name for name in files if name not in regular)
+    return Folder(stamp, tuple(files), tuple(sorted(inside - SKIPPED_DIRS)), unusual)

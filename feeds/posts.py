@@ -36,8 +36,11 @@ _FALSE = {"false", "no", "off"}
 # scalars (an empty one); directives (a `%` opening a line: within a value, as in
 # `涨50%`, both read it as text); tabs; escapes (`\N`); the characters YAML 1.1
 # counts as line breaks and YAML 1.2 does not; and a `:` opening an item of a flow
-# collection (`[:a]`), which YAML 1.2 reads as text and YAML 1.1 refuses.
-_PYYAML_ONLY = re.compile("[!&*|>\t\\\\\x85\u2028\u2029]|^%|[\\[{,] *:", re.MULTILINE)
+# collection (`[:a]`, or after a line break or a comment), which YAML 1.2 reads as text
+# and YAML 1.1 refuses.
+_PYYAML_ONLY = re.compile(
+    "[!&*|>\t\\\\\x85\u2028\u2029]|^%|[\\[{,](?:\\s|#[^\\n]*)*:", re.MULTILINE
+)
 # Those of its characters alone, one class a regex finds fastest: the rest of the search
 # runs only where one of them is.
 _PYYAML_ONLY_CHARS = re.compile("[!&*|>\t\\\\\x85\u2028\u2029%[{,]")
@@ -47,8 +50,10 @@ _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")
 # `title: "a "quoted" word"`: the scraper's unescaped quote, which ends the value early.
 _QUOTE_IN_QUOTES = re.compile(r'^\s*([^\s:#][^:]*):\s+"(?:[^"\\]|\\.)*"[ \t]*[^\s#]')
 _TAG = re.compile(r"constructor for the tag '([^']*)'")
-# Non-blocking: opening a fifo for reading would wait for a writer, for ever. (No effect on
-# a regular file; the flags are missing where the system has no such thing.)
+# Non-blocking: should a fifo be opened, it must not wait for a writer for ever (the
+# listing sends only regular files here; see discover.find_post_files). No effect on a
+# regular file, but for one under a lease (Samba, NFSv4), which fails with EAGAIN instead
+# of waiting: reported, and read again at the next build. Missing flags are left out.
 _OPEN_NEW = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 MAX_DEPTH = 100  # nesting levels in front matter; Jekyll's use two or three
 MAX_EXPANDED = 1_000_000  # characters front matter may grow to through YAML aliases
@@ -110,7 +115,11 @@ def read_new(path: str, relpath: str) -> tuple[bytes, int, int] | None:
         _raise_if_there(path, relpath, exc)
         return None
     try:
-        st = os.fstat(fd)
+        try:
+            st = os.fstat(fd)
+        except OSError as exc:  # a stale handle, an I/O error: as if it could not be opened
+            _raise_if_there(path, relpath, exc)
+            return None
         if not S_ISREG(st.st_mode):
             return None
         try:
@@ -308,7 +317,7 @@ def _untyped(texts: list[str]) -> bool:
 # First character -> (tag, pattern) of the plain scalars PyYAML reads as something other
 # than text (a timestamp included: yaml-rs gives its text).
 _RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = (
-    yaml.resolver.Resolver.yaml_implicit_resolvers
+    frontmatter.default_handlers.SafeLoader.yaml_implicit_resolvers
 )
 
 

@@ -208,6 +208,7 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
     sizes, mtimes = array("q"), array("q")  # as the scan found them, for an unstated listing
     with cache.bulk_load() if previous is None else contextlib.nullcontext():
         for rows in scan_files(files, config.source, config.site, jobs=jobs):
+            done += len(rows)
             if not found.stated:
                 sizes.extend([row.size for row in rows])
                 mtimes.extend([row.mtime_ns for row in rows])
@@ -215,7 +216,6 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
             cache.store(rows, replacing=replacing)
             if stored is not None:
                 stored.update(row.id for row in rows if row.kind == POST and row.id)
-            done += len(rows)
             advance(done)
     if not found.stated:  # every file was scanned, in order
         found = stated_as(replace(found, sizes=sizes, mtimes=mtimes, stated=True))

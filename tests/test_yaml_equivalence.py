@@ -53,7 +53,10 @@ def test_percent_signs_anywhere_read_as_pyyaml_reads_them(text: str) -> None:
         assert load_front_matter(front, "p.md") == expected
 
 
-@pytest.mark.parametrize("title", ["[:a]", "[:0]", "{:涨}", "[b, :c]", "[ :5]", "{a: [:b]}"])
+@pytest.mark.parametrize(
+    "title",
+    ["[:a]", "[:0]", "{:涨}", "[b, :c]", "[ :5]", "{a: [:b]}", "[a,\n  :b]", "[a, #c\n  :b]"],
+)
 def test_a_colon_opening_a_flow_item_is_refused_as_pyyaml_refuses_it(title: str) -> None:
     """YAML 1.2 (yaml-rs) reads `[:a]` as a list holding ':a'; YAML 1.1 (PyYAML, Jekyll)
     refuses it, and so must the fast reader. Found by the test above."""
