@@ -225,27 +225,25 @@ def find_post_files(
         categories = [next(iter(categories_of.values()))] * len(relpaths)
     else:
         categories = [categories_of[relpath.rpartition("/")[0]] for relpath in relpaths]
+    listing = Listing(relpaths, array("q"), array("q"), categories, seen, reread)
     if not stat:
-        return _unstated(
-            source, Listing(relpaths, array("q"), array("q"), categories, seen, reread)
-        )
+        return _unstated(source, listing)
     sizes, mtimes = _stat_below(source, relpaths, jobs)
-    if -1 in sizes:  # gone since the listing, or no file now
-        if (
-            quick
-            and reread
-            and any(_is_dir(str(source), relpaths[i]) for i, size in enumerate(sizes) if size < 0)
-        ):  # a file became a folder: read the folders whole
-            return find_post_files(
-                source,
-                exclude=exclude,
-                jobs=jobs,
-                known=known,
-                trusted_before=trusted_before,
-                quick=False,
-            )
-        return stated_as(Listing(relpaths, sizes, mtimes, categories, seen, reread))
-    return Listing(relpaths, sizes, mtimes, categories, seen, reread)
+    if (
+        -1 in sizes  # gone since the listing, or no file now
+        and quick
+        and reread
+        and any(_is_dir(str(source), relpaths[i]) for i, size in enumerate(sizes) if size < 0)
+    ):  # a file became a folder: read the folders whole
+        return find_post_files(
+            source,
+            exclude=exclude,
+            jobs=jobs,
+            known=known,
+            trusted_before=trusted_before,
+            quick=False,
+        )
+    return with_sizes(listing, sizes, mtimes)
 
 
 def _unstated(source: Path, listing: Listing) -> Listing:
@@ -266,35 +264,36 @@ def _unstated(source: Path, listing: Listing) -> Listing:
     for i, size, mtime in zip(asked, *found, strict=True):
         sizes[i], mtimes[i] = size, mtime
     kept = [i for i, size in enumerate(sizes) if size != -1]  # -1: no file behind it
-    return replace(
-        listing,
-        relpaths=[listing.relpaths[i] for i in kept],
-        sizes=array("q", (sizes[i] for i in kept)),
-        mtimes=array("q", (mtimes[i] for i in kept)),
-        categories=[listing.categories[i] for i in kept],
-        stated=False,
-    )
+    return _select(replace(listing, sizes=sizes, mtimes=mtimes, stated=False), kept)
 
 
-def stated_as(listing: Listing) -> Listing:
-    """The listing less the files whose size is negative: gone, or no file (any more)."""
-    kept = [i for i, size in enumerate(listing.sizes) if size >= 0]
-    return Listing(
-        [listing.relpaths[i] for i in kept],
-        array("q", (listing.sizes[i] for i in kept)),
-        array("q", (listing.mtimes[i] for i in kept)),
-        [listing.categories[i] for i in kept],
-        listing.folders,
-        listing.reread,
-    )
+def with_sizes(listing: Listing, sizes: array[int], mtimes: array[int]) -> Listing:
+    """The listing stated with these sizes and mtimes, less the files whose size is
+    negative: gone, or no regular file (any more)."""
+    stated = replace(listing, sizes=sizes, mtimes=mtimes, stated=True)
+    if min(sizes, default=0) >= 0:
+        return stated
+    return _select(stated, [i for i, size in enumerate(sizes) if size >= 0])
 
 
 def with_stats(listing: Listing, source: Path, jobs: int) -> Listing:
     """An unstated listing with its files' sizes and mtimes asked for."""
     if listing.stated:
         return listing
-    sizes, mtimes = _stat_below(source, listing.relpaths, jobs)
-    return stated_as(replace(listing, sizes=sizes, mtimes=mtimes, stated=True))
+    return with_sizes(listing, *_stat_below(source, listing.relpaths, jobs))
+
+
+def _select(listing: Listing, kept: Sequence[int]) -> Listing:
+    """The listing's files at the `kept` indices only."""
+    if len(kept) == len(listing.relpaths):
+        return listing
+    return replace(
+        listing,
+        relpaths=[listing.relpaths[i] for i in kept],
+        sizes=array("q", (listing.sizes[i] for i in kept)),
+        mtimes=array("q", (listing.mtimes[i] for i in kept)),
+        categories=[listing.categories[i] for i in kept],
+    )
 
 
 def _stat_below(source: Path, relpaths: list[str], jobs: int) -> tuple[array[int], array[int]]:

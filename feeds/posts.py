@@ -38,12 +38,11 @@ _FALSE = {"false", "no", "off"}
 # counts as line breaks and YAML 1.2 does not; and a `:` opening an item of a flow
 # collection (`[:a]`, or after a line break or a comment), which YAML 1.2 reads as text
 # and YAML 1.1 refuses.
-_PYYAML_ONLY = re.compile(
-    "[!&*|>\t\\\\\x85\u2028\u2029]|^%|[\\[{,](?:\\s|#[^\\n]*)*:", re.MULTILINE
-)
-# Those of its characters alone, one class a regex finds fastest: the rest of the search
-# runs only where one of them is.
-_PYYAML_ONLY_CHARS = re.compile("[!&*|>\t\\\\\x85\u2028\u2029%[{,]")
+_PYYAML_SIGNS = "!&*|>\t\\\\\x85\u2028\u2029"  # inside a regex character class
+_PYYAML_ONLY = re.compile(f"[{_PYYAML_SIGNS}]|^%|[\\[{{,](?:\\s|#[^\\n]*)*:", re.MULTILINE)
+# The characters every one of those needs, one class a regex finds fastest: the whole
+# search runs only where one of them is.
+_PYYAML_ONLY_CHARS = re.compile(f"[{_PYYAML_SIGNS}%[{{,]")
 # A line of '---' or '...' and white space (what str.rstrip strips: `\s`), but no newline.
 _CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*:(\s|$)")

@@ -17,7 +17,7 @@ import time
 from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import compress, islice
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Literal
 
 from feeds.cache import GONE, POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
 from feeds.config import Config
-from feeds.discover import Listing, find_post_files, stated_as, with_stats
+from feeds.discover import Listing, find_post_files, with_sizes, with_stats
 from feeds.errors import BuildError, PostError
 from feeds.group import category_title, combined_groups, feed_title
 from feeds.model import Entry, Post, Report
@@ -218,7 +218,7 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
                 stored.update(row.id for row in rows if row.kind == POST and row.id)
             advance(done)
     if not found.stated:  # every file was scanned, in order
-        found = stated_as(replace(found, sizes=sizes, mtimes=mtimes, stated=True))
+        found = with_sizes(found, sizes, mtimes)
     cache.set_listing(found.relpaths, found.sizes, found.mtimes)
     cache.refresh_shared_ids(stored)
     return found
