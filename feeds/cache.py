@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from feeds.model import Author, Entry, Post
+from feeds.model import Author, Entry, Post, PostFields
 
-SCHEMA = 4  # 4: entries keep their content digest
+SCHEMA = 5  # 5: a post's fields in columns, not JSON
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 GONE = 4  # a listed file found gone, or no regular file, when read: never stored
 PAGE_SIZE = 16384
@@ -29,7 +29,10 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (
     relpath TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     digest TEXT NOT NULL, kind INTEGER NOT NULL, message TEXT,
-    ts REAL, id TEXT, post TEXT
+    ts REAL, id TEXT,
+    title TEXT, published TEXT, updated TEXT, url TEXT, categories TEXT, tags TEXT,
+    author_name TEXT, author_email TEXT, author_uri TEXT, summary TEXT,
+    source_name TEXT, source_url TEXT, markdown INTEGER
 );
 CREATE TABLE listing (relpaths BLOB NOT NULL, sizes BLOB NOT NULL, mtimes BLOB NOT NULL);
 CREATE TABLE categories (
@@ -63,11 +66,14 @@ class FileRow(NamedTuple):
     message: str | None = None
     ts: float | None = None
     id: str | None = None
-    post: str | None = None  # the Post as JSON
+    post: "PostColumns | None" = None
     categories: tuple[str, ...] = ()
 
     @classmethod
-    def of_post(cls, relpath: str, size: int, mtime_ns: int, digest: str, post: Post) -> "FileRow":
+    def of_post(
+        cls, relpath: str, size: int, mtime_ns: int, digest: str, post: PostFields
+    ) -> "FileRow":
+        published = post[3]
         return cls(
             relpath,
             size,
@@ -75,10 +81,10 @@ class FileRow(NamedTuple):
             digest,
             POST,
             None,
-            post.published.timestamp(),
-            post.id,
-            post_to_json(post),
-            post.categories,
+            published.timestamp(),
+            post[1],
+            post_columns(post),
+            post[6],
         )
 
 
@@ -181,11 +187,8 @@ class Cache:
                 "DELETE FROM categories WHERE relpath = ?", [(row.relpath,) for row in rows]
             )
         self.db.executemany(
-            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (r.relpath, r.size, r.mtime_ns, r.digest, r.kind, r.message, r.ts, r.id, r.post)
-                for r in rows
-            ],
+            f"INSERT OR REPLACE INTO files VALUES ({', '.join('?' * 21)})",
+            [(*r[:8], *(r.post or _NO_POST)) for r in rows],
         )
         self.db.executemany(
             "INSERT INTO categories VALUES (?, ?, ?, ?)",
@@ -272,18 +275,19 @@ class Cache:
     def newest(self, until: float) -> Iterator[Post]:
         """Every post dated up to `until`, newest first, read lazily."""
         rows = self.db.execute(
-            "SELECT post FROM files WHERE kind = ? AND ts <= ? ORDER BY ts DESC, id",
+            f"SELECT {_POST_COLUMNS} FROM files WHERE kind = ? AND ts <= ? ORDER BY ts DESC, id",
             (POST, until),
         )
-        return (post_from_json(r[0]) for r in rows)
+        return map(post_from_columns, rows)
 
     def newest_in(self, category: str, until: float) -> Iterator[Post]:
         rows = self.db.execute(
-            "SELECT f.post FROM categories c JOIN files f ON f.relpath = c.relpath "
+            f"SELECT {_POST_COLUMNS_OF_F} FROM categories c "
+            "JOIN files f ON f.relpath = c.relpath "
             "WHERE c.category = ? AND c.ts <= ? ORDER BY c.ts DESC, c.id",
             (category, until),
         )
-        return (post_from_json(r[0]) for r in rows)
+        return map(post_from_columns, rows)
 
     def categories(self, until: float) -> list[str]:
         rows = self.db.execute(
@@ -347,33 +351,55 @@ def _batches(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:
         yield chunk, ", ".join("?" * len(chunk))
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False)
+# A post's columns after relpath and id, in order. Tags and categories are joined by NUL,
+# which none holds (front matter values are made XML-safe, a file name cannot hold one),
+# and none is empty.
+PostColumns = tuple[
+    str,
+    str,
+    str | None,
+    str,
+    str,
+    str,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    bool,
+]
+_NO_POST = (None,) * 13
+_POST_COLUMNS = (
+    "relpath, id, title, published, updated, url, categories, tags, author_name, "
+    "author_email, author_uri, summary, source_name, source_url, markdown"
+)
+_POST_COLUMNS_OF_F = ", ".join(f"f.{name}" for name in _POST_COLUMNS.split(", "))
 
 
-def post_to_json(post: Post) -> str:
-    """A post's fields as JSON: plain data, so a tampered cache cannot run code."""
-    author = post.author
-    published = post.published.isoformat()
-    return _JSON.encode(
-        [
-            post.relpath,
-            post.id,
-            post.title,
-            published,
-            published if post.updated is post.published else post.updated.isoformat(),
-            post.url,
-            post.categories,
-            post.tags,
-            [author.name, author.email, author.uri] if author else None,
-            post.summary,
-            post.source_name,
-            post.source_url,
-            post.markdown,
-        ]
+def post_columns(post: PostFields) -> PostColumns:
+    """A post's fields as plain values, so a tampered cache cannot run code."""
+    _, _, title, published, updated, url, categories, tags, author, *_ = post
+    text = published.isoformat()
+    return (
+        title,
+        text,
+        None if updated is published else updated.isoformat(),
+        url,
+        "\0".join(categories),
+        "\0".join(tags),
+        author.name if author else None,
+        author.email if author else None,
+        author.uri if author else None,
+        post[9],
+        post[10],
+        post[11],
+        post[12],
     )
 
 
-def post_from_json(text: str) -> Post:
+def post_from_columns(row: Sequence[Any]) -> Post:
+    """The Post from the _POST_COLUMNS of its row."""
     (
         relpath,
         id_,
@@ -383,26 +409,29 @@ def post_from_json(text: str) -> Post:
         url,
         categories,
         tags,
-        author,
+        name,
+        email,
+        uri,
         summary,
         source_name,
         source_url,
         markdown,
-    ) = json.loads(text)
+    ) = row
+    when = datetime.fromisoformat(published)
     return Post(
         relpath=relpath,
         id=id_,
         title=title,
-        published=datetime.fromisoformat(published),
-        updated=datetime.fromisoformat(updated),
+        published=when,
+        updated=when if updated is None else datetime.fromisoformat(updated),
         url=url,
-        categories=tuple(categories),
-        tags=tuple(tags),
-        author=Author(*author) if author else None,
+        categories=tuple(categories.split("\0")) if categories else (),
+        tags=tuple(tags.split("\0")) if tags else (),
+        author=None if name is None else Author(name, email, uri),
         summary=summary,
         source_name=source_name,
         source_url=source_url,
-        markdown=markdown,
+        markdown=bool(markdown),
     )
 
 

@@ -43,6 +43,25 @@ class Post:
     markdown: bool = True  # False for .html posts: the body is HTML already
 
 
+# A Post's fields, in order: what a scan sends and stores, without a Post object for each
+# of 100,000 files.
+PostFields = tuple[
+    str,
+    str,
+    str,
+    datetime,
+    datetime,
+    str,
+    tuple[str, ...],
+    tuple[str, ...],
+    Author | None,
+    str | None,
+    str | None,
+    str | None,
+    bool,
+]
+
+
 @dataclass(frozen=True)
 class Entry:
     """A post ready to be written into a feed: its cleaned body and attribution."""

@@ -24,7 +24,7 @@ from feeds.config import parse_author
 from feeds.dates import date_from_filename, parse_date
 from feeds.decode import UndecodableError, decode_text, looks_binary
 from feeds.errors import ConfigError, PostError
-from feeds.model import Author, Post, Site
+from feeds.model import Author, Post, PostFields, Site
 from feeds.text import one_line, xml_safe
 
 MAX_POST_BYTES = 16 * 1024 * 1024
@@ -375,6 +375,13 @@ def parse_post(
     relpath: str, front: Mapping[str, Any], site: Site, dir_categories: tuple[str, ...] = ()
 ) -> Post:
     """A Post from front matter keys, as Jekyll reads them; raises PostError or Unpublished."""
+    return Post(*post_fields(relpath, front, site, dir_categories))
+
+
+def post_fields(
+    relpath: str, front: Mapping[str, Any], site: Site, dir_categories: tuple[str, ...] = ()
+) -> PostFields:
+    """parse_post's Post as a tuple of its fields."""
     published_flag = front.get("published")
     if published_flag is False or (
         isinstance(published_flag, str) and published_flag.strip().lower() in _FALSE
@@ -398,22 +405,22 @@ def parse_post(
     title = _title(relpath, front.get("title"), file_slug)
     slug = one_line(str(front["slug"])) if front.get("slug") else file_slug
     url = site.url + permalink(front.get("permalink"), site, categories, published, file_slug, slug)
-    return Post(
-        relpath=relpath,
-        id=_post_id(
+    return (
+        relpath,
+        _post_id(
             relpath, front, site, named[0].isoformat() if named else None, published, file_slug
         ),
-        title=title,
-        published=published,
-        updated=updated,
-        url=url,
-        categories=categories,
-        tags=tags,
-        author=_author(relpath, front),
-        summary=_summary(front),
-        source_name=one_line(str(front["source"])) if front.get("source") else None,
-        source_url=_source_url(relpath, front.get("source_url")),
-        markdown=not name.lower().endswith(HTML_EXTENSIONS),
+        title,
+        published,
+        updated,
+        url,
+        categories,
+        tags,
+        _author(relpath, front),
+        _summary(front),
+        one_line(str(front["source"])) if front.get("source") else None,
+        _source_url(relpath, front.get("source_url")),
+        not name.lower().endswith(HTML_EXTENSIONS),
     )
 
 

@@ -19,7 +19,7 @@ from feeds.posts import (
     UnreadableFile,
     front_matter_only,
     load_front_matter,
-    parse_post,
+    post_fields,
     read_bytes,
     read_new,
 )
@@ -112,7 +112,7 @@ def scan_chunk(files: Sequence[SourceFile], source: Path, site: Site) -> list[Fi
     mappings = stage(fronts, lambda i, front: load_front_matter(front, files[i].relpath))
     posts = stage(
         mappings,
-        lambda i, front: parse_post(files[i].relpath, front, site, files[i].dir_categories),
+        lambda i, front: post_fields(files[i].relpath, front, site, files[i].dir_categories),
     )
     for i, post in posts.items():
         file = files[i]
