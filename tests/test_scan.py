@@ -10,10 +10,10 @@ import pytest
 
 import feeds.scan
 from conftest import FINEWS_SITE
-from feeds.cache import BAD, GONE, NOT_A_POST, POST, UNPUBLISHED, FileRow
+from feeds.cache import BAD, GONE, NOT_A_POST, POST, UNPUBLISHED, FileRow, post_from_row
 from feeds.discover import UNSTATED, find_post_files
 from feeds.errors import PostError
-from feeds.model import Site
+from feeds.model import Post, Site
 from feeds.posts import Unpublished, front_matter_only, load_front_matter, post_fields, read_bytes
 from feeds.scan import scan_chunk, scan_file
 
@@ -77,7 +77,8 @@ def test_each_file_gets_its_own_row_whatever_its_neighbours_are(
     assert "2022-13-45" in str(by_path["2022-01-08-bad-date.md"].message)
     for row in rows:  # each post's own front matter, not a neighbour's
         if row.kind == POST:
-            assert row.post is not None and row.post[0] == f"{row.relpath[9]}号", row
+            post = post_from_row((row.relpath, row.id, row.post))
+            assert post.title == f"{row.relpath[9]}号", row
     assert all(row.digest for row in rows if row.relpath != "2022-01-05-unreadable.md")
 
 
@@ -224,3 +225,33 @@ def test_a_file_whose_stamp_cannot_be_taken_is_reported_not_taken_for_a_bug(
     st = (tmp_path / "2022-01-01-good.md").stat()
     assert (row.kind, row.digest, row.size, row.mtime_ns) == (BAD, "", st.st_size, st.st_mtime_ns)
     assert row.message == "2022-01-01-good.md: read: Stale file handle"
+
+
+ROUND_TRIP_FRONTS = [
+    {"title": "最小", "date": "2022-01-25 22:27:49 +0800"},
+    {
+        "title": "every field",
+        "date": "2022-01-25 22:27:49 -0530",
+        "last_modified_at": "2022-02-01 08:00:00 +0000",
+        "categories": ["市场", "emnews"],
+        "category": "one more",
+        "tags": "a b",
+        "author": {"name": "Ann", "email": "ann@example.com", "uri": "https://ann.example/"},
+        "description": "A summary\nover lines",
+        "source": "财联社",
+        "source_url": "https://www.cls.cn/detail/1",
+        "id": "urn:uuid:0b4f7e3a-0000-4000-8000-000000000001",
+    },
+    {"title": "a name only", "date": "2022-01-25", "author": "Bo", "tags": ["x"]},
+]
+
+
+@pytest.mark.parametrize("front", ROUND_TRIP_FRONTS)
+@pytest.mark.parametrize("name", ["_posts/2022-01-25-post.md", "news/_posts/2022-01-25-p.html"])
+def test_a_stored_post_reads_back_as_the_post_it_was(front: dict[str, object], name: str) -> None:
+    fields = post_fields(name, front, SITE, ("news",) if name.startswith("news") else ())
+    row = FileRow.of_post(name, 1, 2, "d", fields)
+    post = post_from_row((row.relpath, row.id, row.post))
+    assert post == Post(*fields)
+    assert post.published.utcoffset() == fields[3].utcoffset()
+    assert post.updated.utcoffset() == fields[4].utcoffset()
