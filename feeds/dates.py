@@ -27,6 +27,14 @@ def parse_date(value: object, tz: ZoneInfo) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("is empty")
     text = value.strip()
+    if len(text) == 25:  # the scraper's form, 2022-01-25 22:27:49 +0800, read in C
+        fast = _usual_date(text)
+        if fast is not None:
+            return fast
+    return _date_text(text, tz)
+
+
+def _date_text(text: str, tz: ZoneInfo) -> datetime:
     match = _DATE.match(text)
     if match is None:
         raise ValueError(f"{text!r} is not a date like 2022-01-25 22:27:49 +0800")
@@ -40,9 +48,43 @@ def parse_date(value: object, tz: ZoneInfo) -> datetime:
     return _aware(naive, tz) if offset is None else datetime(*fields, tzinfo=_offset(offset))
 
 
+def _usual_date(text: str) -> datetime | None:
+    """`YYYY-MM-DD HH:MM:SS +HHMM` as the pattern reads it, or None to leave it to the
+    pattern: an error, and any other form, keep its message. fromisoformat reads the
+    same fields; minutes of offset over 59, which it takes, are left to the pattern."""
+    if (
+        text[19] == " "
+        and text[10] == " "
+        and text[20] in "+-"
+        and text[23] < "6"
+        and text[4] == text[7] == "-"
+        and text[13] == text[16] == ":"
+        and text[21:].isdigit()
+    ):
+        try:
+            return datetime.fromisoformat(text[:19] + text[20:])
+        except ValueError:
+            return None
+    return None
+
+
 def date_from_filename(name: str) -> tuple[date, str] | None:
     """(date, slug) from a Jekyll post file name like 2022-01-25-title.md."""
     stem = name.rsplit(".", 1)[0] if "." in name else name
+    if (
+        len(stem) > 11
+        and stem[4] == stem[7] == stem[10] == "-"
+        and stem[:10].isascii()
+        and "\n" not in stem
+    ):
+        try:  # the usual name, its date read in C
+            return date.fromisoformat(stem[:10]), stem[11:]
+        except ValueError:
+            return None
+    return _date_from_stem(stem)
+
+
+def _date_from_stem(stem: str) -> tuple[date, str] | None:
     match = _FILE_DATE.match(stem)
     if match is None:
         return None

@@ -574,18 +574,18 @@ def permalink(
     pattern = site.permalink
     if isinstance(template, str) and template.strip():
         pattern = "/" + template.strip().lstrip("/")
-    words = {
-        "categories": "/".join(c.lower() for c in categories),
-        "title": title_slug,
-        "slug": slug,
-        "output_ext": ".html",
-    }
     local: datetime | None = None
     pieces: list[str] = []
     for literal, name in _template_parts(pattern):
         pieces.append(literal)
-        if name in words:
-            pieces.append(words[name])
+        if name == "title":
+            pieces.append(title_slug)
+        elif name == "categories":
+            pieces.append("/".join([c.lower() for c in categories]))
+        elif name == "slug":
+            pieces.append(slug)
+        elif name == "output_ext":
+            pieces.append(".html")
         elif name:
             local = local or published.astimezone(_zone(site.timezone))
             pieces.append(_DATE_PLACEHOLDERS[name](local))

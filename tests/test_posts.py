@@ -1,5 +1,6 @@
 """Front matter read as a Jekyll user expects: dates, categories, titles, authors, ids."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -9,8 +10,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import feeds.dates
 from conftest import FINEWS_SITE, REAL_POSTS
-from feeds.dates import parse_date
+from feeds.dates import date_from_filename, parse_date
 from feeds.errors import PostError
 from feeds.model import Author
 from feeds.posts import (
@@ -58,6 +60,38 @@ def test_dates_jekyll_accepts(value: object, expected: datetime) -> None:
 def test_unusable_dates_are_refused(value: object) -> None:
     with pytest.raises(ValueError):
         parse_date(value, SHANGHAI)
+
+
+def _outcome(fn: Callable[[], object]) -> object:
+    """What fn returns, with the offset of a datetime; or the error it raises."""
+    try:
+        value = fn()
+    except ValueError as exc:
+        return ("error", str(exc))
+    if isinstance(value, datetime):
+        return value, value.utcoffset()
+    return value
+
+
+def _mutated(template: str) -> st.SearchStrategy[str]:
+    """template with a few of its characters replaced by ones its readers treat apart."""
+    chars = st.sampled_from("0123456789 -+:T._Zx\n\u0663")
+    edits = st.lists(st.tuples(st.integers(0, len(template) - 1), chars), max_size=3)
+    return edits.map(lambda es: "".join(dict([*enumerate(template), *es]).values()))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=_mutated("2022-01-25 22:27:49 +0800") | _mutated("1999-12-31 23:59:59 -2359"))
+def test_the_usual_date_form_reads_as_the_pattern_reads_it(text: str) -> None:
+    assert _outcome(lambda: parse_date(text, SHANGHAI)) == _outcome(
+        lambda: feeds.dates._date_text(text.strip(), SHANGHAI)
+    )
+
+
+@settings(max_examples=3000, deadline=None)
+@given(name=_mutated("2022-01-25-a-slug") | _mutated("2020-02-29-x"))
+def test_the_usual_file_name_reads_as_the_pattern_reads_it(name: str) -> None:
+    assert date_from_filename(name + ".md") == feeds.dates._date_from_stem(name)
 
 
 def test_yaml_timestamps_keep_their_offset() -> None:
