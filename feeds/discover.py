@@ -15,7 +15,7 @@ import hashlib
 import os
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
@@ -194,6 +194,7 @@ def find_post_files(
     trusted_before: int = 0,
     quick: bool = True,
     stat: bool = True,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Listing:
     """Every candidate post file below source, sorted by relative path.
 
@@ -202,6 +203,9 @@ def find_post_files(
     still asked for its size and mtime, as an edit in place leaves its folder's mtime as
     it was. Unless not `stat`: a build that will read every file anyway (a new cache) is
     told them by the files it opens (see posts.read_new), and need not ask twice.
+
+    `meanwhile`: work the build does anyway when a folder changed, run while a second
+    process asks for most of the stats (if one does).
     """
     if not stat:  # each listed name is opened: none may be a former file now a folder
         known = None
@@ -228,7 +232,7 @@ def find_post_files(
     listing = Listing(relpaths, array("q"), array("q"), categories, seen, reread)
     if not stat:
         return _unstated(source, listing)
-    sizes, mtimes = _stat_below(source, relpaths, jobs)
+    sizes, mtimes = _stat_below(source, relpaths, jobs, meanwhile if reread else None)
     if (
         -1 in sizes  # gone since the listing, or no file now
         and quick
@@ -296,31 +300,38 @@ def _select(listing: Listing, kept: Sequence[int]) -> Listing:
     )
 
 
-def _stat_below(source: Path, relpaths: list[str], jobs: int) -> tuple[array[int], array[int]]:
+def _stat_below(
+    source: Path, relpaths: list[str], jobs: int, meanwhile: Callable[[], object] | None = None
+) -> tuple[array[int], array[int]]:
     """(sizes, mtimes) of the files, size -1 for one that is gone, asked relative to an
     open source folder where the system allows: the kernel then walks one or two path
     components per file, not the whole path."""
     if os.stat not in os.supports_dir_fd:
-        return _stat_all([f"{source}{os.sep}{relpath}" for relpath in relpaths], None, jobs)
+        paths = [f"{source}{os.sep}{relpath}" for relpath in relpaths]
+        return _stat_all(paths, None, jobs, meanwhile)
     fd = os.open(source, os.O_RDONLY)
     try:
-        return _stat_all(relpaths, fd, jobs)
+        return _stat_all(relpaths, fd, jobs, meanwhile)
     finally:
         os.close(fd)
 
 
-def _stat_all(paths: list[str], dir_fd: int | None, jobs: int) -> tuple[array[int], array[int]]:
+def _stat_all(
+    paths: list[str], dir_fd: int | None, jobs: int, meanwhile: Callable[[], object] | None
+) -> tuple[array[int], array[int]]:
     """One `stat` per file is most of a no-change rebuild, and it waits on the kernel: two
-    processes halve it."""
+    processes halve it. With work to do `meanwhile`, this one asks for a third only."""
     if jobs > 1 and len(paths) >= FORKED_STAT and hasattr(os, "fork"):
-        half = len(paths) // 2
-        child = _stat_in_child(paths[half:], dir_fd)
+        split = len(paths) // (2 if meanwhile is None else 3)
+        child = _stat_in_child(paths[split:], dir_fd)
         try:
-            sizes, mtimes = _stat_here(paths[:half], dir_fd)
+            if meanwhile is not None:
+                meanwhile()
+            sizes, mtimes = _stat_here(paths[:split], dir_fd)
         finally:
-            rest = child()  # reaped even when this half fails
+            rest = child()  # reaped even when this share fails
         if rest is None:  # the child failed: ask here
-            rest = _stat_here(paths[half:], dir_fd)
+            rest = _stat_here(paths[split:], dir_fd)
         sizes.extend(rest[0])
         mtimes.extend(rest[1])
         return sizes, mtimes

@@ -47,6 +47,33 @@ def test_the_listing_is_the_same_with_the_stat_on_two_cores(
     assert list(found.sizes) == [(site / r).stat().st_size for r in found.relpaths]
 
 
+def test_work_meanwhile_runs_while_a_child_states_files_only_when_a_folder_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
+    site = make_site(tmp_path, [f"p{n:03}.md" for n in range(100)])
+    first = find_post_files(site, jobs=2)
+    later = max(first.folders[""].stamp[2:]) + 1
+    calls: list[int] = []
+
+    def meanwhile() -> None:
+        calls.append(os.getpid())
+
+    same = find_post_files(
+        site, jobs=2, known=first.folders, trusted_before=later, meanwhile=meanwhile
+    )
+    assert calls == [] and same.relpaths == first.relpaths  # nothing to build: no work
+    make_site(site, ["p100.md"])
+    grown = find_post_files(site, jobs=2, known=first.folders, meanwhile=meanwhile)
+    assert calls == [os.getpid()]  # once, here, not in the child
+    alone = find_post_files(site, jobs=1)
+    assert (grown.relpaths, grown.sizes, grown.mtimes) == (
+        alone.relpaths,
+        alone.sizes,
+        alone.mtimes,
+    )
+
+
 def test_changes_name_what_was_added_edited_and_removed(tmp_path: Path) -> None:
     site = make_site(tmp_path, ["a.md", "b.md", "c.md"])
     before = find_post_files(site)
