@@ -351,9 +351,9 @@ def _batches(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:
         yield chunk, ", ".join("?" * len(chunk))
 
 
-# Escaped to ASCII, with no check for cycles (plain values have none): two thirds of the
-# time the defaults take.
-_JSON = json.JSONEncoder(check_circular=False)
+# UTF-8, not escaped to ASCII: a Chinese post's row is a quarter smaller. No check for
+# cycles: plain values have none.
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 def post_json(post: PostFields) -> str:

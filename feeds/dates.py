@@ -51,12 +51,14 @@ def _date_text(text: str, tz: ZoneInfo) -> datetime:
 def _usual_date(text: str) -> datetime | None:
     """`YYYY-MM-DD HH:MM:SS +HHMM` as the pattern reads it, or None to leave it to the
     pattern: an error, and any other form, keep its message. fromisoformat reads the
-    same fields; minutes of offset over 59, which it takes, are left to the pattern."""
+    same fields; what it takes and the pattern refuses is left to the pattern: offset
+    minutes over 59, and the hour 24 (the next midnight, from Python 3.14)."""
     if (
         text[19] == " "
         and text[10] == " "
         and text[20] in "+-"
         and text[23] < "6"
+        and text[11:13] < "24"
         and text[4] == text[7] == "-"
         and text[13] == text[16] == ":"
         and text[21:].isdigit()

@@ -204,8 +204,8 @@ def find_post_files(
     it was. Unless not `stat`: a build that will read every file anyway (a new cache) is
     told them by the files it opens (see posts.read_new), and need not ask twice.
 
-    `meanwhile`: work the build does anyway when a folder changed, run while a second
-    process asks for most of the stats (if one does).
+    `meanwhile`: work the build does anyway when files were added or removed since the
+    `known` listing, run while a second process asks for most of the stats (if one does).
     """
     if not stat:  # each listed name is opened: none may be a former file now a folder
         known = None
@@ -232,7 +232,8 @@ def find_post_files(
     listing = Listing(relpaths, array("q"), array("q"), categories, seen, reread)
     if not stat:
         return _unstated(source, listing)
-    sizes, mtimes = _stat_below(source, relpaths, jobs, meanwhile if reread else None)
+    renamed = _names_changed(seen, known) if known else False
+    sizes, mtimes = _stat_below(source, relpaths, jobs, meanwhile if renamed else None)
     if (
         -1 in sizes  # gone since the listing, or no file now
         and quick
@@ -248,6 +249,15 @@ def find_post_files(
             quick=False,
         )
     return with_sizes(listing, sizes, mtimes)
+
+
+def _names_changed(seen: Mapping[str, Folder], known: Mapping[str, Folder]) -> bool:
+    """Whether a file was added or removed since the known listing: a folder re-read with
+    the same names keeps its names (see _read_folder), and a swap file come and gone, or
+    a folder re-read as it was too recent to trust, changes nothing."""
+    return seen.keys() != known.keys() or any(
+        folder.files is not known[rel_dir].files for rel_dir, folder in seen.items()
+    )
 
 
 def _unstated(source: Path, listing: Listing) -> Listing:

@@ -13,6 +13,7 @@ changed are generated and written.
 import contextlib
 import hashlib
 import sqlite3
+import sys
 import time
 from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -95,7 +96,7 @@ def publish(
                 known=known,
                 trusted_before=taken_ns - RACY_NS,
                 stat=not new_cache,
-                meanwhile=_import_build_stages,
+                meanwhile=None if "feeds.writer" in sys.modules else _import_build_stages,
             )
             if found.reread:
                 with contextlib.suppress(OSError):  # a cache only: the next build reads again

@@ -56,7 +56,19 @@ def test_dates_jekyll_accepts(value: object, expected: datetime) -> None:
     assert parsed.utcoffset() == expected.utcoffset()
 
 
-@pytest.mark.parametrize("value", ["", "  +0800", "+0800", "yesterday", "2022-13-45", None])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "  +0800",
+        "+0800",
+        "yesterday",
+        "2022-13-45",
+        None,
+        "2022-01-25 24:00:00 +0800",  # Python 3.14's fromisoformat reads the next midnight
+        "2022-01-25 22:27:49 +0860",
+    ],
+)
 def test_unusable_dates_are_refused(value: object) -> None:
     with pytest.raises(ValueError):
         parse_date(value, SHANGHAI)
