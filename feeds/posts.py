@@ -324,14 +324,22 @@ def _check_nesting(front: str, relpath: str) -> None:
     """Refuse deep nesting before loading: the C loader recurses on it, and would crash."""
     if sum(map(front.count, "[{-?:")) <= MAX_DEPTH:
         return  # each level of nesting takes one of these characters at least
+    too_deep = PostError(relpath, "front matter", f"nested over {MAX_DEPTH} levels deep")
     depth = 0
-    for event in yaml.parse(front, Loader=frontmatter.default_handlers.SafeLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise PostError(relpath, "front matter", f"nested over {MAX_DEPTH} levels deep")
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(front, Loader=frontmatter.default_handlers.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise too_deep
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        # The libyaml of newer PyYAML wheels (6.0.4) has a limit of its own, 1,000 levels,
+        # which its scanner, reading ahead, reaches before we have counted 100 events.
+        if "maximum nesting depth" in str(exc):
+            raise too_deep from exc
+        raise
 
 
 def _expanded_size(value: object, sizes: dict[int, int], depth: int) -> int:
