@@ -12,7 +12,9 @@ from __future__ import annotations  # array[int] is not subscriptable at run tim
 
 import contextlib
 import hashlib
+import mmap
 import os
+import signal
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,7 +26,8 @@ from typing import NamedTuple
 from feeds.config import is_jekyll_site
 
 SKIPPED_DIRS = {"_site", "_drafts", "node_modules", "vendor", ".git"}
-FORKED_STAT = 20_000  # from this many files, a second process asks for half of the stats
+FORKED_STAT = 20_000  # from this many files, a second process asks for some of the stats
+STAT_CHUNK = 2_000  # files a process asks for at a time when two share the stats
 UNSTATED = -2  # the size and mtime of a file in a listing made without `stat`
 
 
@@ -211,29 +214,29 @@ def find_post_files(
         known = None
     jekyll = is_jekyll_site(source)
     skip = {os.path.realpath(p) for p in exclude}
-    categories_of: dict[str, tuple[str, ...]] = {}  # relative dir -> its categories
-    relpaths: list[str] = []
-    seen, reread = _walk(source, skip, known or {}, trusted_before, quick)
-    for rel_dir, folder in seen.items():
-        parts = rel_dir.split("/") if rel_dir else []
-        if jekyll:
-            if "_posts" not in parts:
-                continue
-            categories_of[rel_dir] = tuple(parts[: parts.index("_posts")])
+    # The files listed last time are asked for their stamps at once, by a forked child
+    # while this process reads the folders that changed, and then by both.
+    before = _candidates(known, jekyll) if known else None
+    early = _Stats(source, before[0], jobs) if before and _shared(jobs, before[0]) else None
+    try:
+        seen, reread = _walk(source, skip, known or {}, trusted_before, quick)
+        renamed = _names_changed(seen, known) if known else False
+        if before is not None and not renamed:
+            relpaths, categories = before
         else:
-            categories_of[rel_dir] = ()
-        names = folder.files
-        relpaths.extend([f"{rel_dir}/{name}" for name in names] if rel_dir else names)
-    relpaths.sort()
-    if len(categories_of) == 1:
-        categories = [next(iter(categories_of.values()))] * len(relpaths)
-    else:
-        categories = [categories_of[relpath.rpartition("/")[0]] for relpath in relpaths]
-    listing = Listing(relpaths, array("q"), array("q"), categories, seen, reread)
-    if not stat:
-        return _unstated(source, listing)
-    renamed = _names_changed(seen, known) if known else False
-    sizes, mtimes = _stat_below(source, relpaths, jobs, meanwhile if renamed else None)
+            relpaths, categories = _candidates(seen, jekyll)
+        listing = Listing(relpaths, array("q"), array("q"), categories, seen, reread)
+        if not stat:
+            return _unstated(source, listing)
+        if renamed and meanwhile is not None:
+            meanwhile()
+        if early is not None and before is not None:
+            sizes, mtimes = _restamped(early, before[0], relpaths)
+        else:
+            sizes, mtimes = _stat_below(source, relpaths, jobs)
+    finally:
+        if early is not None:
+            early.close()
     if (
         -1 in sizes  # gone since the listing, or no file now
         and quick
@@ -249,6 +252,57 @@ def find_post_files(
             quick=False,
         )
     return with_sizes(listing, sizes, mtimes)
+
+
+def _candidates(
+    folders: Mapping[str, Folder], jekyll: bool
+) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The candidate files in these folders, sorted, and each one's folder categories:
+    in a Jekyll site, the files of its `_posts` folders, below their categories."""
+    categories_of: dict[str, tuple[str, ...]] = {}  # relative dir -> its categories
+    relpaths: list[str] = []
+    for rel_dir, folder in folders.items():
+        parts = rel_dir.split("/") if rel_dir else []
+        if jekyll:
+            if "_posts" not in parts:
+                continue
+            categories_of[rel_dir] = tuple(parts[: parts.index("_posts")])
+        else:
+            categories_of[rel_dir] = ()
+        names = folder.files
+        relpaths.extend([f"{rel_dir}/{name}" for name in names] if rel_dir else names)
+    relpaths.sort()
+    if len(categories_of) == 1:
+        return relpaths, [next(iter(categories_of.values()))] * len(relpaths)
+    return relpaths, [categories_of[relpath.rpartition("/")[0]] for relpath in relpaths]
+
+
+def _restamped(
+    early: _Stats, asked: list[str], relpaths: list[str]
+) -> tuple[array[int], array[int]]:
+    """The stamps of relpaths, from those asked for early where they were, and asked for
+    now for the files added since."""
+    sizes, mtimes = early.result()
+    if relpaths is asked:
+        return sizes, mtimes
+    added, gone = sorted_difference(relpaths, asked)
+    sizes, mtimes = _without(sizes, gone), _without(mtimes, gone)
+    if not added:
+        return sizes, mtimes
+    new_sizes, new_mtimes = early.ask([relpaths[i] for i in added])
+    return _inserted(sizes, added, new_sizes), _inserted(mtimes, added, new_mtimes)
+
+
+def _inserted(values: array[int], positions: list[int], new: array[int]) -> array[int]:
+    """values with new[k] put in so that it ends up at positions[k] (ascending)."""
+    result, start = array(values.typecode), 0
+    for k, position in enumerate(positions):
+        take = position - k - start  # old values before this one
+        result += values[start : start + take]
+        result.append(new[k])
+        start += take
+    result += values[start:]
+    return result
 
 
 def _names_changed(seen: Mapping[str, Folder], known: Mapping[str, Folder]) -> bool:
@@ -310,42 +364,120 @@ def _select(listing: Listing, kept: Sequence[int]) -> Listing:
     )
 
 
-def _stat_below(
-    source: Path, relpaths: list[str], jobs: int, meanwhile: Callable[[], object] | None = None
-) -> tuple[array[int], array[int]]:
-    """(sizes, mtimes) of the files, size -1 for one that is gone, asked relative to an
-    open source folder where the system allows: the kernel then walks one or two path
-    components per file, not the whole path."""
-    if os.stat not in os.supports_dir_fd:
-        paths = [f"{source}{os.sep}{relpath}" for relpath in relpaths]
-        return _stat_all(paths, None, jobs, meanwhile)
-    fd = os.open(source, os.O_RDONLY)
+def _stat_below(source: Path, relpaths: list[str], jobs: int) -> tuple[array[int], array[int]]:
+    """(sizes, mtimes) of the files, size -1 for one that is gone or no regular file."""
+    stats = _Stats(source, relpaths, jobs if _shared(jobs, relpaths) else 1)
     try:
-        return _stat_all(relpaths, fd, jobs, meanwhile)
+        return stats.result()
     finally:
-        os.close(fd)
+        stats.close()
 
 
-def _stat_all(
-    paths: list[str], dir_fd: int | None, jobs: int, meanwhile: Callable[[], object] | None
-) -> tuple[array[int], array[int]]:
-    """One `stat` per file is most of a no-change rebuild, and it waits on the kernel: two
-    processes halve it. With work to do `meanwhile`, this one asks for a third only."""
-    if jobs > 1 and len(paths) >= FORKED_STAT and hasattr(os, "fork"):
-        split = len(paths) // (2 if meanwhile is None else 3)
-        child = _stat_in_child(paths[split:], dir_fd)
+def _shared(jobs: int, relpaths: Sequence[str]) -> bool:
+    """Whether a forked child should ask for some of these files' stamps."""
+    return jobs > 1 and len(relpaths) >= FORKED_STAT and hasattr(os, "fork")
+
+
+class _Stats:
+    """The sizes and mtimes of files below the source, asked for relative to the open
+    source folder where the system allows (the kernel then walks one or two path
+    components per file, not the whole path).
+
+    One `stat` per file is most of a rebuild that finds little changed, and it waits on
+    the kernel, so with `jobs` > 1 a forked child starts asking at once, from the last
+    file down, STAT_CHUNK files at a time, while this process does whatever else it has
+    to; `result` then asks from the first file up until the two meet. Each chunk's
+    stamps come whole from one process; should the child fail, this one goes on up to
+    the chunk the child had reached.
+    """
+
+    def __init__(self, source: Path, relpaths: list[str], jobs: int) -> None:
+        self.fd: int | None = None
+        self.prefix = ""
+        if os.stat in os.supports_dir_fd:
+            self.fd = os.open(source, os.O_RDONLY)
+        else:
+            self.prefix = f"{source}{os.sep}"
+        self.paths = [self.prefix + relpath for relpath in relpaths] if self.prefix else relpaths
+        self.chunks = -(-len(relpaths) // STAT_CHUNK)
+        self.pid = 0
+        if jobs > 1 and self.chunks > 1:
+            self._fork()
+
+    def _fork(self) -> None:
+        # Shared with the child: the next chunk each takes ([0] this process's, going up;
+        # [1] the child's, going down), a flag per chunk the child has done, its stamps.
+        n, chunks = len(self.paths), self.chunks
+        self.shared = mmap.mmap(-1, 8 * (2 + chunks + 2 * n))
+        view = memoryview(self.shared).cast("q")
+        self.next, self.done = view[:2], view[2 : 2 + chunks]
+        self.sizes, self.mtimes = view[2 + chunks : 2 + chunks + n], view[2 + chunks + n :]
+        self.next[0], self.next[1] = 0, chunks - 1
         try:
-            if meanwhile is not None:
-                meanwhile()
-            sizes, mtimes = _stat_here(paths[:split], dir_fd)
-        finally:
-            rest = child()  # reaped even when this share fails
-        if rest is None:  # the child failed: ask here
-            rest = _stat_here(paths[split:], dir_fd)
-        sizes.extend(rest[0])
-        mtimes.extend(rest[1])
+            pid = os.fork()
+        except OSError:  # no process to be had: this one asks for them all
+            return
+        if pid == 0:  # the child: ask, then exit without running the parent's cleanup
+            code = 1
+            try:
+                self._child()
+                code = 0
+            finally:
+                os._exit(code)
+        self.pid = pid
+
+    def _child(self) -> None:
+        while (chunk := self.next[1]) >= self.next[0]:
+            sizes, mtimes = self._ask(chunk)
+            start = chunk * STAT_CHUNK
+            self.sizes[start : start + len(sizes)] = memoryview(sizes)
+            self.mtimes[start : start + len(mtimes)] = memoryview(mtimes)
+            self.done[chunk] = 1
+            self.next[1] = chunk - 1
+
+    def result(self) -> tuple[array[int], array[int]]:
+        """Every file's stamps, in order; this process asks for its share now."""
+        if not self.pid:
+            return _stat_here(self.paths, self.fd)
+        mine: dict[int, tuple[array[int], array[int]]] = {}
+        while (chunk := self.next[0]) <= self.next[1] and not self.done[chunk]:
+            mine[chunk] = self._ask(chunk)
+            self.next[0] = chunk + 1
+        self._reap()
+        sizes, mtimes = array("q"), array("q")
+        for chunk in range(self.chunks):
+            start, end = chunk * STAT_CHUNK, min((chunk + 1) * STAT_CHUNK, len(self.paths))
+            if chunk in mine:
+                sizes.extend(mine[chunk][0])
+                mtimes.extend(mine[chunk][1])
+            else:
+                sizes.frombytes(self.sizes[start:end].tobytes())
+                mtimes.frombytes(self.mtimes[start:end].tobytes())
         return sizes, mtimes
-    return _stat_here(paths, dir_fd)
+
+    def ask(self, relpaths: list[str]) -> tuple[array[int], array[int]]:
+        """The stamps of other files below the same source, asked here."""
+        paths = [self.prefix + relpath for relpath in relpaths] if self.prefix else relpaths
+        return _stat_here(paths, self.fd)
+
+    def _ask(self, chunk: int) -> tuple[array[int], array[int]]:
+        return _stat_here(self.paths[chunk * STAT_CHUNK : (chunk + 1) * STAT_CHUNK], self.fd)
+
+    def _reap(self) -> None:
+        pid, self.pid = self.pid, 0
+        if pid:
+            os.waitpid(pid, 0)
+
+    def close(self) -> None:
+        """Stop the child, if this process ends before asking for the result (a failure),
+        and close the source folder."""
+        if self.pid:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _stat_here(paths: list[str], dir_fd: int | None) -> tuple[array[int], array[int]]:
@@ -363,42 +495,6 @@ def _stat_here(paths: list[str], dir_fd: int | None) -> tuple[array[int], array[
         sizes.append(st.st_size)
         mtimes.append(st.st_mtime_ns)
     return sizes, mtimes
-
-
-class _Collect:
-    """Waits for the forked child and reads its arrays; None if it failed."""
-
-    def __init__(self, pid: int, fd: int, count: int) -> None:
-        self.pid, self.fd, self.count = pid, fd, count
-
-    def __call__(self) -> tuple[array[int], array[int]] | None:
-        with os.fdopen(self.fd, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(self.pid, 0)
-        width = array("q").itemsize * self.count
-        if status != 0 or len(data) != 2 * width:
-            return None
-        sizes, mtimes = array("q"), array("q")
-        sizes.frombytes(data[:width])
-        mtimes.frombytes(data[width:])
-        return sizes, mtimes
-
-
-def _stat_in_child(paths: list[str], dir_fd: int | None) -> _Collect:
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: stat, send, exit without running the parent's cleanup
-        code = 1
-        try:
-            os.close(read_fd)
-            sizes, mtimes = _stat_here(paths, dir_fd)
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(sizes.tobytes() + mtimes.tobytes())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    return _Collect(pid, read_fd, len(paths))
 
 
 def _walk(

@@ -2,6 +2,7 @@
 
 import os
 import time
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def test_the_listing_is_the_same_with_the_stat_on_two_cores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
     monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
+    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 7)  # 15 chunks, shared by two
     site = make_site(tmp_path, [f"p{n:03}.md" for n in range(101)])
     found = find_post_files(site, jobs=jobs)
     assert found.relpaths == [f"p{n:03}.md" for n in range(101)]
@@ -51,6 +53,7 @@ def test_work_meanwhile_runs_while_a_child_stats_files_only_when_names_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
+    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 7)
     site = make_site(tmp_path, [f"p{n:03}.md" for n in range(100)])
     first = find_post_files(site, jobs=2)
     calls: list[int] = []
@@ -76,6 +79,81 @@ def test_work_meanwhile_runs_while_a_child_stats_files_only_when_names_changed(
         alone.sizes,
         alone.mtimes,
     )
+    # Files the child was asked about that are gone, others new, one edited: the stamps
+    # asked for early are matched to the names listed now.
+    for n in (0, 1, 50, 99):
+        (site / f"p{n:03}.md").unlink()
+    make_site(site, ["a.md", "p050a.md", "p050b.md", "z.md"])
+    (site / "p051.md").write_text("---\ntitle: edited, longer\n---\n", encoding="utf-8")
+    changed = listed(grown.folders)
+    assert calls == [os.getpid()] * 2
+    alone = find_post_files(site, jobs=1)
+    assert "p050a.md" in changed.relpaths and "p050.md" not in changed.relpaths
+    assert (changed.relpaths, changed.sizes, changed.mtimes) == (
+        alone.relpaths,
+        alone.sizes,
+        alone.mtimes,
+    )
+
+
+def test_a_failure_while_the_child_asks_leaves_no_child_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
+    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 5)
+    site = make_site(tmp_path, [f"p{n:03}.md" for n in range(60)])
+    first = find_post_files(site, jobs=2)
+    make_site(site, ["p100.md"])
+    later = max(folder.stamp[2] for folder in first.folders.values()) + 10**9
+
+    def meanwhile() -> None:
+        raise RuntimeError("imports failed")
+
+    with pytest.raises(RuntimeError):
+        find_post_files(
+            site, jobs=2, known=first.folders, trusted_before=later, meanwhile=meanwhile
+        )
+    with pytest.raises(ChildProcessError):  # no child, not even one waiting to be reaped
+        os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.parametrize("dies_at", [11, 8])  # at its first chunk, or after three
+def test_stamps_a_failed_child_did_not_send_are_asked_for_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dies_at: int
+) -> None:
+    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 5)
+    site = make_site(tmp_path, [f"p{n:03}.md" for n in range(60)])  # 12 chunks
+    alone = find_post_files(site, jobs=1)
+    ask = feeds.discover._Stats._ask
+    parent = os.getpid()
+
+    def failing(stats: feeds.discover._Stats, chunk: int) -> object:
+        if os.getpid() != parent and chunk <= dies_at:
+            os._exit(3)
+        return ask(stats, chunk)
+
+    monkeypatch.setattr(feeds.discover._Stats, "_ask", failing)
+    stats = feeds.discover._Stats(site, alone.relpaths, jobs=2)
+    try:
+        os.waitid(os.P_PID, stats.pid, os.WEXITED | os.WNOWAIT)  # gone, not yet reaped
+        done = [stats.done[chunk] for chunk in range(12)]
+        assert done == [0] * (dies_at + 1) + [1] * (11 - dies_at)
+        sizes, mtimes = stats.result()  # this process asks only once the child is gone
+    finally:
+        stats.close()
+    assert (list(sizes), list(mtimes)) == (list(alone.sizes), list(alone.mtimes))
+
+
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=30), st.data())
+def test_inserted_puts_each_new_value_at_its_place(values: list[int], data: st.DataObject) -> None:
+    total = len(values) + data.draw(st.integers(0, 10))
+    positions = sorted(data.draw(st.permutations(range(total)))[: total - len(values)])
+    new = [1000 + k for k in range(len(positions))]
+    expected = list(values)
+    for position, value in zip(positions, new, strict=True):
+        expected.insert(position, value)
+    result = feeds.discover._inserted(array("q", values), positions, array("q", new))
+    assert list(result) == expected
 
 
 def test_changes_name_what_was_added_edited_and_removed(tmp_path: Path) -> None:
@@ -228,7 +306,7 @@ def test_the_folders_file_round_trips_and_refuses_names_that_leave_their_folder(
     write_folders(out, site, found.folders, now)
     assert read_folders(out, site) == (found.folders, now)
     assert read_folders(out, tmp_path) == ({}, 0)  # another source
-    for bad in ["../x.md", ".hidden", "a.md\0.x", "a.md\0a.md", "a.md\0\0b.md", "a\\b"]:
+    for bad in ["../x.md", ".hidden", "a.md\0.x", "a.md\0a.md", "a.md\0\0b.md", "a\\b", "b\0a"]:
         folders = {"": found.folders[""]._replace(files=tuple(bad.split("\0")))}
         write_folders(out, site, folders, now)
         assert read_folders(out, site) == ({}, 0), bad
