@@ -9,7 +9,6 @@ mtime, and with it the web server's ETag and Last-Modified, stay put.
 import contextlib
 import fcntl
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,6 +52,14 @@ def write_if_changed(path: Path, data: bytes, *, durable: bool = True) -> bool:
             return False
     except FileNotFoundError:
         pass
+    replace_file(path, data, durable=durable)
+    return True
+
+
+def replace_file(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace path atomically with data, beside it, as write_if_changed does."""
+    import tempfile  # here: a rebuild that finds nothing changed writes nothing
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -69,7 +76,6 @@ def write_if_changed(path: Path, data: bytes, *, durable: bool = True) -> bool:
         raise
     if durable:
         _fsync_dir(path.parent)
-    return True
 
 
 def remove_stale_temp_files(out: Path) -> None:

@@ -6,6 +6,7 @@ import os
 import shutil
 import sqlite3
 import time
+from array import array
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -329,21 +330,47 @@ def test_an_edit_in_place_in_a_folder_read_long_ago_is_seen(
     assert outputs(out) == cold(site, tmp_path / "cold", build)
 
 
-@pytest.mark.parametrize("damage", ["x'00ff'", "'text, not a blob'", "x'00'"])
-def test_a_cache_whose_stored_listing_is_damaged_is_rebuilt(
-    site: Path, tmp_path: Path, build: Build, damage: str
+@pytest.mark.parametrize("names", [[], ["a.md"], ["_posts/a.md", "_posts/b\udcff.md", "c/d.md"]])
+def test_the_listing_file_round_trips_and_names_its_cache(tmp_path: Path, names: list[str]) -> None:
+    path = tmp_path / CACHE_NAME
+    sizes, mtimes = array("q", range(len(names))), array("q", [-5, 2**62, 7][: len(names)])
+    with feeds.cache.Cache.open(path, "fingerprint") as cache:
+        assert cache.listing() is None  # a new cache
+        cache.set_listing(names, sizes, mtimes)
+        token = cache.meta("listing")
+    assert token is not None
+    listing = feeds.cache.listing_path(path)
+    assert feeds.cache.read_listing(listing, token) == (names, sizes, mtimes)
+    assert feeds.cache.read_listing(listing, "0" * 32) is None
+    feeds.cache.discard(path)
+    assert not listing.exists() and not path.exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "another token", "gone"])
+def test_a_lost_or_damaged_listing_file_is_read_from_the_cache_rows(
+    site: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
     out = tmp_path / "out"
-    expected = cold(site, out, build)
-    db = sqlite3.connect(out / CACHE_NAME)
-    db.execute(f"UPDATE listing SET relpaths = {damage}, sizes = {damage}")
-    db.commit()
-    db.close()
-    (out / "atom.xml").unlink()
+    list_long_after_changes(site, out, build)  # no file is scanned again for being recent
+    listing = feeds.cache.listing_path(out / CACHE_NAME)
+    data = listing.read_bytes()
+    if damage == "truncated":
+        listing.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        listing.write_bytes(b"\xff" * len(data))
+    elif damage == "another token":  # a listing of a build whose cache was not committed
+        listing.write_bytes(data.replace(data.split(b"\n")[1], b"0" * 32, 1))
+    else:
+        listing.unlink()
+    edit(site)
+    calls = Calls(monkeypatch)
     result = build("--source", site, "--out", out)
     assert result.exit_code == 0, result.stderr
-    assert "damaged" in result.stderr
-    assert outputs(out) == expected
+    assert sorted(calls.scanned) == [  # what changed, and only that
+        "_posts/2022-01-25-NW202201252261386140.md",
+        *(f"_posts/2022-06-20-new{n}.md" for n in range(3)),
+    ]
+    assert outputs(out) == cold(site, tmp_path / "cold", build)
 
 
 def test_a_tampered_folders_file_is_not_trusted(site: Path, tmp_path: Path, build: Build) -> None:
