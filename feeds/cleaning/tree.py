@@ -88,8 +88,23 @@ def _remove_forbidden_characters(body: HtmlElement) -> None:
 
 def html_parser() -> lxml.html.HTMLParser:
     """An HTML parser without libxml2's size limits; a new one each time, as a parser is
-    not to be shared between threads."""
-    return lxml.html.HTMLParser(huge_tree=True)
+    not to be shared between threads.
+
+    Its elements are all HtmlElements, told so in C: lxml.html's own lookup, which gives
+    forms and inputs classes of their own that no rule uses, is a Python call for every
+    element the rules touch, a tenth of what cleaning an entry costs.
+    """
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    parser.set_element_class_lookup(_HTML_CLASSES)
+    return parser
+
+
+_HTML_CLASSES = etree.ElementDefaultClassLookup(
+    element=HtmlElement,
+    comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity,
+)
 
 
 class _OneBody:
@@ -100,7 +115,7 @@ class _OneBody:
     """
 
     def __init__(self) -> None:
-        self.builder = etree.TreeBuilder(parser=lxml.html.html_parser)
+        self.builder = etree.TreeBuilder(parser=html_parser())
         self.builder.start("body", {})
 
     # The tree refuses what XML cannot hold, and `&#1;` has been read as U+0001 by now.
