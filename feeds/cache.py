@@ -9,12 +9,15 @@ read, or was written by another version or for another config, is thrown away an
 import contextlib
 import hashlib
 import json
+import operator
 import os
 import sqlite3
+import stat
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -153,8 +156,12 @@ class Cache:
         other. 5 MB at 100,000 posts, rewritten by every build that adds a post: 13-15 ms
         as a file, where a row of a table cost 45-65 ms with its journal and commit."""
         token = os.urandom(16).hex()
+        path = listing_path(self.path)
+        for leftover in path.parent.glob(f".{path.name}.*.tmp"):  # a killed build's
+            leftover.unlink(missing_ok=True)
         data = listing_bytes(token, relpaths, sizes, mtimes)
-        replace_file(listing_path(self.path), data, durable=False)  # a cache: lost, not torn
+        mode = stat.S_IMODE(self.path.stat().st_mode)  # as private as the cache
+        replace_file(path, data, durable=False, mode=mode)  # a cache: lost, never trusted
         self.set_meta("listing", token)
 
     def unreadable(self) -> list[str]:
@@ -429,7 +436,7 @@ def discard(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-_LISTING_MAGIC = b"feeds listing 1\n"
+_LISTING_MAGIC = b"feeds listing 2\n"
 
 
 def listing_path(cache: Path) -> Path:
@@ -439,25 +446,28 @@ def listing_path(cache: Path) -> Path:
 def listing_bytes(
     token: str, relpaths: Sequence[str], sizes: "array[int]", mtimes: "array[int]"
 ) -> bytes:
-    """A listing file: a header naming its token and how many files, their sizes and
-    mtimes as 8-byte integers, then their paths, each after a NUL but the first."""
-    head = _LISTING_MAGIC + token.encode() + b"\n" + len(relpaths).to_bytes(8, "little")
+    """A listing file: a header naming its token, how many files and how many bytes of
+    names; the sizes and mtimes as 8-byte integers; then the paths, NUL between them."""
     names = "\0".join(relpaths).encode("utf-8", "surrogatepass")
+    counts = len(relpaths).to_bytes(8, "little") + len(names).to_bytes(8, "little")
+    head = _LISTING_MAGIC + token.encode() + b"\n" + counts
     return head + sizes.tobytes() + mtimes.tobytes() + names
 
 
 def read_listing(path: Path, token: str) -> tuple[list[str], "array[int]", "array[int]"] | None:
-    """The listing in the file, if it is whole and has this token; else None."""
+    """The listing in the file, if it has this token and is whole: of the length its
+    header says, its paths sorted, none twice. Else None."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
     head = _LISTING_MAGIC + token.encode() + b"\n"
-    if not data.startswith(head) or len(data) < len(head) + 8:
+    start = len(head) + 16
+    if not data.startswith(head) or len(data) < start:
         return None
     count = int.from_bytes(data[len(head) : len(head) + 8], "little")
-    start, width = len(head) + 8, 8 * count
-    if len(data) < start + 2 * width:
+    width, names = 8 * count, int.from_bytes(data[len(head) + 8 : start], "little")
+    if len(data) != start + 2 * width + names:
         return None
     sizes, mtimes = array("q"), array("q")
     sizes.frombytes(data[start : start + width])
@@ -467,7 +477,9 @@ def read_listing(path: Path, token: str) -> tuple[list[str], "array[int]", "arra
     except UnicodeDecodeError:
         return None
     relpaths = text.split("\0") if count else []
-    return (relpaths, sizes, mtimes) if len(relpaths) == count else None
+    if len(relpaths) != count or not all(map(operator.lt, relpaths, islice(relpaths, 1, None))):
+        return None
+    return relpaths, sizes, mtimes
 
 
 def _valid(db: sqlite3.Connection, fingerprint: str) -> bool:

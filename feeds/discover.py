@@ -216,9 +216,12 @@ def find_post_files(
     skip = {os.path.realpath(p) for p in exclude}
     # The files listed last time are asked for their stamps at once, by a forked child
     # while this process reads the folders that changed, and then by both.
-    before = _candidates(known, jekyll) if known else None
-    early = _Stats(source, before[0], jobs) if before and _shared(jobs, before[0]) else None
+    before: tuple[list[str], list[tuple[str, ...]]] | None = None
+    early: _Stats | None = None
     try:
+        if known and _shared(jobs, sum(len(folder.files) for folder in known.values())):
+            before = _candidates(known, jekyll)
+            early = _Stats(source, before[0], jobs)
         seen, reread = _walk(source, skip, known or {}, trusted_before, quick)
         renamed = _names_changed(seen, known) if known else False
         if before is not None and not renamed:
@@ -230,7 +233,7 @@ def find_post_files(
             return _unstated(source, listing)
         if renamed and meanwhile is not None:
             meanwhile()
-        if early is not None and before is not None:
+        if early is not None and before is not None:  # both or neither
             sizes, mtimes = _restamped(early, before[0], relpaths)
         else:
             sizes, mtimes = _stat_below(source, relpaths, jobs)
@@ -366,16 +369,19 @@ def _select(listing: Listing, kept: Sequence[int]) -> Listing:
 
 def _stat_below(source: Path, relpaths: list[str], jobs: int) -> tuple[array[int], array[int]]:
     """(sizes, mtimes) of the files, size -1 for one that is gone or no regular file."""
-    stats = _Stats(source, relpaths, jobs if _shared(jobs, relpaths) else 1)
+    stats = _Stats(source, relpaths, jobs if _shared(jobs, len(relpaths)) else 1)
     try:
         return stats.result()
     finally:
         stats.close()
 
 
-def _shared(jobs: int, relpaths: Sequence[str]) -> bool:
-    """Whether a forked child should ask for some of these files' stamps."""
-    return jobs > 1 and len(relpaths) >= FORKED_STAT and hasattr(os, "fork")
+def _shared(jobs: int, files: int) -> bool:
+    """Whether a forked child should ask for some of so many files' stamps."""
+    return jobs > 1 and files >= FORKED_STAT and hasattr(os, "fork")
+
+
+_STOPPING = {signal.SIGINT, signal.SIGTERM}  # held off while forking (see _Stats._fork)
 
 
 class _Stats:
@@ -401,30 +407,41 @@ class _Stats:
         self.paths = [self.prefix + relpath for relpath in relpaths] if self.prefix else relpaths
         self.chunks = -(-len(relpaths) // STAT_CHUNK)
         self.pid = 0
-        if jobs > 1 and self.chunks > 1:
-            self._fork()
+        try:
+            if jobs > 1 and self.chunks > 1:
+                self._fork()
+        except BaseException:
+            self.close()
+            raise
 
     def _fork(self) -> None:
         # Shared with the child: the next chunk each takes ([0] this process's, going up;
         # [1] the child's, going down), a flag per chunk the child has done, its stamps.
         n, chunks = len(self.paths), self.chunks
-        self.shared = mmap.mmap(-1, 8 * (2 + chunks + 2 * n))
+        try:
+            self.shared = mmap.mmap(-1, 8 * (2 + chunks + 2 * n))
+        except OSError:  # no memory to share: this process asks for them all
+            return
         view = memoryview(self.shared).cast("q")
         self.next, self.done = view[:2], view[2 : 2 + chunks]
         self.sizes, self.mtimes = view[2 + chunks : 2 + chunks + n], view[2 + chunks + n :]
         self.next[0], self.next[1] = 0, chunks - 1
+        # A Ctrl-C landing in the child before its `try` would unwind the parent's stack.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
         try:
             pid = os.fork()
         except OSError:  # no process to be had: this one asks for them all
-            return
+            pid = -1
         if pid == 0:  # the child: ask, then exit without running the parent's cleanup
             code = 1
             try:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 self._child()
                 code = 0
             finally:
                 os._exit(code)
-        self.pid = pid
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        self.pid = max(pid, 0)
 
     def _child(self) -> None:
         while (chunk := self.next[1]) >= self.next[0]:
@@ -464,9 +481,9 @@ class _Stats:
         return _stat_here(self.paths[chunk * STAT_CHUNK : (chunk + 1) * STAT_CHUNK], self.fd)
 
     def _reap(self) -> None:
-        pid, self.pid = self.pid, 0
-        if pid:
-            os.waitpid(pid, 0)
+        if self.pid:
+            os.waitpid(self.pid, 0)
+            self.pid = 0  # only now: interrupted, close() still kills and reaps it
 
     def close(self) -> None:
         """Stop the child, if this process ends before asking for the result (a failure),

@@ -56,7 +56,7 @@ def write_if_changed(path: Path, data: bytes, *, durable: bool = True) -> bool:
     return True
 
 
-def replace_file(path: Path, data: bytes, *, durable: bool = True) -> None:
+def replace_file(path: Path, data: bytes, *, durable: bool = True, mode: int = 0o644) -> None:
     """Replace path atomically with data, beside it, as write_if_changed does."""
     import tempfile  # here: a rebuild that finds nothing changed writes nothing
 
@@ -68,7 +68,7 @@ def replace_file(path: Path, data: bytes, *, durable: bool = True) -> None:
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
-        Path(tmp).chmod(0o644)
+        Path(tmp).chmod(mode)
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -336,3 +336,47 @@ def test_sorted_difference_on_long_runs(where: int) -> None:
     b = paths
     assert feeds.discover.sorted_difference(a, b) == ([len(a) - 1], [where])
     assert feeds.discover.sorted_difference(b, b) == ([], [])
+
+
+def test_a_child_still_asking_when_the_build_fails_is_killed_and_reaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 5)
+    site = make_site(tmp_path, [f"p{n:03}.md" for n in range(60)])
+    ask = feeds.discover._Stats._ask
+    parent = os.getpid()
+
+    def slow(stats: feeds.discover._Stats, chunk: int) -> object:
+        if os.getpid() != parent:
+            time.sleep(60)  # a child that would outlive the build
+        return ask(stats, chunk)
+
+    monkeypatch.setattr(feeds.discover._Stats, "_ask", slow)
+    stats = feeds.discover._Stats(site, sorted(p.name for p in site.iterdir()), jobs=2)
+    assert stats.pid
+    began = time.monotonic()
+    stats.close()  # the build failed before asking for the result
+    assert time.monotonic() - began < 10
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_without_a_second_process_this_one_asks_for_every_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
+    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 5)
+    site = make_site(tmp_path, [f"p{n:03}.md" for n in range(60)])
+    alone = find_post_files(site, jobs=1)
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    for known in (None, alone.folders):
+        found = find_post_files(site, jobs=2, known=known)
+        assert (found.relpaths, found.sizes, found.mtimes) == (
+            alone.relpaths,
+            alone.sizes,
+            alone.mtimes,
+        )

@@ -346,6 +346,41 @@ def test_the_listing_file_round_trips_and_names_its_cache(tmp_path: Path, names:
     assert not listing.exists() and not path.exists()
 
 
+def test_a_torn_or_disordered_listing_file_is_not_trusted(tmp_path: Path) -> None:
+    names = ["_posts/a.md", "_posts/b.md", "_posts/b.md~", "_posts/c.md"]
+    sizes, mtimes = array("q", [1, 2, 3, 4]), array("q", [5, 6, 7, 8])
+    data = feeds.cache.listing_bytes("t" * 32, names, sizes, mtimes)
+    path = tmp_path / "listing"
+    path.write_bytes(data)
+    assert feeds.cache.read_listing(path, "t" * 32) == (names, sizes, mtimes)
+    for cut in range(1, len(data)):  # torn anywhere: `b.md~` cut to `b.md` included
+        path.write_bytes(data[:cut])
+        assert feeds.cache.read_listing(path, "t" * 32) is None, cut
+    disordered = ["_posts/a.md", "_posts/c.md", "_posts/b.md", "_posts/d.md"]
+    path.write_bytes(feeds.cache.listing_bytes("t" * 32, disordered, sizes, mtimes))
+    assert feeds.cache.read_listing(path, "t" * 32) is None
+
+
+def test_without_its_listing_file_the_cache_lists_its_rows_in_order(tmp_path: Path) -> None:
+    path = tmp_path / CACHE_NAME
+    names = ["b/x.md", "a.md", "b.md", "a/z.md", "b-c.md"]
+    with feeds.cache.Cache.open(path, "fingerprint") as cache:
+        rows = [
+            feeds.cache.FileRow(name, n, 10 * n, "d", feeds.cache.NOT_A_POST)
+            for n, name in enumerate(names)
+        ]
+        cache.store(rows, replacing=False)
+        cache.set_listing(sorted(names), array("q", [0] * 5), array("q", [0] * 5))
+    feeds.cache.listing_path(path).unlink()
+    with feeds.cache.Cache.open(path, "fingerprint") as cache:
+        listing = cache.listing()
+    assert listing is not None
+    relpaths, sizes, mtimes = listing
+    assert relpaths == sorted(names)
+    assert list(sizes) == [names.index(r) for r in relpaths]
+    assert list(mtimes) == [10 * names.index(r) for r in relpaths]
+
+
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "another token", "gone"])
 def test_a_lost_or_damaged_listing_file_is_read_from_the_cache_rows(
     site: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch, damage: str
