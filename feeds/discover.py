@@ -63,6 +63,9 @@ class Listing:
     folders: dict[str, Folder] = field(default_factory=dict)  # by relative path
     reread: bool = True  # whether some folder had to be read again
     stated: bool = True  # False: sizes and mtimes are UNSTATED, for the scan to find out
+    # Files whose names are not UTF-8 (os.listdir's surrogate escapes), left out: no feed
+    # or cache can hold such a path. Each is reported (see misnamed_message).
+    misnamed: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.relpaths)
@@ -84,6 +87,7 @@ class Listing:
         h.update(self.sizes.tobytes())
         h.update(self.mtimes.tobytes())
         h.update(repr(sorted(set(self.categories))).encode("utf-8", "surrogatepass"))
+        h.update("\0".join(self.misnamed).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
     def newest_mtime(self) -> int:
@@ -228,7 +232,10 @@ def find_post_files(
             relpaths, categories = before
         else:
             relpaths, categories = _candidates(seen, jekyll)
-        listing = Listing(relpaths, array("q"), array("q"), categories, seen, reread)
+        relpaths, categories, misnamed = _well_named(relpaths, categories)
+        listing = Listing(
+            relpaths, array("q"), array("q"), categories, seen, reread, misnamed=misnamed
+        )
         if not stat:
             return _unstated(source, listing)
         if renamed and meanwhile is not None:
@@ -278,6 +285,38 @@ def _candidates(
     if len(categories_of) == 1:
         return relpaths, [next(iter(categories_of.values()))] * len(relpaths)
     return relpaths, [categories_of[relpath.rpartition("/")[0]] for relpath in relpaths]
+
+
+def _well_named(
+    relpaths: list[str], categories: list[tuple[str, ...]]
+) -> tuple[list[str], list[tuple[str, ...]], tuple[str, ...]]:
+    """The files whose names are UTF-8, with their categories, and the others."""
+    try:
+        "\0".join(relpaths).encode("utf-8")  # one check for all, in C: they usually are
+    except UnicodeEncodeError:
+        pass
+    else:
+        return relpaths, categories, ()
+    good = [i for i, relpath in enumerate(relpaths) if _is_utf8(relpath)]
+    bad = tuple(relpath for relpath in relpaths if not _is_utf8(relpath))
+    return [relpaths[i] for i in good], [categories[i] for i in good], bad
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def misnamed_message(relpath: str) -> str:
+    """The line that reports a file whose name is not UTF-8, its bytes shown escaped."""
+    shown = relpath.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return (
+        f"{shown}: read: the file name is not UTF-8; rename it (convmv converts names from "
+        "another encoding)"
+    )
 
 
 def _restamped(

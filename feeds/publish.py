@@ -26,7 +26,7 @@ from typing import Literal
 
 from feeds.cache import GONE, POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
 from feeds.config import Config
-from feeds.discover import Listing, find_post_files, with_sizes, with_stats
+from feeds.discover import Listing, find_post_files, misnamed_message, with_sizes, with_stats
 from feeds.errors import BuildError, PostError
 from feeds.group import category_title, combined_groups, feed_title
 from feeds.model import Entry, Post, Report
@@ -107,6 +107,7 @@ def publish(
             _replay(previous, report)
             _check_strict(config, report)
             return
+        report.errors.extend(map(misnamed_message, found.misnamed))
         said = len(report.errors), len(report.warnings)
         for attempt in (1, 2):
             state = State(listing=listing, settings=settings)

@@ -357,3 +357,26 @@ def test_deeply_nested_front_matter_neither_crashes_nor_hangs(tmp_path: Path) ->
         f"{name}: front matter: nested over 100 levels deep" for name in sorted(deep)
     ]
     assert published(out).keys() == GOOD
+
+
+def test_a_file_whose_name_is_not_utf8_is_named_and_the_rest_published(tmp_path: Path) -> None:
+    """os.listdir gives such a name with surrogate escapes, which no XML or cache holds:
+    it once failed the whole build with a UnicodeEncodeError."""
+    source = source_with(tmp_path, {})
+    misnamed = source / os.fsdecode(b"2022-01-26-caf\xe9.md")  # a Latin-1 file name
+    misnamed.write_bytes(real(SHORT_GB_POST))
+    out = tmp_path / "out"
+    expected = [
+        "2022-01-26-caf\\xe9.md: read: the file name is not UTF-8; rename it (convmv "
+        "converts names from another encoding)"
+    ]
+    for _ in range(2):  # the second build finds nothing changed, and says it again
+        result = run_isolated("--source", source, "--out", out)
+        assert result.returncode == 3, result.stderr
+        assert problems(result.stderr) == expected
+        assert published(out).keys() == GOOD
+    misnamed.rename(source / "2022-01-26-cafe.md")
+    result = run_isolated("--source", source, "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert problems(result.stderr) == []
+    assert len(published(out)) == 3
