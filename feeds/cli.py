@@ -1,5 +1,7 @@
 """The command line: options, messages and exit codes. No business logic."""
 
+import contextlib
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -188,4 +190,26 @@ def _fail(report: Report, message: str, code: int) -> None:
 
 
 def main() -> None:
-    cli()
+    """Run the command, then leave without taking the interpreter down object by object:
+    freeing a rebuild's 100,000 paths and stamps took 20-30 ms of a 0.4 s rebuild. By
+    then every file is closed, every child process reaped and the lock released; only
+    the standard streams are left to flush."""
+    try:
+        cli()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_status(exc.code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+            stream.flush()
+    os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    """What the interpreter would exit with for sys.exit(code)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1

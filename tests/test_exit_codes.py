@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import feeds.cache
+import feeds.cli
 import feeds.publish
 from conftest import DATA, FINEWS, ROOT, SEEDS, Build, feed_files, parse
 from feeds.cli import cli
@@ -274,3 +275,21 @@ def test_1_with_one_line_for_an_unexpected_error(
     assert result.stderr.strip().splitlines()[-1] == (
         "feeds: error: internal error: RuntimeError: a bug (-v shows where)"
     )
+
+
+@pytest.mark.parametrize(("code", "status"), [(None, 0), (0, 0), (3, 3), ("a message", 1)])
+def test_main_leaves_with_the_status_sys_exit_would_give(
+    code: object, status: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert feeds.cli._exit_status(code) == status
+    assert capsys.readouterr().err == ("a message\n" if status == 1 else "")
+
+
+def test_everything_said_reaches_a_pipe_before_the_process_ends() -> None:
+    """main() skips the interpreter's teardown: what it printed must still all arrive."""
+    result = subprocess.run(
+        [sys.executable, "-m", "feeds", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("Usage:")
+    assert result.stdout.endswith("4  another build holds the lock on the output folder\n")
