@@ -5,18 +5,20 @@ site's own `_config.yml` as jekyll-feed reads them; `feeds.toml` overrides them 
 the tool's options. Every value is checked here, and a bad one names its file and key.
 """
 
+import json
+import time
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from feeds.errors import ConfigError
 from feeds.model import Author, Site
+from feeds.output import write_if_changed
 
 DEFAULT_PERMALINK = "/:categories/:year/:month/:day/:title:output_ext"
 PERMALINK_STYLES = {
@@ -81,7 +83,7 @@ def load_config(
 
     src = source if source is not None else _path(table, "source", base, where) or Path("seeds")
     dst = out if out is not None else _path(table, "out", base, where) or Path("out")
-    jekyll = read_jekyll_config(src)
+    jekyll = read_jekyll_config(src, kept_in=dst)
     site = _site(jekyll, table, where, str(src / "_config.yml"))
     config = Config(
         site=site,
@@ -102,11 +104,41 @@ def is_jekyll_site(source: Path) -> bool:
     return (source / "_config.yml").is_file() or (source / "_posts").is_dir()
 
 
-def read_jekyll_config(source: Path) -> dict[str, Any]:
-    """The site's _config.yml as a mapping, or {} when there is none."""
+def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, Any]:
+    """The site's _config.yml as a mapping, or {} when there is none.
+
+    Kept parsed in the folder `kept_in` (the output folder) while the file stays as it
+    was, so that a rebuild with nothing to do need not load PyYAML, a twentieth of it.
+    """
     path = source / "_config.yml"
-    if not path.is_file():
+    try:
+        st = path.stat()
+    except OSError:
         return {}
+    if not S_ISREG(st.st_mode):
+        return {}
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+    kept = kept_in / JEKYLL_KEPT_NAME if kept_in is not None else None
+    where = str(path.resolve())
+    if kept is not None:
+        data = _kept_jekyll_config(kept, where, stamp)
+        if data is not None:
+            return data
+    data = _parse_jekyll_config(path)
+    # Kept once it is older than a file system's stamps can lie (see publish.RACY_NS), in
+    # an output folder that is there: a config error must not leave a new folder behind.
+    settled = max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - 2 * 10**9
+    if kept is not None and settled and kept.parent.is_dir():
+        _keep_jekyll_config(kept, where, stamp, data)
+    return data
+
+
+JEKYLL_KEPT_NAME = ".feeds-jekyll.json"
+
+
+def _parse_jekyll_config(path: Path) -> dict[str, Any]:
+    import yaml  # here: a rebuild with nothing to do reads the parsed copy (see above)
+
     try:
         data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.CSafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -116,6 +148,27 @@ def read_jekyll_config(source: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(str(path), None, "the Jekyll config is not a mapping of keys")
     return data
+
+
+def _kept_jekyll_config(kept: Path, where: str, stamp: list[int]) -> dict[str, Any] | None:
+    try:
+        saved = json.loads(kept.read_text(encoding="utf-8"))
+        if saved["path"] == where and saved["stamp"] == stamp and isinstance(saved["data"], dict):
+            return saved["data"]
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    return None
+
+
+def _keep_jekyll_config(kept: Path, where: str, stamp: list[int], data: dict[str, Any]) -> None:
+    """Save the parsed config, if JSON gives it back as it is (no dates, no number keys)."""
+    try:
+        text = json.dumps({"path": where, "stamp": stamp, "data": data}, ensure_ascii=False)
+        if json.loads(text)["data"] != data:
+            return
+        write_if_changed(kept, text.encode("utf-8"), durable=False)
+    except (OSError, ValueError, TypeError):
+        pass  # a copy only: read again next time
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -1,11 +1,15 @@
 """Config: feeds.toml over the Jekyll site's _config.yml; bad keys named with their file."""
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import FINEWS, SEEDS, Build
-from feeds.config import load_config
+from feeds.config import JEKYLL_KEPT_NAME, load_config
 from feeds.errors import ConfigError
 
 
@@ -88,3 +92,41 @@ def test_invalid_toml_exits_2(tmp_path: Path, build: Build) -> None:
     result = build("--source", SEEDS, "--out", tmp_path / "out", config=path)
     assert result.exit_code == 2
     assert "not valid TOML" in result.stderr
+
+
+def test_the_jekyll_config_is_kept_parsed_until_it_changes(tmp_path: Path) -> None:
+    """A rebuild with nothing to do reads the parsed copy and never loads PyYAML."""
+    site, out = tmp_path / "site", tmp_path / "out"
+    site.mkdir()
+    out.mkdir()
+    jekyll = site / "_config.yml"
+    jekyll.write_text("title: 旧\nurl: https://e.org\nplugins: [jekyll-feed]\n", encoding="utf-8")
+    kept = out / JEKYLL_KEPT_NAME
+    assert load_config(None, source=site, out=out).site.title == "旧"
+    assert not kept.exists()  # too recent to be trusted by its stamp
+    time.sleep(2.1)
+    assert load_config(None, source=site, out=out).site.title == "旧"
+    assert kept.exists()
+    probe = (
+        "import sys; from pathlib import Path; from feeds.config import load_config; "
+        f"t = load_config(None, source=Path({str(site)!r}), out=Path({str(out)!r})).site.title; "
+        "print(t, 'yaml' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.split() == ["旧", "False"], result.stderr
+    jekyll.write_text("title: 新\nurl: https://e.org\nplugins: [jekyll-feed]\n", encoding="utf-8")
+    assert load_config(None, source=site, out=out).site.title == "新"  # same size, new stamp
+    kept.write_text("{not json", encoding="utf-8")
+    assert load_config(None, source=site, out=out).site.title == "新"
+
+
+def test_a_jekyll_config_json_cannot_give_back_is_not_kept(tmp_path: Path) -> None:
+    site, out = tmp_path / "site", tmp_path / "out"
+    site.mkdir()
+    out.mkdir()
+    (site / "_config.yml").write_text("title: T\nurl: https://e.org\nsince: 2021-12-08\n")
+    old = time.time() - 10
+    os.utime(site / "_config.yml", (old, old))
+    time.sleep(2.1)  # the ctime too must be older than the racy margin
+    assert load_config(None, source=site, out=out).site.title == "T"
+    assert not (out / JEKYLL_KEPT_NAME).exists()  # a date: JSON would give back text
