@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from synthetic import write_archive
 
 import feeds.cache
@@ -623,3 +625,45 @@ def test_unchanged_feeds_are_told_from_stored_digests_without_reading_bodies(
     assert {k: v["fingerprint"] for k, v in state["files"].items()} == {
         k: v["fingerprint"] for k, v in state_whole["files"].items()
     }
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [feeds.cache.NOT_A_POST, feeds.cache.POST, feeds.cache.BAD, feeds.cache.UNPUBLISHED]
+            ),
+            st.integers(0, 20),
+            st.lists(st.sampled_from(["a", "b", "b-c", "中文", ""]), max_size=3, unique=True),
+        ),
+        max_size=40,
+    ),
+    st.integers(-1, 21),
+)
+def test_the_counts_and_categories_read_from_the_index_are_the_plain_queries(
+    tmp_path_factory: pytest.TempPathFactory,
+    files: list[tuple[int, int, list[str]]],
+    until: int,
+) -> None:
+    path = tmp_path_factory.mktemp("cache") / CACHE_NAME
+    with feeds.cache.Cache.open(path, "fingerprint") as cache:
+        rows = [
+            feeds.cache.FileRow(
+                f"p{n}.md", 1, 1, "d", kind, None, float(ts), f"id{n}", "{}", tuple(cats)
+            )
+            for n, (kind, ts, cats) in enumerate(files)
+        ]
+        cache.store(rows, replacing=False)
+        db = cache.db
+        for kind in (feeds.cache.NOT_A_POST, feeds.cache.POST, feeds.cache.UNPUBLISHED):
+            plain = db.execute("SELECT COUNT(*) FROM files WHERE kind = ?", (kind,)).fetchone()[0]
+            assert cache.count(kind) == plain
+        due = db.execute(
+            "SELECT COUNT(*) FROM files WHERE kind = ? AND ts <= ?", (feeds.cache.POST, until)
+        ).fetchone()[0]
+        assert cache.count_due(until) == due
+        distinct = db.execute(
+            "SELECT DISTINCT category FROM categories WHERE ts <= ? ORDER BY category", (until,)
+        )
+        assert cache.categories(until) == [r[0] for r in distinct]
