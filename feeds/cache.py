@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from feeds.model import Author, Entry, Post, PostFields
 from feeds.output import replace_file
 
-SCHEMA = 6  # 6: the listing in a file of its own (see Cache.set_listing)
+SCHEMA = 7  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument)
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 GONE = 4  # a listed file found gone, or no regular file, when read: never stored
 PAGE_SIZE = 16384
@@ -41,7 +41,8 @@ CREATE TABLE categories (
 );
 CREATE TABLE entries (
     relpath TEXT PRIMARY KEY, digest TEXT NOT NULL, html TEXT NOT NULL,
-    summary TEXT NOT NULL, outlet TEXT, original_url TEXT, content BLOB NOT NULL
+    summary TEXT NOT NULL, outlet TEXT, original_url TEXT, content BLOB NOT NULL,
+    atom BLOB, rss BLOB
 );
 """
 _INDEXES = {
@@ -324,8 +325,11 @@ class Cache:
 
     def entries(self, posts: Sequence[Post]) -> dict[str, Entry]:
         """relpath -> the cleaned body stored for each post's current version, where any."""
-        columns = "e.html, e.summary, e.outlet, e.original_url"
-        return {post.relpath: Entry(post, *values) for post, values in self._stored(posts, columns)}
+        columns = "e.html, e.summary, e.outlet, e.original_url, e.atom, e.rss"
+        return {
+            post.relpath: Entry(post, html, summary, outlet, url, atom or b"", rss or b"")
+            for post, (html, summary, outlet, url, atom, rss) in self._stored(posts, columns)
+        }
 
     def entry_stubs(self, posts: Sequence[Post]) -> dict[str, EntryStub]:
         """relpath -> what a feed needs of each post's stored entry to be fingerprinted
@@ -352,8 +356,8 @@ class Cache:
         """Store the entry for its post's current version; return its entry_digest."""
         digest = entry_digest(entry)
         self.db.execute(
-            "INSERT OR REPLACE INTO entries SELECT relpath, digest, ?, ?, ?, ?, ? FROM files "
-            "WHERE relpath = ?",
+            "INSERT OR REPLACE INTO entries SELECT relpath, digest, ?, ?, ?, ?, ?, NULL, NULL "
+            "FROM files WHERE relpath = ?",
             (
                 entry.html,
                 entry.summary,
@@ -364,6 +368,13 @@ class Cache:
             ),
         )
         return digest
+
+    def store_xml(self, entries: Iterable[Entry]) -> None:
+        """Keep each entry's Atom and RSS XML with it, for the feeds of the next builds."""
+        self.db.executemany(
+            "UPDATE entries SET atom = ?, rss = ? WHERE relpath = ?",
+            [(e.atom, e.rss, e.post.relpath) for e in entries if e.atom and e.rss],
+        )
 
 
 def _batches(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:

@@ -71,6 +71,10 @@ class Entry:
     summary: str
     outlet: str | None
     original_url: str | None
+    # Its Atom <entry> and RSS <item> as an earlier build wrote them, kept in the cache
+    # (see writer.FeedDocument); empty when there are none yet.
+    atom: bytes = b""
+    rss: bytes = b""
 
 
 @dataclass

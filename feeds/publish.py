@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import compress, islice
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from feeds.cache import GONE, POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
 from feeds.config import Config
@@ -49,6 +49,9 @@ from feeds.state import (
     write_folders,
     write_state,
 )
+
+if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed never loads it
+    from feeds.writer import FeedDocument
 
 CACHE_NAME = ".feeds-cache.sqlite"
 FORMATS: tuple[tuple[Literal["atom", "rss"], str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
@@ -142,6 +145,9 @@ def _cached_build(
 ) -> list[FeedDoc]:
     """Bring the cache up to date with the source, then make the feeds from it."""
     with Cache.open(cache_path, cache_fingerprint(config)) as cache:
+        # A cache being filled keeps no entry's XML: a cold build would pay to write it
+        # all, while a rebuild regenerates a few feeds, of entries mostly written before.
+        keep_xml = cache.meta("listing") is not None
         state.scanned_ns = time.time_ns()
         with _timed(report, "scan"):
             synced = _sync(cache, found, config, jobs, progress)
@@ -150,7 +156,7 @@ def _cached_build(
         cache.set_meta("scanned_ns", str(state.scanned_ns))
         cache.db.commit()
         with _timed(report, "render"):
-            return _build(cache, config, now, report, state, previous, jobs)
+            return _build(cache, config, now, report, state, previous, jobs, keep_xml)
 
 
 def _import_build_stages() -> None:
@@ -244,6 +250,7 @@ def _build(
     state: State,
     previous: State,
     jobs: int,
+    keep_xml: bool = False,
 ) -> list[FeedDoc]:
     until = float("inf") if config.future else now.timestamp()
     excluded = _shared_ids(cache, report)
@@ -262,7 +269,7 @@ def _build(
             f"{config.source}: no publishable posts found (is it mounted?); nothing published"
         )
     feeds = _plan(cache, config, until, excluded, state, previous.slugs)
-    entries = _Entries(cache, config, report)
+    entries = _Entries(cache, config, report, keep_xml)
     try:
         entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
         # A feed written under other settings (site facts, code) is never reused as it is.
@@ -342,8 +349,9 @@ class _Entries:
     them; a feed is written as soon as its entries are in, while the rest render.
     """
 
-    def __init__(self, cache: Cache, config: Config, report: Report) -> None:
+    def __init__(self, cache: Cache, config: Config, report: Report, keep_xml: bool) -> None:
         self.cache, self.config, self.report = cache, config, report
+        self.keep_xml = keep_xml  # see writer.FeedDocument
         self.done: dict[str, Entry | None] = {}
         self.stubs: dict[str, EntryStub] = {}  # the stored entries, without their bodies
         self.digests: dict[str, bytes] = {}  # see digest()
@@ -368,6 +376,14 @@ class _Entries:
         for post, made in self.results:
             self._keep(post, made)
         self.coming.clear()
+
+    def written(self, document: "FeedDocument") -> None:
+        """Keep the XML the document made for its entries, for later builds' feeds."""
+        made = document.made()
+        self.cache.store_xml(made)
+        for entry in made:  # another feed of this build may hold it too
+            if entry.post.relpath in self.done:
+                self.done[entry.post.relpath] = entry
 
     def close(self) -> None:
         """Stop the workers, if the build ends before they are done (a failure)."""
@@ -454,8 +470,10 @@ def _documents(
             yield FeedDoc(relpath, fingerprint, None)
             continue
         if document is None:
-            document = FeedDocument(site, title, feed.subtitle, chosen)
+            document = FeedDocument(site, title, feed.subtitle, chosen, keep=entries.keep_xml)
         yield FeedDoc(relpath, fingerprint, document.xml(fmt, self_url))
+    if document is not None:
+        entries.written(document)
 
 
 def _take(entries: Iterable[Entry | None], limit: int) -> list[Entry]:

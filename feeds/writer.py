@@ -7,6 +7,7 @@ it as `description` and the full body as `content:encoded`, while Atom keeps bot
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
@@ -19,15 +20,32 @@ from feeds.model import Author, Entry, Site
 from feeds.text import xml_safe
 
 Format = Literal["atom", "rss"]
+FORMATS: tuple[Format, ...] = ("atom", "rss")
 GENERATOR_URI = "https://pypi.org/project/feeds/"
 
 
 class FeedDocument:
-    """One feed's channel and entries, written as Atom, RSS or both: the entries are
-    given to feedgen once for the two formats."""
+    """One feed's channel and entries, written as Atom, RSS or both.
 
-    def __init__(self, site: Site, title: str, subtitle: str, entries: Sequence[Entry]) -> None:
-        self.site, self.entries = site, entries
+    The channel is feedgen's; each entry's `<entry>` and `<item>` are feedgen's too, made
+    here, or read back from the XML kept with the entry by an earlier build (Entry.atom,
+    Entry.rss), which costs a third as much: a rebuild after new posts regenerates the
+    feeds they land in, each mostly of entries it wrote before. `keep`: the XML made here
+    is serialized too, for `made()`, so that the cache can keep it.
+    """
+
+    def __init__(
+        self,
+        site: Site,
+        title: str,
+        subtitle: str,
+        entries: Sequence[Entry],
+        *,
+        keep: bool = False,
+    ) -> None:
+        self.site, self.entries, self.keep = site, entries, keep
+        self.fresh: dict[int, FeedEntry] = {}  # feedgen's entries, made once for both formats
+        self.xml_made: dict[Format, dict[int, bytes]] = {"atom": {}, "rss": {}}
         fg = self.fg = FeedGenerator()
         fg.load_extension("dc", atom=False, rss=True)
         fg.title(xml_safe(title))
@@ -38,8 +56,6 @@ class FeedDocument:
             fg.language(site.language)
         fg.generator("feeds", version=__version__, uri=GENERATOR_URI)
         fg.updated(newest_update(entries, fallback=site))
-        for entry in entries:
-            _add_entry(fg.add_entry(order="append"), entry, site)
 
     def xml(self, fmt: Format, self_url: str) -> bytes:
         """The document in one format, served from self_url."""
@@ -54,14 +70,56 @@ class FeedDocument:
             replace=True,
         )
         if fmt == "rss":
-            return bytes(fg.rss_str(pretty=True))
-        # atom_str less its last step: the tree is mended before it is written, not
-        # written, read back and written again.
-        root, document = fg._create_atom(extensions=True)
-        _fix_atom_links(root, self.entries)
+            root, document = fg._create_rss(extensions=True)
+            parent = root.find("channel")
+        else:
+            root, document = fg._create_atom(extensions=True)
+            parent = root
+        for i, entry in enumerate(self.entries):
+            kept = entry.rss if fmt == "rss" else entry.atom
+            # An item read back declares the content and dc namespaces itself: put in the
+            # channel, lxml has it use the root's declarations (tests/test_writer.py).
+            parent.append(etree.fromstring(kept, _PARSER) if kept else self._element(i, fmt))
         return bytes(
             etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
         )
+
+    def made(self) -> list[Entry]:
+        """With `keep`, the entries whose XML was made here, with it, both formats."""
+        if not self.keep:
+            return []
+        made = []
+        for i in sorted(self.fresh):
+            for fmt in FORMATS:
+                if i not in self.xml_made[fmt]:  # a format this document was not asked for
+                    self._element(i, fmt)
+            atom, rss = self.xml_made["atom"][i], self.xml_made["rss"][i]
+            made.append(replace(self.entries[i], atom=atom, rss=rss))
+        return made
+
+    def _element(self, i: int, fmt: Format) -> etree._Element:
+        """The i-th entry's element in one format, as feedgen makes it."""
+        fe = self.fresh.get(i)
+        if fe is None:
+            fe = self.fresh[i] = FeedEntry()
+            fe.load_extension("dc", atom=False, rss=True)
+            _add_entry(fe, self.entries[i], self.site)
+        if fmt == "rss":
+            element = fe.rss_entry()
+        else:
+            element = fe.atom_entry()
+            _fix_atom_links(element, self.entries[i])
+        if self.keep:
+            self.xml_made[fmt][i] = _fragment(element)
+        return element  # type: ignore[no-any-return]
+
+
+# Kept entries are at most 8 MiB of HTML (entries.MAX_ENTRY_BYTES): within libxml2's limits.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def _fragment(element: etree._Element) -> bytes:
+    return bytes(etree.tostring(element, encoding="UTF-8", xml_declaration=False))
 
 
 def newest_update(entries: Sequence[Entry], *, fallback: Site) -> datetime:
@@ -108,19 +166,19 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
-def _fix_atom_links(root: etree._Element, entries: Sequence[Entry]) -> None:
-    """Give entry links their rel and type, and add `rel="via"` for the original article.
+def _fix_atom_links(element: etree._Element, entry: Entry) -> None:
+    """Give the entry's link its rel and type, and add `rel="via"` for the original article.
 
     feedgen 1.0.0 drops every attribute of an entry's links but href (a shadowed loop
     variable in `atom_entry`), which would turn a via link into a second alternate one.
     """
-    # feedgen's tree names its elements without the Atom namespace (it sets `xmlns` as an
-    # attribute); "{*}" finds them either way, and the via link takes its sibling's name.
-    for element, entry in zip(root.iterfind("{*}entry"), entries, strict=True):
-        alternate = element.find("{*}link")
-        if alternate is None:
-            raise ValueError(f"{entry.post.relpath}: feedgen wrote no link")
-        alternate.attrib.update({"rel": "alternate", "type": "text/html"})
-        if entry.original_url:
-            via = etree.Element(alternate.tag, rel="via", type="text/html", href=entry.original_url)
-            alternate.addnext(via)
+    # feedgen names its Atom elements without the namespace (it sets `xmlns` as an
+    # attribute of the feed); "{*}" finds them either way, and the via link takes its
+    # sibling's name.
+    alternate = element.find("{*}link")
+    if alternate is None:
+        raise ValueError(f"{entry.post.relpath}: feedgen wrote no link")
+    alternate.attrib.update({"rel": "alternate", "type": "text/html"})
+    if entry.original_url:
+        via = etree.Element(alternate.tag, rel="via", type="text/html", href=entry.original_url)
+        alternate.addnext(via)

@@ -20,6 +20,7 @@ import feeds.discover
 import feeds.entries
 import feeds.publish
 import feeds.scan
+import feeds.writer
 from conftest import CONFIG, FINEWS, Build, feed_files, parse
 from feeds.config import Config, load_config
 from feeds.errors import PostError
@@ -667,3 +668,35 @@ def test_the_counts_and_categories_read_from_the_index_are_the_plain_queries(
             "SELECT DISTINCT category FROM categories WHERE ts <= ? ORDER BY category", (until,)
         )
         assert cache.categories(until) == [r[0] for r in distinct]
+
+
+def test_feeds_made_of_entries_xml_kept_by_earlier_builds_are_those_a_cold_build_makes(
+    site: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild keeps the XML of the entries of the feeds it writes; the next one puts
+    that XML back in the feeds it regenerates instead of having feedgen make it again."""
+    out = tmp_path / "out"
+    assert build("--source", site, "--out", out, "--jobs", "1").exit_code == 0
+    edit(site)  # a rebuild: entries' XML is kept
+    assert build("--source", site, "--out", out, "--jobs", "1").exit_code == 0
+    db = sqlite3.connect(out / CACHE_NAME)
+    (kept,) = db.execute("SELECT COUNT(*) FROM entries WHERE atom IS NOT NULL").fetchone()
+    db.close()
+    assert kept > 10
+    made: list[str] = []
+    add_entry = feeds.writer._add_entry
+    monkeypatch.setattr(
+        feeds.writer,
+        "_add_entry",
+        lambda fe, entry, site: made.append(entry.post.relpath) or add_entry(fe, entry, site),
+    )
+    posts = site / "_posts"
+    (posts / "2022-06-21-new9.md").write_text(
+        NEW_POST.format(category="emnews", n=9).replace("2022-06-20", "2022-06-21"),
+        encoding="utf-8",
+    )
+    result = build("--source", site, "--out", out, "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert made == ["_posts/2022-06-21-new9.md"]  # feedgen made only the new post's XML
+    monkeypatch.setattr(feeds.writer, "_add_entry", add_entry)
+    assert outputs(out) == cold(site, tmp_path / "cold", build)
