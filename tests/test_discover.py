@@ -23,6 +23,17 @@ def make_site(root: Path, names: list[str]) -> Path:
     return root
 
 
+def stamps(listing: feeds.discover.Listing) -> tuple[list[str], list[int], list[int]]:
+    return listing.relpaths, list(listing.sizes), list(listing.mtimes)
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child asks for stamps from 2 files on, 5 files a chunk."""
+    monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
+    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 5)
+
+
 def test_a_jekyll_site_lists_its_posts_folders_sorted_with_their_categories(
     tmp_path: Path,
 ) -> None:
@@ -37,11 +48,8 @@ def test_a_jekyll_site_lists_its_posts_folders_sorted_with_their_categories(
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_the_listing_is_the_same_with_the_stat_on_two_cores(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
-) -> None:
-    monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
-    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 7)  # 15 chunks, shared by two
+@pytest.mark.usefixtures("forked")
+def test_the_listing_is_the_same_with_the_stat_on_two_cores(tmp_path: Path, jobs: int) -> None:
     site = make_site(tmp_path, [f"p{n:03}.md" for n in range(101)])
     found = find_post_files(site, jobs=jobs)
     assert found.relpaths == [f"p{n:03}.md" for n in range(101)]
@@ -49,11 +57,10 @@ def test_the_listing_is_the_same_with_the_stat_on_two_cores(
     assert list(found.sizes) == [(site / r).stat().st_size for r in found.relpaths]
 
 
+@pytest.mark.usefixtures("forked")
 def test_work_meanwhile_runs_while_a_child_stats_files_only_when_names_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
-    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 7)
     site = make_site(tmp_path, [f"p{n:03}.md" for n in range(100)])
     first = find_post_files(site, jobs=2)
     calls: list[int] = []
@@ -73,12 +80,7 @@ def test_work_meanwhile_runs_while_a_child_stats_files_only_when_names_changed(
     make_site(site, ["p100.md"])
     grown = listed(again.folders)
     assert calls == [os.getpid()]
-    alone = find_post_files(site, jobs=1)
-    assert (grown.relpaths, grown.sizes, grown.mtimes) == (
-        alone.relpaths,
-        alone.sizes,
-        alone.mtimes,
-    )
+    assert stamps(grown) == stamps(find_post_files(site, jobs=1))
     # Files the child was asked about that are gone, others new, one edited: the stamps
     # asked for early are matched to the names listed now.
     for n in (0, 1, 50, 99):
@@ -87,20 +89,12 @@ def test_work_meanwhile_runs_while_a_child_stats_files_only_when_names_changed(
     (site / "p051.md").write_text("---\ntitle: edited, longer\n---\n", encoding="utf-8")
     changed = listed(grown.folders)
     assert calls == [os.getpid()] * 2
-    alone = find_post_files(site, jobs=1)
     assert "p050a.md" in changed.relpaths and "p050.md" not in changed.relpaths
-    assert (changed.relpaths, changed.sizes, changed.mtimes) == (
-        alone.relpaths,
-        alone.sizes,
-        alone.mtimes,
-    )
+    assert stamps(changed) == stamps(find_post_files(site, jobs=1))
 
 
-def test_a_failure_while_the_child_asks_leaves_no_child_behind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
-    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 5)
+@pytest.mark.usefixtures("forked")
+def test_a_failure_while_the_child_asks_leaves_no_child_behind(tmp_path: Path) -> None:
     site = make_site(tmp_path, [f"p{n:03}.md" for n in range(60)])
     first = find_post_files(site, jobs=2)
     make_site(site, ["p100.md"])
@@ -361,11 +355,10 @@ def test_a_child_still_asking_when_the_build_fails_is_killed_and_reaped(
         os.waitpid(-1, os.WNOHANG)
 
 
+@pytest.mark.usefixtures("forked")
 def test_without_a_second_process_this_one_asks_for_every_stamp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
-    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 5)
     site = make_site(tmp_path, [f"p{n:03}.md" for n in range(60)])
     alone = find_post_files(site, jobs=1)
 
@@ -374,9 +367,4 @@ def test_without_a_second_process_this_one_asks_for_every_stamp(
 
     monkeypatch.setattr(os, "fork", no_fork)
     for known in (None, alone.folders):
-        found = find_post_files(site, jobs=2, known=known)
-        assert (found.relpaths, found.sizes, found.mtimes) == (
-            alone.relpaths,
-            alone.sizes,
-            alone.mtimes,
-        )
+        assert stamps(find_post_files(site, jobs=2, known=known)) == stamps(alone)
