@@ -11,14 +11,14 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_IMODE, S_ISREG
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.errors import ConfigError
 from feeds.model import Author, Site
-from feeds.output import write_if_changed
+from feeds.output import replace_file
 
 DEFAULT_PERMALINK = "/:categories/:year/:month/:day/:title:output_ext"
 PERMALINK_STYLES = {
@@ -119,7 +119,7 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
         return {}
     stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
     kept = kept_in / JEKYLL_KEPT_NAME if kept_in is not None else None
-    where = str(path.resolve())
+    where = f"{path.resolve()} {_reader()}"
     if kept is not None:
         data = _kept_jekyll_config(kept, where, stamp)
         if data is not None:
@@ -129,8 +129,21 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
     # an output folder that is there: a config error must not leave a new folder behind.
     settled = max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - 2 * 10**9
     if kept is not None and settled and kept.parent.is_dir():
-        _keep_jekyll_config(kept, where, stamp, data)
+        _keep_jekyll_config(kept, where, stamp, data, S_IMODE(st.st_mode))
     return data
+
+
+# The keys of _config.yml that _site reads: the only ones kept, so that nothing else a site
+# keeps there (a plugin's API key) is copied into the output folder.
+JEKYLL_KEYS: tuple[str, ...] = ("url", "baseurl", "title", "name", "description", "lang")
+JEKYLL_KEYS += ("language", "timezone", "author", "permalink")
+
+
+def _reader() -> str:
+    """Which code read the copy: another version of feeds or its libraries reads again."""
+    from feeds.state import code_digest  # here: state imports this module
+
+    return code_digest()
 
 
 JEKYLL_KEPT_NAME = ".feeds-jekyll.json"
@@ -155,20 +168,24 @@ def _kept_jekyll_config(kept: Path, where: str, stamp: list[int]) -> dict[str, A
         saved = json.loads(kept.read_text(encoding="utf-8"))
         if saved["path"] == where and saved["stamp"] == stamp and isinstance(saved["data"], dict):
             return saved["data"]
-    except (OSError, ValueError, TypeError, KeyError):
+    except Exception:  # a copy only, whatever is wrong with it: parse again
         pass
     return None
 
 
-def _keep_jekyll_config(kept: Path, where: str, stamp: list[int], data: dict[str, Any]) -> None:
-    """Save the parsed config, if JSON gives it back as it is (no dates, no number keys)."""
+def _keep_jekyll_config(
+    kept: Path, where: str, stamp: list[int], data: dict[str, Any], mode: int
+) -> None:
+    """Save the keys feeds reads, if JSON gives them back as they are (no dates, no number
+    keys), as private as the config itself."""
     try:
-        text = json.dumps({"path": where, "stamp": stamp, "data": data}, ensure_ascii=False)
-        if json.loads(text)["data"] != data:
+        used = {key: data[key] for key in JEKYLL_KEYS if key in data}
+        text = json.dumps({"path": where, "stamp": stamp, "data": used}, ensure_ascii=False)
+        if json.loads(text)["data"] != used or len(text) > 65536:
             return
-        write_if_changed(kept, text.encode("utf-8"), durable=False)
-    except (OSError, ValueError, TypeError):
-        pass  # a copy only: read again next time
+        replace_file(kept, text.encode("utf-8"), durable=False, mode=mode)
+    except Exception:  # a copy only (deep nesting: RecursionError): parse again
+        pass
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -76,10 +76,10 @@ class FeedDocument:
             root, document = fg._create_atom(extensions=True)
             parent = root
         for i, entry in enumerate(self.entries):
-            kept = entry.rss if fmt == "rss" else entry.atom
+            kept = _read_back(entry.rss if fmt == "rss" else entry.atom)
             # An item read back declares the content and dc namespaces itself: put in the
             # channel, lxml has it use the root's declarations (tests/test_writer.py).
-            parent.append(etree.fromstring(kept, _PARSER) if kept else self._element(i, fmt))
+            parent.append(kept if kept is not None else self._element(i, fmt))
         return bytes(
             etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
         )
@@ -119,7 +119,23 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
 def _fragment(element: etree._Element) -> bytes:
+    """The element as XML to keep, or b"" (not kept) if some element in it has empty text:
+    feedgen's `<content:encoded></content:encoded>` would be read back as an empty element
+    and written `<content:encoded/>`, bytes a cold build does not write."""
+    if any(node.text == "" for node in element.iter()):
+        return b""
     return bytes(etree.tostring(element, encoding="UTF-8", xml_declaration=False))
+
+
+def _read_back(xml: bytes) -> etree._Element | None:
+    """An element an earlier build kept; None when there is none, or it does not parse
+    (a damaged cache): then it is made again."""
+    if not xml:
+        return None
+    try:
+        return etree.fromstring(xml, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
 
 
 def newest_update(entries: Sequence[Entry], *, fallback: Site) -> datetime:

@@ -120,13 +120,25 @@ def test_the_jekyll_config_is_kept_parsed_until_it_changes(tmp_path: Path) -> No
     assert load_config(None, source=site, out=out).site.title == "新"
 
 
-def test_a_jekyll_config_json_cannot_give_back_is_not_kept(tmp_path: Path) -> None:
+def test_the_jekyll_copy_holds_only_what_feeds_reads_as_private_as_the_config(
+    tmp_path: Path,
+) -> None:
     site, out = tmp_path / "site", tmp_path / "out"
     site.mkdir()
     out.mkdir()
-    (site / "_config.yml").write_text("title: T\nurl: https://e.org\nsince: 2021-12-08\n")
-    old = time.time() - 10
-    os.utime(site / "_config.yml", (old, old))
+    jekyll = site / "_config.yml"
+    jekyll.write_text("title: T\nurl: https://e.org\nalgolia: {admin_api_key: SECRET}\n")
+    jekyll.chmod(0o600)
     time.sleep(2.1)  # the ctime too must be older than the racy margin
     assert load_config(None, source=site, out=out).site.title == "T"
-    assert not (out / JEKYLL_KEPT_NAME).exists()  # a date: JSON would give back text
+    kept = out / JEKYLL_KEPT_NAME
+    assert "SECRET" not in kept.read_text(encoding="utf-8")
+    assert kept.stat().st_mode & 0o777 == 0o600
+    # A key feeds reads that JSON would give back otherwise (a date) is not kept at all.
+    kept.unlink()
+    jekyll.write_text("title: T\nurl: https://e.org\nauthor: {name: A, since: 2021-12-08}\n")
+    old = time.time() - 10
+    os.utime(jekyll, (old, old))
+    time.sleep(2.1)
+    assert load_config(None, source=site, out=out).site.title == "T"
+    assert not kept.exists()
