@@ -465,6 +465,11 @@ def discard(path: Path) -> None:
 _LISTING_MAGIC = b"feeds listing 2\n"
 
 
+def ascending(items: Sequence[str]) -> bool:
+    """Each item after the one before, none twice: how listings are kept (see discover)."""
+    return all(map(operator.lt, items, islice(items, 1, None)))
+
+
 def listing_path(cache: Path) -> Path:
     return cache.with_name(cache.name + "-listing")
 
@@ -503,7 +508,7 @@ def read_listing(path: Path, token: str) -> tuple[list[str], "array[int]", "arra
     except UnicodeDecodeError:
         return None
     relpaths = text.split("\0") if count else []
-    if len(relpaths) != count or not all(map(operator.lt, relpaths, islice(relpaths, 1, None))):
+    if len(relpaths) != count or not ascending(relpaths):
         return None
     return relpaths, sizes, mtimes
 

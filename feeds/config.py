@@ -29,6 +29,13 @@ PERMALINK_STYLES = {
     "none": "/:categories/:title:output_ext",
 }
 CLEANING_PROFILES = ("finews", "generic")  # feeds.cleaning.PROFILES, not imported: slow
+JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jekyll_config)
+# The keys of _config.yml that _site reads: the only ones kept, so that nothing else a site
+# keeps there (a plugin's API key) is copied into the output folder.
+JEKYLL_KEYS = (
+    "url", "baseurl", "title", "name", "description",
+    "lang", "language", "timezone", "author", "permalink",
+)  # fmt: skip
 
 SITE_KEYS = {"title", "url", "description", "author", "language", "timezone", "permalink"}
 TOOL_KEYS = {
@@ -133,20 +140,11 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
     return data
 
 
-# The keys of _config.yml that _site reads: the only ones kept, so that nothing else a site
-# keeps there (a plugin's API key) is copied into the output folder.
-JEKYLL_KEYS: tuple[str, ...] = ("url", "baseurl", "title", "name", "description", "lang")
-JEKYLL_KEYS += ("language", "timezone", "author", "permalink")
-
-
 def _reader() -> str:
     """Which code read the copy: another version of feeds or its libraries reads again."""
     from feeds.state import code_digest  # here: state imports this module
 
     return code_digest()
-
-
-JEKYLL_KEPT_NAME = ".feeds-jekyll.json"
 
 
 def _parse_jekyll_config(path: Path) -> dict[str, Any]:

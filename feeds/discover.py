@@ -299,9 +299,16 @@ def _well_named(
         pass
     else:
         return relpaths, categories, ()
-    good = [i for i, relpath in enumerate(relpaths) if _is_utf8(relpath)]
-    bad = tuple(relpath for relpath in relpaths if not _is_utf8(relpath))
-    return [relpaths[i] for i in good], [categories[i] for i in good], bad
+    good: list[str] = []
+    kept: list[tuple[str, ...]] = []
+    bad: list[str] = []
+    for relpath, category in zip(relpaths, categories, strict=True):
+        if _is_utf8(relpath):
+            good.append(relpath)
+            kept.append(category)
+        else:
+            bad.append(relpath)
+    return good, kept, tuple(bad)
 
 
 def _is_utf8(name: str) -> bool:
@@ -445,7 +452,7 @@ class _Stats:
             self.fd = os.open(source, os.O_RDONLY)
         else:
             self.prefix = f"{source}{os.sep}"
-        self.paths = [self.prefix + relpath for relpath in relpaths] if self.prefix else relpaths
+        self.paths = self._paths(relpaths)
         self.chunks = -(-len(relpaths) // STAT_CHUNK)
         self.pid = 0
         try:
@@ -515,8 +522,10 @@ class _Stats:
 
     def ask(self, relpaths: list[str]) -> tuple[array[int], array[int]]:
         """The stamps of other files below the same source, asked here."""
-        paths = [self.prefix + relpath for relpath in relpaths] if self.prefix else relpaths
-        return _stat_here(paths, self.fd)
+        return _stat_here(self._paths(relpaths), self.fd)
+
+    def _paths(self, relpaths: list[str]) -> list[str]:
+        return [self.prefix + relpath for relpath in relpaths] if self.prefix else relpaths
 
     def _ask(self, chunk: int) -> tuple[array[int], array[int]]:
         return _stat_here(self.paths[chunk * STAT_CHUNK : (chunk + 1) * STAT_CHUNK], self.fd)

@@ -250,7 +250,7 @@ def _build(
     state: State,
     previous: State,
     jobs: int,
-    keep_xml: bool = False,
+    keep_xml: bool,
 ) -> list[FeedDoc]:
     until = float("inf") if config.future else now.timestamp()
     excluded = _shared_ids(cache, report)

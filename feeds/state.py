@@ -7,17 +7,15 @@ reported. A rebuild whose listing, config and outputs all match it has nothing t
 
 import hashlib
 import json
-import operator
 import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from itertools import islice
 from pathlib import Path
 
 from feeds import __version__
-from feeds.cache import SCHEMA
+from feeds.cache import SCHEMA, ascending
 from feeds.config import Config
 from feeds.discover import Folder
 from feeds.output import write_if_changed
@@ -140,8 +138,7 @@ def _names(joined: object) -> tuple[str, ...]:
     ):
         raise ValueError("not a list of file names")
     names = tuple(joined.split("/"))
-    # Listings are sorted (see discover): each name after the one before, none twice.
-    if not all(map(operator.lt, names, islice(names, 1, None))):
+    if not ascending(names):
         raise ValueError("not a list of file names")
     return names
 
