@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from feeds.slugs import category_slugs
+from feeds.slugs import MAX_SLUG, WINDOWS_RESERVED, base_slug, category_slugs, short_hash
 
 SAFE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -68,3 +70,14 @@ def test_a_tampered_published_slug_is_made_safe_again() -> None:
 
 def test_the_config_pin_wins_over_the_published_slug() -> None:
     assert category_slugs(["a"], {"a": "b"}, {"a": "a"}) == {"a": "b"}
+
+
+@given(st.from_regex(r"[a-z0-9]{1,12}(-[a-z0-9]{1,12}){0,8}", fullmatch=True))
+def test_a_name_already_a_slug_is_what_slugify_makes_of_it(name: str) -> None:
+    # base_slug returns such names without loading python-slugify: it must agree.
+    from slugify import slugify
+
+    expected = slugify(name, max_length=MAX_SLUG, word_boundary=False)
+    if expected in WINDOWS_RESERVED:
+        expected = f"{expected}-{short_hash(name)}"
+    assert base_slug(name) == expected
