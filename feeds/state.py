@@ -16,7 +16,7 @@ from pathlib import Path
 
 from feeds import __version__
 from feeds.cache import SCHEMA, ascending
-from feeds.config import Config
+from feeds.config import Config, is_jekyll_site
 from feeds.discover import Folder
 from feeds.output import write_if_changed
 
@@ -162,8 +162,16 @@ def file_intact(path: Path, known: Published) -> bool:
 
 
 def cache_fingerprint(config: Config) -> str:
-    """What parsed posts and cleaned bodies depend on: the code, the site, the rules."""
-    return _digest(code_digest(), SCHEMA, config.source.resolve(), config.site, config.cleaning)
+    """What parsed posts and cleaned bodies depend on: the code, the site, the rules, and
+    whether the source is a Jekyll site (its folders above `_posts` are categories)."""
+    return _digest(
+        code_digest(),
+        SCHEMA,
+        config.source.resolve(),
+        is_jekyll_site(config.source),
+        config.site,
+        config.cleaning,
+    )
 
 
 def settings_fingerprint(config: Config) -> str:

@@ -700,3 +700,30 @@ def test_feeds_made_of_entries_xml_kept_by_earlier_builds_are_those_a_cold_build
     assert made == ["_posts/2022-06-21-new9.md"]  # feedgen made only the new post's XML
     monkeypatch.setattr(feeds.writer, "_add_entry", add_entry)
     assert outputs(out) == cold(site, tmp_path / "cold", build)
+
+
+@pytest.mark.parametrize("becomes", ["a Jekyll site", "a plain folder"])
+def test_a_source_that_changes_kind_is_read_as_a_cold_build_reads_it(
+    tmp_path: Path, build: Build, becomes: str
+) -> None:
+    # In a Jekyll site the folders above `_posts` are categories; in a plain folder they
+    # are not: every stored post's categories change, though no post file does.
+    source = tmp_path / "source"
+    posts = source / "markets" / "_posts"
+    posts.parent.mkdir(parents=True)
+    shutil.copytree(FINEWS / "_posts", posts)
+    (posts / "-202205262391921712.md").unlink()  # its date is unusable
+    marker = source / "_posts"  # an empty `_posts` at the top makes it a Jekyll site
+    if becomes == "a plain folder":
+        marker.mkdir()
+    out = tmp_path / "out"
+    assert build("--source", source, "--out", out, "--jobs", "1").exit_code == 0
+    if becomes == "a plain folder":
+        marker.rmdir()
+    else:
+        marker.mkdir()
+    result = build("--source", source, "--out", out, "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    incremental = outputs(out)
+    assert incremental == cold(source, tmp_path / "cold", build)
+    assert ("markets/atom.xml" in incremental) == (becomes == "a Jekyll site")
