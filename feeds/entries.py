@@ -6,7 +6,7 @@ from collections.abc import Generator, Sequence
 from functools import partial
 
 from feeds.cleaning import clean_body
-from feeds.cleaning.tree import visible_strings
+from feeds.cleaning.tree import TooDeep, visible_strings
 from feeds.config import Config
 from feeds.errors import PostError
 from feeds.model import Entry, Post
@@ -57,6 +57,8 @@ def make_entry(post: Post, config: Config) -> Entry:
             outlet=post.source_name,
             original_url=post.source_url,
         )
+    except TooDeep as exc:
+        raise PostError(post.relpath, "clean", str(exc)) from exc
     except Exception as exc:  # a cleaning bug must cost one post, not the build
         raise PostError(post.relpath, "clean", f"{type(exc).__name__}: {exc}") from exc
     size = len(cleaned.html.encode())

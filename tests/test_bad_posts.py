@@ -359,6 +359,34 @@ def test_deeply_nested_front_matter_neither_crashes_nor_hangs(tmp_path: Path) ->
     assert published(out).keys() == GOOD
 
 
+def test_a_body_nested_past_what_the_html_parser_reads_is_named_not_cut(tmp_path: Path) -> None:
+    """libxml2 stops reading at 2,048 levels, without an error: the body's end, and so
+    the article's last paragraphs, would have gone missing from the feed unsaid."""
+    head = "---\ntitle: {}\ndate: 2021-12-08 10:00:00\n---\n"
+    deep = {
+        "2021-12-08-nested-divs.md": "<div>" * 3000 + "end" + "</div>" * 3000,
+        "2021-12-08-nested-quotes.md": "> " * 3000 + "end\n",  # Markdown
+    }
+    files = {name: head.format("deep") + body for name, body in deep.items()}
+    files["2021-12-09-shallow.md"] = (
+        head.format("shallow") + "<div>" * 1500 + "<p>the very end</p>" + "</div>" * 1500
+    )
+    source = source_with(tmp_path, {k: v.encode() for k, v in files.items()})
+    out = tmp_path / "out"
+    result = run_isolated("--source", source, "--out", out)
+    assert result.returncode == 3, result.stderr
+    assert sorted(problems(result.stderr)) == [
+        f"{name}: clean: its HTML is nested 2,046 levels deep or more, past what the HTML "
+        "parser reads: the rest of the body would be lost; flatten its markup"
+        for name in sorted(deep)
+    ]
+    titles = published(out)
+    assert "deep" not in titles.values()
+    assert len(titles) == len(GOOD) + 1
+    (shallow,) = (e for e in parse(out / "atom.xml").entries if e.title == "shallow")
+    assert "<p>the very end</p>" in shallow.content[0].value
+
+
 def test_a_file_whose_name_is_not_utf8_is_named_and_the_rest_published(tmp_path: Path) -> None:
     """os.listdir gives such a name with surrogate escapes, which no XML or cache holds:
     it once failed the whole build with a UnicodeEncodeError."""

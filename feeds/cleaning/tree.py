@@ -53,15 +53,30 @@ SELF_CLOSED = frozenset(
 )
 
 
+# libxml2 reads at most this many levels of nesting, html and body included, even with
+# huge_tree: past them it stops without an error, and the rest of the body is lost.
+MAX_NESTING = 2048
+
+
+class TooDeep(ValueError):
+    """HTML nested deeper than the parser reads: it cannot be cleaned whole."""
+
+
 def parse_document_body(html: str) -> HtmlElement:
     """Parse an HTML fragment inside an explicit html/body, and return the body, free of
     the characters XML forbids.
 
     Without libxml2's limits (10 MB in one string, 256 levels of nesting), which it
     enforces by stopping without an error: the rest of the body would be lost. A post is
-    16 MiB at most.
+    16 MiB at most. Its nesting limit cannot be lifted past MAX_NESTING: a fragment that
+    deep raises TooDeep rather than lose its end.
     """
     document = f"<html><body>{html}</body></html>"
+    if html.count("<") >= MAX_NESTING - 2 and _deepest(document) >= MAX_NESTING:
+        raise TooDeep(
+            f"its HTML is nested {MAX_NESTING - 2:,} levels deep or more, past what the "
+            "HTML parser reads: the rest of the body would be lost; flatten its markup"
+        )
     if _WRAPPER_END.search(html):
         return etree.fromstring(document, etree.HTMLParser(target=_OneBody(), huge_tree=True))
     root = lxml.html.document_fromstring(document, parser=html_parser())
@@ -105,6 +120,37 @@ _HTML_CLASSES = etree.ElementDefaultClassLookup(
     pi=lxml.html.HtmlProcessingInstruction,
     entity=lxml.html.HtmlEntity,
 )
+
+
+def _deepest(document: str) -> int:
+    """How deep the document nests, as libxml2 reads it (implied end tags closed), without
+    building a tree, which would stop at the limit."""
+    parser = etree.HTMLParser(target=_Depth(), huge_tree=True)
+    deepest: int = etree.fromstring(document, parser)  # type: ignore[assignment]
+    return deepest
+
+
+class _Depth:
+    """A parser target that measures the deepest nesting."""
+
+    def __init__(self) -> None:
+        self.depth = self.deepest = 0
+
+    def start(self, tag: str | bytes, attrib: dict[str | bytes, str | bytes]) -> None:
+        self.depth += 1
+        self.deepest = max(self.deepest, self.depth)
+
+    def end(self, tag: str | bytes) -> None:
+        self.depth -= 1
+
+    def data(self, text: str | bytes) -> None:
+        pass
+
+    def comment(self, text: str | bytes) -> None:
+        pass
+
+    def close(self) -> int:
+        return self.deepest
 
 
 class _OneBody:
