@@ -20,6 +20,7 @@ from feeds.cleaning.generic import (
     strip_block_edges,
     unwrap_bare_spans,
 )
+from feeds.cleaning.tree import TooDeep
 from feeds.render import render_markdown
 
 BASE = "https://finews.withounder.com/shanghaizhengquanbao/2022/01/25/NW202201252261386140.html"
@@ -354,3 +355,22 @@ def test_nesting_deeper_than_libxml2s_default_keeps_what_follows() -> None:
     cleaned = clean_body(html, base_url=BASE, profile="generic")
     assert cleaned.html.endswith("<p>after</p>")
     assert cleaned.summary == "deep after"
+
+
+@pytest.mark.parametrize(
+    ("html", "whole"),
+    [
+        ("<div>" * 2046 + "x" + "</div>" * 2046, True),  # 2,048 with html and body
+        ("<div>" * 2047 + "x" + "</div>" * 2047, False),
+        ("<table><tr><td>" * 500 + "x" + "</td></tr></table>" * 500, True),
+        ("<table><tr><td>" * 600 + "x" + "</td></tr></table>" * 600, False),  # tbody added
+        ("<p>a" * 5000, True),  # unclosed paragraphs close each other: 3 levels
+    ],
+)
+def test_nesting_libxml2_cannot_read_is_refused_not_cut(html: str, whole: bool) -> None:
+    html += "<p>END</p>"
+    if whole:
+        assert clean_body(html, base_url=BASE).html.endswith("<p>END</p>")
+    else:
+        with pytest.raises(TooDeep):
+            clean_body(html, base_url=BASE)

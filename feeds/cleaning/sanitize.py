@@ -12,7 +12,7 @@ import nh3
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
 from feeds.cleaning.generic import REMOVED_WITH_CONTENT, remove_xml_forbidden_characters
-from feeds.cleaning.tree import html_parser, serialize_children
+from feeds.cleaning.tree import check_nesting, html_parser, serialize_children
 
 ALLOWED_TAGS = frozenset(
     {
@@ -101,7 +101,9 @@ def sanitize(html: str) -> str:
 
 
 def parse_fragment(html: str) -> HtmlElement:
-    """Parse a sanitized fragment into the children of a wrapper <div>."""
+    """Parse a sanitized fragment into the children of a wrapper <div>. nh3 can nest it
+    deeper than it was (a <tbody> in each table), so its depth is checked again."""
+    check_nesting(f"<html><body>{html}</body></html>")  # as lxml parses a fragment
     return lxml.html.fragment_fromstring(html, create_parent="div", parser=html_parser())
 
 

@@ -53,13 +53,23 @@ SELF_CLOSED = frozenset(
 )
 
 
-# libxml2 reads at most this many levels of nesting, html and body included, even with
+# libxml2 builds a tree at most this many levels deep, html and body included, even with
 # huge_tree: past them it stops without an error, and the rest of the body is lost.
 MAX_NESTING = 2048
 
 
 class TooDeep(ValueError):
     """HTML nested deeper than the parser reads: it cannot be cleaned whole."""
+
+
+def check_nesting(document: str) -> None:
+    """Raise TooDeep if libxml2 would stop inside this document when building its tree.
+    Measured only when it has the tags to be that deep: a post seldom has 2,000."""
+    if document.count("<") > MAX_NESTING and _deepest(document) > MAX_NESTING:
+        raise TooDeep(
+            f"its HTML is nested too deep for the HTML parser ({MAX_NESTING:,} levels at "
+            "most): the rest of the body would be lost; flatten its markup"
+        )
 
 
 def parse_document_body(html: str) -> HtmlElement:
@@ -69,16 +79,13 @@ def parse_document_body(html: str) -> HtmlElement:
     Without libxml2's limits (10 MB in one string, 256 levels of nesting), which it
     enforces by stopping without an error: the rest of the body would be lost. A post is
     16 MiB at most. Its nesting limit cannot be lifted past MAX_NESTING: a fragment that
-    deep raises TooDeep rather than lose its end.
+    deep raises TooDeep rather than lose its end (a parser target, used for a fragment
+    with wrappers of its own, has no limit; the sanitizer's parse checks again).
     """
     document = f"<html><body>{html}</body></html>"
-    if html.count("<") >= MAX_NESTING - 2 and _deepest(document) >= MAX_NESTING:
-        raise TooDeep(
-            f"its HTML is nested {MAX_NESTING - 2:,} levels deep or more, past what the "
-            "HTML parser reads: the rest of the body would be lost; flatten its markup"
-        )
     if _WRAPPER_END.search(html):
         return etree.fromstring(document, etree.HTMLParser(target=_OneBody(), huge_tree=True))
+    check_nesting(document)
     root = lxml.html.document_fromstring(document, parser=html_parser())
     body = root.find("body")
     body = root if body is None else body
