@@ -66,6 +66,7 @@ class Listing:
     # Files whose names are not UTF-8 (os.listdir's surrogate escapes), left out: no feed
     # or cache can hold such a path. Each is reported (see misnamed_message).
     misnamed: tuple[str, ...] = ()
+    jekyll: bool = False  # read as a Jekyll site: the folders above `_posts` are categories
 
     def __len__(self) -> int:
         return len(self.relpaths)
@@ -236,7 +237,14 @@ def find_post_files(
             relpaths, categories = _candidates(seen, jekyll)
         relpaths, categories, misnamed = _well_named(relpaths, categories)
         listing = Listing(
-            relpaths, array("q"), array("q"), categories, seen, reread, misnamed=misnamed
+            relpaths,
+            array("q"),
+            array("q"),
+            categories,
+            seen,
+            reread,
+            misnamed=misnamed,
+            jekyll=jekyll,
         )
         if not stat:
             return _unstated(source, listing)

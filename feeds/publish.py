@@ -105,7 +105,7 @@ def publish(
                 with contextlib.suppress(OSError):  # a cache only: the next build reads again
                     write_folders(config.out, config.source, found.folders, listed_ns)
         listing = found.digest() if found.stated else ""  # else known once scanned
-        settings = settings_fingerprint(config)
+        settings = settings_fingerprint(config, found.jekyll)
         if found.stated and _nothing_changed(previous, listing, settings, found, now, config.out):
             _replay(previous, report)
             _check_strict(config, report)
@@ -144,7 +144,7 @@ def _cached_build(
     progress: Progress,
 ) -> list[FeedDoc]:
     """Bring the cache up to date with the source, then make the feeds from it."""
-    with Cache.open(cache_path, cache_fingerprint(config)) as cache:
+    with Cache.open(cache_path, cache_fingerprint(config, found.jekyll)) as cache:
         # A cache being filled keeps no entry's XML: a cold build would pay to write it
         # all, while a rebuild regenerates a few feeds, of entries mostly written before.
         keep_xml = cache.meta("listing") is not None

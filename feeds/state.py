@@ -16,7 +16,7 @@ from pathlib import Path
 
 from feeds import __version__
 from feeds.cache import SCHEMA, ascending
-from feeds.config import Config, is_jekyll_site
+from feeds.config import Config
 from feeds.discover import Folder
 from feeds.output import write_if_changed
 
@@ -161,23 +161,19 @@ def file_intact(path: Path, known: Published) -> bool:
     return (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns)
 
 
-def cache_fingerprint(config: Config) -> str:
+def cache_fingerprint(config: Config, jekyll: bool) -> str:
     """What parsed posts and cleaned bodies depend on: the code, the site, the rules, and
-    whether the source is a Jekyll site (its folders above `_posts` are categories)."""
+    whether the listing read the source as a Jekyll site (its folders above `_posts` are
+    categories): told by the listing, as the source may become one while it is read."""
     return _digest(
-        code_digest(),
-        SCHEMA,
-        config.source.resolve(),
-        is_jekyll_site(config.source),
-        config.site,
-        config.cleaning,
+        code_digest(), SCHEMA, config.source.resolve(), jekyll, config.site, config.cleaning
     )
 
 
-def settings_fingerprint(config: Config) -> str:
+def settings_fingerprint(config: Config, jekyll: bool) -> str:
     """What the feeds depend on besides the posts."""
     return _digest(
-        cache_fingerprint(config),
+        cache_fingerprint(config, jekyll),
         config.limit,
         sorted(config.categories.items()),
         config.future,

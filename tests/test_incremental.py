@@ -727,3 +727,30 @@ def test_a_source_that_changes_kind_is_read_as_a_cold_build_reads_it(
     incremental = outputs(out)
     assert incremental == cold(source, tmp_path / "cold", build)
     assert ("markets/atom.xml" in incremental) == (becomes == "a Jekyll site")
+
+
+def test_a_source_that_becomes_a_jekyll_site_while_it_is_listed_is_read_again(
+    tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache is stamped with the kind of source its rows were read as, not asked again.
+    source = tmp_path / "source"
+    posts = source / "markets" / "_posts"
+    posts.parent.mkdir(parents=True)
+    shutil.copytree(FINEWS / "_posts", posts)
+    (posts / "-202205262391921712.md").unlink()  # its date is unusable
+    out = tmp_path / "out"
+    assert build("--source", source, "--out", out, "--jobs", "1").exit_code == 0
+    listed = feeds.publish.find_post_files
+
+    def listed_then_changed(*args: object, **kwargs: object) -> feeds.discover.Listing:
+        listing = listed(*args, **kwargs)  # type: ignore[arg-type]
+        (source / "_posts").mkdir(exist_ok=True)
+        return listing
+
+    with monkeypatch.context() as patched:
+        patched.setattr(feeds.publish, "find_post_files", listed_then_changed)
+        assert build("--source", source, "--out", out, "--jobs", "1").exit_code == 0
+    assert build("--source", source, "--out", out, "--jobs", "1").exit_code == 0
+    incremental = outputs(out)
+    assert incremental == cold(source, tmp_path / "cold", build)
+    assert "markets/atom.xml" in incremental
