@@ -702,18 +702,25 @@ def test_feeds_made_of_entries_xml_kept_by_earlier_builds_are_those_a_cold_build
     assert outputs(out) == cold(site, tmp_path / "cold", build)
 
 
+def posts_below_a_category_folder(tmp_path: Path) -> Path:
+    """A source holding `markets/_posts/`: a category folder once the source is a Jekyll
+    site (an empty top-level `_posts` makes it one), a plain path before."""
+    source = tmp_path / "source"
+    posts = source / "markets" / "_posts"
+    posts.parent.mkdir(parents=True)
+    shutil.copytree(FINEWS / "_posts", posts)
+    (posts / "-202205262391921712.md").unlink()  # its date is unusable
+    return source
+
+
 @pytest.mark.parametrize("becomes", ["a Jekyll site", "a plain folder"])
 def test_a_source_that_changes_kind_is_read_as_a_cold_build_reads_it(
     tmp_path: Path, build: Build, becomes: str
 ) -> None:
     # In a Jekyll site the folders above `_posts` are categories; in a plain folder they
     # are not: every stored post's categories change, though no post file does.
-    source = tmp_path / "source"
-    posts = source / "markets" / "_posts"
-    posts.parent.mkdir(parents=True)
-    shutil.copytree(FINEWS / "_posts", posts)
-    (posts / "-202205262391921712.md").unlink()  # its date is unusable
-    marker = source / "_posts"  # an empty `_posts` at the top makes it a Jekyll site
+    source = posts_below_a_category_folder(tmp_path)
+    marker = source / "_posts"
     if becomes == "a plain folder":
         marker.mkdir()
     out = tmp_path / "out"
@@ -733,11 +740,7 @@ def test_a_source_that_becomes_a_jekyll_site_while_it_is_listed_is_read_again(
     tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The cache is stamped with the kind of source its rows were read as, not asked again.
-    source = tmp_path / "source"
-    posts = source / "markets" / "_posts"
-    posts.parent.mkdir(parents=True)
-    shutil.copytree(FINEWS / "_posts", posts)
-    (posts / "-202205262391921712.md").unlink()  # its date is unusable
+    source = posts_below_a_category_folder(tmp_path)
     out = tmp_path / "out"
     assert build("--source", source, "--out", out, "--jobs", "1").exit_code == 0
     listed = feeds.publish.find_post_files
