@@ -103,7 +103,7 @@ def sanitize(html: str) -> str:
 def parse_fragment(html: str) -> HtmlElement:
     """Parse a sanitized fragment into the children of a wrapper <div>. nh3 can nest it
     deeper than it was (a <tbody> in each table), so its depth is checked again."""
-    check_nesting(f"<html><body>{html}</body></html>")  # as lxml parses a fragment
+    check_nesting(html)
     return lxml.html.fragment_fromstring(html, create_parent="div", parser=html_parser())
 
 

@@ -62,10 +62,11 @@ class TooDeep(ValueError):
     """HTML nested deeper than the parser reads: it cannot be cleaned whole."""
 
 
-def check_nesting(document: str) -> None:
-    """Raise TooDeep if libxml2 would stop inside this document when building its tree.
-    Measured only when it has the tags to be that deep: a post seldom has 2,000."""
-    if document.count("<") > MAX_NESTING and _deepest(document) > MAX_NESTING:
+def check_nesting(html: str) -> None:
+    """Raise TooDeep if libxml2 would stop inside this fragment when building its tree,
+    as it parses one: inside html and body. Measured only when it has the tags to be that
+    deep: a post seldom has 2,000."""
+    if html.count("<") > MAX_NESTING - 2 and _deepest(_document(html)) > MAX_NESTING:
         raise TooDeep(
             f"its HTML is nested too deep for the HTML parser ({MAX_NESTING:,} levels at "
             "most): the rest of the body would be lost; flatten its markup"
@@ -82,10 +83,10 @@ def parse_document_body(html: str) -> HtmlElement:
     deep raises TooDeep rather than lose its end (a parser target, used for a fragment
     with wrappers of its own, has no limit; the sanitizer's parse checks again).
     """
-    document = f"<html><body>{html}</body></html>"
+    document = _document(html)
     if _WRAPPER_END.search(html):
         return etree.fromstring(document, etree.HTMLParser(target=_OneBody(), huge_tree=True))
-    check_nesting(document)
+    check_nesting(html)
     root = lxml.html.document_fromstring(document, parser=html_parser())
     body = root.find("body")
     body = root if body is None else body
@@ -127,6 +128,10 @@ _HTML_CLASSES = etree.ElementDefaultClassLookup(
     pi=lxml.html.HtmlProcessingInstruction,
     entity=lxml.html.HtmlEntity,
 )
+
+
+def _document(html: str) -> str:
+    return f"<html><body>{html}</body></html>"
 
 
 def _deepest(document: str) -> int:
