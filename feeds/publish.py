@@ -51,6 +51,8 @@ from feeds.state import (
 )
 
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed never loads it
+    from feedgen.entry import FeedEntry
+
     from feeds.writer import FeedDocument
 
 CACHE_NAME = ".feeds-cache.sqlite"
@@ -352,6 +354,7 @@ class _Entries:
     def __init__(self, cache: Cache, config: Config, report: Report, keep_xml: bool) -> None:
         self.cache, self.config, self.report = cache, config, report
         self.keep_xml = keep_xml  # see writer.FeedDocument
+        self.feed_entries: dict[str, FeedEntry] = {}  # see writer.FeedDocument, `shared`
         self.done: dict[str, Entry | None] = {}
         self.stubs: dict[str, EntryStub] = {}  # the stored entries, without their bodies
         self.digests: dict[str, bytes] = {}  # see digest()
@@ -470,7 +473,14 @@ def _documents(
             yield FeedDoc(relpath, fingerprint, None)
             continue
         if document is None:
-            document = FeedDocument(site, title, feed.subtitle, chosen, keep=entries.keep_xml)
+            document = FeedDocument(
+                site,
+                title,
+                feed.subtitle,
+                chosen,
+                keep=entries.keep_xml,
+                shared=entries.feed_entries,
+            )
         yield FeedDoc(relpath, fingerprint, document.xml(fmt, self_url))
     if document is not None:
         entries.written(document)

@@ -1,0 +1,74 @@
+"""Bounded growth (issue 16, items 8 and 9): one giant post costs that post only, and the
+build stays linear. Each case puts one giant post beside the two good posts of seeds/ and
+runs the real command in a subprocess; its timeout guards against a hang, it times nothing.
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import CONFIG, SEEDS, feed_files, parse
+
+HANG_GUARD = 60  # seconds; each build here takes a second or two
+GOOD_TITLES = {
+    "科技赋能国企混改！商汤科技智能计算中心在临港“扬帆起航”",
+}
+HEAD = "---\ntitle: Giant\ndate: 2022-01-20 10:00:00 +0800\n"
+NAME = "2022-01-20-giant.md"
+
+
+def build_with(tmp_path: Path, giant: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    source = tmp_path / "source"
+    shutil.copytree(SEEDS, source)
+    (source / NAME).write_text(giant, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "feeds", "build", "--source", source, "--out", out]
+    result = subprocess.run(
+        [*map(str, argv), "--config", str(CONFIG)],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+    )
+    return result, out
+
+
+def titles(out: Path) -> set[str]:
+    for path in feed_files(out):
+        parse(path)
+    return {entry.title for entry in parse(out / "atom.xml").entries}
+
+
+def assert_skipped(result: subprocess.CompletedProcess[str], out: Path, reason: str) -> None:
+    assert result.returncode == 3, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith(NAME)]
+    assert len(lines) == 1 and reason in lines[0], result.stderr
+    assert GOOD_TITLES <= titles(out)
+    assert "Giant" not in titles(out)
+
+
+def test_a_post_in_100000_categories_is_skipped_and_no_feed_made_for_them(
+    tmp_path: Path,
+) -> None:
+    cats = " ".join(f"c{i}" for i in range(100_000))
+    result, out = build_with(tmp_path, f"{HEAD}categories: {cats}\n---\nbody\n")
+    assert_skipped(result, out, "front matter: 100,000 categories, over the 100")
+    assert not (out / "c0").exists()
+    assert len(feed_files(out)) == 6  # the combined pair and the seeds' two categories
+
+
+def test_a_post_of_1000000_tags_is_skipped(tmp_path: Path) -> None:
+    tags = " ".join(f"t{i}" for i in range(1_000_000))
+    result, out = build_with(tmp_path, f"{HEAD}categories: x\ntags: {tags}\n---\nbody\n")
+    assert_skipped(result, out, "front matter: 1,000,000 tags, over the 1,000")
+
+
+def test_categories_and_tags_up_to_the_caps_are_all_published(tmp_path: Path) -> None:
+    cats = "".join(f"\n- c{i}" for i in range(100))
+    tags = "".join(f"\n- t{i}" for i in range(1_000))
+    result, out = build_with(tmp_path, f"{HEAD}categories:{cats}\ntags:{tags}\n---\nbody\n")
+    assert result.returncode == 0, result.stderr
+    assert {"Giant"} | GOOD_TITLES <= titles(out)
+    for feed in (out / "atom.xml", out / "c99" / "atom.xml"):
+        (giant,) = [e for e in parse(feed).entries if e.title == "Giant"]
+        assert len(giant.tags) == 1_100
