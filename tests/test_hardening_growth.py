@@ -72,3 +72,26 @@ def test_categories_and_tags_up_to_the_caps_are_all_published(tmp_path: Path) ->
     for feed in (out / "atom.xml", out / "c99" / "atom.xml"):
         (giant,) = [e for e in parse(feed).entries if e.title == "Giant"]
         assert len(giant.tags) == 1_100
+
+
+def test_a_post_of_100000_line_breaks_is_published(tmp_path: Path) -> None:
+    body = "<p>a" + "<br>" * 100_000 + "b</p>\n<p>" + "<br>\n" * 100_000 + "</p>\n"
+    result, out = build_with(tmp_path, f"{HEAD}categories: x\n---\n{body}")
+    assert result.returncode == 0, result.stderr
+    assert {"Giant"} | GOOD_TITLES <= titles(out)
+    (giant,) = [e for e in parse(out / "x" / "atom.xml").entries if e.title == "Giant"]
+    assert giant.content[0].value.count("<br") == 100_000  # the stray ones go
+
+
+def test_an_element_of_40000_attributes_is_published(tmp_path: Path) -> None:
+    attributes = " ".join(f"a{i}=x" for i in range(40_000))
+    body = f'<p {attributes} title="t">text</p>\n\n<a {attributes} href="https://e.org/">link</a>\n'
+    result, out = build_with(tmp_path, f"{HEAD}categories: x\n---\n{body}")
+    assert result.returncode == 0, result.stderr
+    (giant,) = [e for e in parse(out / "x" / "atom.xml").entries if e.title == "Giant"]
+    assert '<p><a href="https://e.org/">link</a></p>' in giant.content[0].value
+
+
+def test_a_body_of_14_mb_of_short_lines_is_skipped_before_rendering(tmp_path: Path) -> None:
+    result, out = build_with(tmp_path, f"{HEAD}categories: x\n---\n" + "a\n" * 7_000_000)
+    assert_skipped(result, out, "render: its body is 13 MiB, over the 1 MiB")
