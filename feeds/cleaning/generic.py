@@ -22,7 +22,7 @@ from feeds.cleaning.tree import (
     tags,
     text_before,
     text_of,
-    unwrap,
+    unwrap_all,
 )
 from feeds.text import xml_safe
 
@@ -288,8 +288,7 @@ def absolutize_urls(body: HtmlElement, base_url: str) -> None:
 def remove_non_content_elements(body: HtmlElement) -> None:
     """Drop scripts, styles, embeds, form controls, head matter and their content (XSS vectors)."""
     # libxml2 does not know <embed> and a few others are void and nests what follows them.
-    for tag in tags(body, REMOVED_WITH_CONTENT & VOID_ELEMENTS):
-        unwrap(tag)
+    unwrap_all(tags(body, REMOVED_WITH_CONTENT & VOID_ELEMENTS))
     remove_all(outermost(tags(body, REMOVED_WITH_CONTENT)))
 
 
@@ -352,9 +351,7 @@ def strip_block_edges(body: HtmlElement) -> None:
 
 def unwrap_bare_spans(body: HtmlElement) -> None:
     """Unwrap <span>s left without attributes: they only split the text."""
-    for span in tags(body, "span"):
-        if not span.attrib:
-            unwrap(span)
+    unwrap_all([span for span in tags(body, "span") if not span.attrib])
 
 
 GENERIC_RULES: tuple[Rule, ...] = (
