@@ -19,6 +19,7 @@ from feeds.cleaning.generic import (
     remove_xml_forbidden_characters,
 )
 from feeds.cleaning.tree import contents, is_element, remove, tags, text_of
+from feeds.text import field_text
 
 CREDIT_LABEL = "来源："
 ORIGINAL_LABEL = "原文"
@@ -112,7 +113,7 @@ def credit_line(attribution: Attribution) -> str:
     """Write `<p>来源：上海证券报 · <a href="…">原文</a></p>`, or "" when nothing is known."""
     parts = []
     if attribution.outlet:
-        parts.append(escape(attribution.outlet, quote=False))
+        parts.append(field_text(attribution.outlet, "html"))
     if attribution.original_url:
         parts.append(f'<a href="{escape(attribution.original_url)}">{ORIGINAL_LABEL}</a>')
     return f"<p>{CREDIT_LABEL}{SEPARATOR.join(parts)}</p>" if parts else ""
