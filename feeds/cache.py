@@ -65,7 +65,7 @@ class FileRow(NamedTuple):
     mtime_ns: int
     digest: str
     kind: int
-    message: str | None = None
+    message: str | None = None  # a bad post's reason; a post's warnings, one a line
     ts: float | None = None
     id: str | None = None
     post: str | None = None  # post_json
@@ -73,7 +73,13 @@ class FileRow(NamedTuple):
 
     @classmethod
     def of_post(
-        cls, relpath: str, size: int, mtime_ns: int, digest: str, post: PostFields
+        cls,
+        relpath: str,
+        size: int,
+        mtime_ns: int,
+        digest: str,
+        post: PostFields,
+        warnings: str | None = None,
     ) -> "FileRow":
         _, id_, _, published, _, _, categories, *_ = post
         return cls(
@@ -82,7 +88,7 @@ class FileRow(NamedTuple):
             mtime_ns,
             digest,
             POST,
-            None,
+            warnings,
             published.timestamp(),
             id_,
             post_json(post),

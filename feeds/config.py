@@ -8,7 +8,7 @@ the tool's options. Every value is checked here, and a bad one names its file an
 import json
 import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from stat import S_IMODE, S_ISREG
@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from feeds.errors import ConfigError
 from feeds.model import Author, Site
 from feeds.output import replace_file
+from feeds.text import one_line
+from feeds.urls import safe_email, safe_link
 
 DEFAULT_PERMALINK = "/:categories/:year/:month/:day/:title:output_ext"
 PERMALINK_STYLES = {
@@ -236,23 +238,48 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
     )
 
 
-def parse_author(value: Any, where: str, key: str) -> Author | None:
-    """An author given as a name, or as a mapping with name, email and uri."""
+def parse_author(
+    value: Any, where: str, key: str, refused: Callable[[str, str], None] | None = None
+) -> Author | None:
+    """An author given as a name, or as a mapping with name, email and uri; the name on one
+    line. An email or uri that fails feeds.urls' checks is left out, told to `refused` as
+    (key, reason); without `refused`, it is a ConfigError."""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        name = str(value).strip()
+        name = one_line(str(value))
         return Author(name) if name else None
     if isinstance(value, Mapping):
-        name = str(value.get("name") or "").strip()
-        email = value.get("email")
-        uri = value.get("uri") or value.get("url")
+        name = one_line(str(value.get("name") or ""))
+        email = _checked(value.get("email"), safe_email, where, f"{key}.email", refused)
+        uri_key = f"{key}.uri" if value.get("uri") else f"{key}.url"
+        uri = _checked(value.get("uri") or value.get("url"), safe_link, where, uri_key, refused)
         if not name and not email:
             return None
-        return Author(
-            name or str(email),
-            str(email).strip() if email else None,
-            str(uri).strip() if uri else None,
-        )
+        return Author(name or str(email), email, uri)
     raise ConfigError(where, key, "an author is a name or a mapping with name, email, uri")
+
+
+_KINDS: dict[Callable[[str], str | None], str] = {
+    safe_email: "an e-mail address (name@example.org)",
+    safe_link: "an absolute http(s) URL",
+}
+
+
+def _checked(
+    value: Any,
+    check: Callable[[str], str | None],
+    where: str,
+    key: str,
+    refused: Callable[[str, str], None] | None,
+) -> str | None:
+    """The value, on one line, if `check` takes it; None if it is empty or refused."""
+    text = one_line(str(value)) if value not in (None, "") else ""
+    if not text or check(text) is not None:
+        return text or None
+    reason = f"{text!r} is not {_KINDS[check]}"
+    if refused is None:
+        raise ConfigError(where, key, reason)
+    refused(key, reason)
+    return None
 
 
 def _text(value: Any, where: str, key: str) -> str:
@@ -263,8 +290,7 @@ def _text(value: Any, where: str, key: str) -> str:
 
 def _url(value: Any, where: str, key: str) -> str:
     text = _text(value, where, key)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if safe_link(text) is None:
         raise ConfigError(where, key, f"must be an absolute http(s) URL, not {text!r}")
     return text.rstrip("/")
 

@@ -25,7 +25,8 @@ from feeds.dates import date_from_filename, parse_date
 from feeds.decode import UndecodableError, decode_text, looks_binary
 from feeds.errors import ConfigError, PostError
 from feeds.model import Author, Post, PostFields, Site
-from feeds.text import one_line, xml_safe
+from feeds.text import one_line, words, xml_safe
+from feeds.urls import LINK_SCHEMES, safe_id, safe_link
 
 MAX_POST_BYTES = 16 * 1024 * 1024
 HTML_EXTENSIONS = (".html", ".htm")
@@ -56,6 +57,10 @@ _TAG = re.compile(r"constructor for the tag '([^']*)'")
 _OPEN_NEW = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 MAX_DEPTH = 100  # nesting levels in front matter; Jekyll's use two or three
 MAX_EXPANDED = 1_000_000  # characters front matter may grow to through YAML aliases
+
+
+Refused = Callable[[str, str], None]  # (front matter key, why): a value left out
+LEFT_OUT = "; left out"
 
 
 class Unpublished(Exception):
@@ -380,16 +385,30 @@ def _yaml_reason(exc: yaml.YAMLError, front: str) -> str:
 
 
 def parse_post(
-    relpath: str, front: Mapping[str, Any], site: Site, dir_categories: tuple[str, ...] = ()
+    relpath: str,
+    front: Mapping[str, Any],
+    site: Site,
+    dir_categories: tuple[str, ...] = (),
+    warnings: list[str] | None = None,
 ) -> Post:
-    """A Post from front matter keys, as Jekyll reads them; raises PostError or Unpublished."""
-    return Post(*post_fields(relpath, front, site, dir_categories))
+    """A Post from front matter keys, as Jekyll reads them; raises PostError or Unpublished.
+    A value left out (an unsafe URL, a bad e-mail address) adds a line to `warnings`."""
+    return Post(*post_fields(relpath, front, site, dir_categories, warnings))
 
 
 def post_fields(
-    relpath: str, front: Mapping[str, Any], site: Site, dir_categories: tuple[str, ...] = ()
+    relpath: str,
+    front: Mapping[str, Any],
+    site: Site,
+    dir_categories: tuple[str, ...] = (),
+    warnings: list[str] | None = None,
 ) -> PostFields:
     """parse_post's Post as a tuple of its fields."""
+
+    def refused(key: str, reason: str) -> None:
+        if warnings is not None:
+            warnings.append(f"{relpath}: front matter: {key!r} {reason}")
+
     published_flag = front.get("published")
     if published_flag is False or (
         isinstance(published_flag, str) and published_flag.strip().lower() in _FALSE
@@ -416,7 +435,7 @@ def post_fields(
     return (
         relpath,
         _post_id(
-            relpath, front, site, named[0].isoformat() if named else None, published, file_slug
+            front, site, named[0].isoformat() if named else None, published, file_slug, refused
         ),
         title,
         published,
@@ -424,10 +443,10 @@ def post_fields(
         url,
         categories,
         tags,
-        _author(relpath, front),
+        _author(relpath, front, refused),
         _summary(front),
         one_line(str(front["source"])) if front.get("source") else None,
-        _source_url(relpath, front.get("source_url")),
+        _source_url(front.get("source_url"), refused),
         not name.lower().endswith(HTML_EXTENSIONS),
     )
 
@@ -475,7 +494,7 @@ def _words(value: object) -> list[str]:
         return []
     if isinstance(value, list | tuple):
         return [w for item in value if item is not None for w in [one_line(str(item))] if w]
-    return xml_safe(str(value)).split()  # what one_line keeps, split at once
+    return words(str(value))
 
 
 def _one(value: object) -> list[str]:
@@ -492,14 +511,14 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _author(relpath: str, front: Mapping[str, Any]) -> Author | None:
+def _author(relpath: str, front: Mapping[str, Any], refused: Refused) -> Author | None:
     value = front.get("author")
     if value is None and isinstance(front.get("authors"), list) and front["authors"]:
         value = front["authors"][0]
     if value in (None, ""):
         return None
     try:
-        return parse_author(value, relpath, "author")
+        return parse_author(value, relpath, "author", lambda key, why: refused(key, why + LEFT_OUT))
     except ConfigError as exc:
         raise PostError(relpath, "front matter", f"'author': {exc.reason}") from exc
 
@@ -512,35 +531,55 @@ def _summary(front: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _source_url(relpath: str, value: object) -> str | None:
+def _source_url(value: object, refused: Refused) -> str | None:
     if value in (None, ""):
         return None
     text = one_line(str(value))
-    if urlsplit(text).scheme not in ("http", "https"):
-        raise PostError(relpath, "front matter", f"'source_url' {text!r} is not an http(s) URL")
+    if safe_link(text) is None:
+        refused("source_url", f"{text!r} is not an absolute http(s) URL{LEFT_OUT}")
+        return None
     return text
 
 
 def _post_id(
-    relpath: str,
     front: Mapping[str, Any],
     site: Site,
     file_date: str | None,
     published: datetime,
     file_slug: str,
+    refused: Refused,
 ) -> str:
-    """A tag: URI that survives edits of title, date, categories and the site's scheme."""
+    """A tag: URI that survives edits of title, date, categories and the site's scheme.
+    An `id:` or `guid:` with a scheme is kept if it is a safe id of this site's (see
+    _own_id); without one, it names the post within the default."""
+    host = _host(site.url)
+    day = file_date or published.date().isoformat()
     for key in ("id", "guid"):
         value = front.get(key)
         if value not in (None, ""):
             text = one_line(str(value))
-            if urlsplit(text).scheme:
+            if ":" not in text:
+                file_slug = text
+                break
+            default = f"tag:{host},{day}:{quote(file_slug, safe='')}"
+            why = _refused_id(text, host)
+            if why is None:
                 return text
-            file_slug = text
-            break
-    host = _host(site.url)
-    day = file_date or published.date().isoformat()
+            refused(key, f"{text!r} {why}; the post's id is {default}")
+            return default
     return f"tag:{host},{day}:{quote(file_slug, safe='')}"
+
+
+def _refused_id(text: str, host: str) -> str | None:
+    """Why an id given in front matter is refused, or None. A reader that meets another
+    site's URL as an id may take the entry for that site's (and replace it); a scheme
+    that is not http(s), tag: or urn: is no id, and may run when followed (javascript:)."""
+    if safe_id(text) is None:
+        return "is not an http(s) URL, tag: or urn: name"
+    scheme = text.partition(":")[0].lower()
+    if scheme in LINK_SCHEMES and (urlsplit(text).hostname or "") != host:
+        return f"is a URL of another site than {host}"
+    return None
 
 
 @cache

@@ -150,7 +150,7 @@ def _cached_build(
         keep_xml = cache.meta("listing") is not None
         state.scanned_ns = time.time_ns()
         with _timed(report, "scan"):
-            synced = _sync(cache, found, config, jobs, progress)
+            synced = _sync(cache, found, config, jobs, progress, report)
         if synced is not found:
             state.listing = synced.digest()
         cache.set_meta("scanned_ns", str(state.scanned_ns))
@@ -198,9 +198,12 @@ def _check_strict(config: Config, report: Report) -> None:
         raise BuildError(f"--strict: {len(report.errors)} post(s) skipped; nothing published")
 
 
-def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Progress) -> Listing:
+def _sync(
+    cache: Cache, found: Listing, config: Config, jobs: int, progress: Progress, report: Report
+) -> Listing:
     """Bring the cache up to date with the source: scan new and changed files, drop gone ones.
-    Return the listing recorded: `found`, with its sizes and mtimes if it had none."""
+    Return the listing recorded: `found`, with its sizes and mtimes if it had none. What a
+    post left out is reported as it is scanned: once, while it stays as it is."""
     previous = cache.listing()
     if previous is not None and not found.stated:  # the cache was there after all
         found = with_stats(found, config.source, jobs)
@@ -232,6 +235,12 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
                 mtimes.extend([row.mtime_ns for row in rows])
                 rows = [row for row in rows if row.kind != GONE]
             cache.store(rows, replacing=replacing)
+            report.warnings.extend(
+                line
+                for row in rows
+                if row.kind == POST and row.message
+                for line in row.message.split("\n")
+            )
             if stored is not None:
                 stored.update(row.id for row in rows if row.kind == POST and row.id)
             advance(done)

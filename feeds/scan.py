@@ -62,6 +62,7 @@ def scan_chunk(files: Sequence[SourceFile], source: Path, site: Site) -> list[Fi
     is kept between stages, never a file's bytes.
     """
     rows: dict[int, FileRow] = {}
+    warnings: dict[int, list[str]] = {}  # a post's values left out (see posts.post_fields)
     digests: dict[int, str] = {}
     stamps: dict[int, tuple[int, int]] = {}  # size and mtime, of the unstated files
 
@@ -112,10 +113,13 @@ def scan_chunk(files: Sequence[SourceFile], source: Path, site: Site) -> list[Fi
     mappings = stage(fronts, lambda i, front: load_front_matter(front, files[i].relpath))
     posts = stage(
         mappings,
-        lambda i, front: post_fields(files[i].relpath, front, site, files[i].dir_categories),
+        lambda i, front: post_fields(
+            files[i].relpath, front, site, files[i].dir_categories, warnings.setdefault(i, [])
+        ),
     )
     for i, post in posts.items():
         file = files[i]
         size, mtime_ns = stamps.get(i, (file.size, file.mtime_ns))
-        rows[i] = FileRow.of_post(file.relpath, size, mtime_ns, digests[i], post)
+        said = "\n".join(warnings.get(i, ())) or None
+        rows[i] = FileRow.of_post(file.relpath, size, mtime_ns, digests[i], post, said)
     return [rows[i] for i in range(len(files))]

@@ -20,6 +20,7 @@ from feeds.cleaning.generic import (
 )
 from feeds.cleaning.tree import contents, is_element, remove, tags, text_of
 from feeds.text import field_text
+from feeds.urls import safe_link
 
 CREDIT_LABEL = "来源："
 ORIGINAL_LABEL = "原文"
@@ -104,7 +105,7 @@ def resolve_attribution(
     given_url = absolute_url(original_url, base_url) if original_url else None
     found_url = absolute_url(found.original_url, base_url) if found.original_url else None
     url = given_url or found_url
-    if url is not None and urlsplit(url).scheme not in AUTOLINK_SCHEMES:
+    if url is not None and safe_link(url) is None:
         url = None
     return Attribution(normalize_outlet(outlet) or normalize_outlet(found.outlet), url)
 
