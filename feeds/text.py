@@ -43,10 +43,11 @@ def field_text(text: str, model: Model = "text") -> str:
     """Plain text as a feed field of that model holds it; the XML writer then escapes it once.
 
     The one place text becomes markup. Tested with feedparser, newsboat and sfeed
-    (tests/test_hardening_text_fields.py): all three show an RSS title, escaped once, as
-    text, and show an escaped-twice one with its `&amp;`, so titles are escaped once, as
-    the RSS profile's character references do. A description is HTML to every reader, so
-    its text is escaped as HTML first.
+    (tests/test_hardening_text_fields.py): all three show an RSS title escaped once as
+    text, and newsboat and sfeed show one escaped twice with its `&amp;`; so titles are
+    escaped once, as the RSS profile's character references are. A description is HTML
+    to every reader (feedparser's channel description too), so its text is escaped as
+    HTML first.
     """
     safe = xml_safe(text)
     return escape(safe, quote=False) if model == "html" else safe

@@ -22,7 +22,7 @@ def test_categories_differing_by_invisible_characters_are_one_feed(
     source.mkdir()
     posts = {
         "2024-01-02-a.md": 'title: "Ti\\u200btle \\u202eevil\\u202c"\ncategories: ["a\\u200bb"]',
-        "2024-01-03-b.md": "title: Two\ncategories: [ab]\ntags: [\"\\ufeffx\\u2066y\\u2069\"]",
+        "2024-01-03-b.md": 'title: Two\ncategories: [ab]\ntags: ["\\ufeffx\\u2066y\\u2069"]',
         "2024-01-04-c.md": 'title: Three\ncategories: "a\\u2060b"\nauthor: "E\\u202ave"',
     }
     for name, front in posts.items():
