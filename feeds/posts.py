@@ -460,7 +460,10 @@ def _published(relpath: str, front: Mapping[str, Any], named: Any, tz: ZoneInfo)
     if "date" in front:
         return _date(relpath, "date", front["date"], tz)
     if named is not None:
-        return parse_date(named[0], tz)
+        try:
+            return parse_date(named[0], tz)
+        except ValueError as exc:  # a date before 1970
+            raise PostError(relpath, "file name", f"its date {exc}") from exc
     raise PostError(
         relpath,
         "front matter",

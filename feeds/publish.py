@@ -18,7 +18,7 @@ import time
 from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import compress, islice
 from pathlib import Path
@@ -190,6 +190,7 @@ def _replay(state: State, report: Report) -> None:
     report.posts_read = state.read
     report.posts_ignored = state.ignored
     report.errors.extend(state.errors)
+    report.warnings.extend(state.warnings)
     report.feeds_unchanged = len(state.files)
 
 
@@ -277,8 +278,9 @@ def _build(
         raise BuildError(
             f"{config.source}: no publishable posts found (is it mounted?); nothing published"
         )
-    feeds = _plan(cache, config, until, excluded, state, previous.slugs)
-    entries = _Entries(cache, config, report, keep_xml)
+    updates = _Updates(now)
+    feeds = _plan(cache, config, until, excluded, state, previous.slugs, updates)
+    entries = _Entries(cache, config, report, keep_xml, updates.held)
     try:
         entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
         # A feed written under other settings (site facts, code) is never reused as it is.
@@ -289,6 +291,10 @@ def _build(
         entries.close()
     report.errors.sort()
     state.errors = list(report.errors)
+    state.warnings = sorted(updates.warnings.values())
+    report.warnings.extend(state.warnings)
+    if updates.due is not None and (state.next_due is None or updates.due < state.next_due):
+        state.next_due = updates.due  # a build must run when a held update comes
     cache.db.commit()
     return docs
 
@@ -312,6 +318,33 @@ def _shared_ids(cache: Cache, report: Report) -> dict[str, float]:
     return excluded
 
 
+class _Updates:
+    """Each published post's `updated` as its entry shows it (see dates.shown_update), and
+    the warnings for the posts whose `last_modified_at` is not shown."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.warnings: dict[str, str] = {}  # by path
+        # Posts shown with their date until their update comes: their entries are not
+        # kept, as the next builds may show them otherwise, and a build runs then (`due`).
+        self.held: set[str] = set()
+        self.due: float | None = None
+
+    def settle(self, post: Post) -> Post:
+        from feeds.dates import FUTURE_ALLOWANCE, shown_update
+
+        shown, reason = shown_update(post.published, post.updated, self.now)
+        if reason is None:
+            return post
+        error = PostError(post.relpath, "front matter", f"'last_modified_at' {reason}")
+        self.warnings[post.relpath] = str(error)
+        if post.updated > post.published:
+            self.held.add(post.relpath)
+            comes = (post.updated - FUTURE_ALLOWANCE).timestamp()
+            self.due = comes if self.due is None else min(self.due, comes)
+        return replace(post, updated=shown)
+
+
 @dataclass
 class _Feed:
     """A feed pair to write: its place, its title, and its posts as groups of copies."""
@@ -330,9 +363,10 @@ def _plan(
     excluded: dict[str, float],
     state: State,
     published: dict[str, str],
+    updates: _Updates,
 ) -> list[_Feed]:
     def keep(posts: Iterable[Post]) -> Iterator[Post]:
-        return (p for p in posts if p.relpath not in excluded)
+        return (updates.settle(p) for p in posts if p.relpath not in excluded)
 
     def feed(prefix: str, key: str | None, groups: Iterator[list[Post]]) -> _Feed:
         first = list(islice(groups, config.limit) if config.limit else groups)
@@ -358,8 +392,11 @@ class _Entries:
     them; a feed is written as soon as its entries are in, while the rest render.
     """
 
-    def __init__(self, cache: Cache, config: Config, report: Report, keep_xml: bool) -> None:
+    def __init__(
+        self, cache: Cache, config: Config, report: Report, keep_xml: bool, held: set[str]
+    ) -> None:
         self.cache, self.config, self.report = cache, config, report
+        self.held = held  # see _Updates
         self.keep_xml = keep_xml  # see writer.FeedDocument
         self.done: dict[str, Entry | None] = {}
         self.stubs: dict[str, EntryStub] = {}  # the stored entries, without their bodies
@@ -441,7 +478,10 @@ class _Entries:
             self.report.errors.append(str(made))
             self.done[post.relpath] = None
         else:
-            self.digests[post.relpath] = self.cache.store_entry(made)
+            held = post.relpath in self.held
+            self.digests[post.relpath] = (
+                entry_digest(made) if held else self.cache.store_entry(made)
+            )
             self.done[post.relpath] = made
 
 

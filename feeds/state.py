@@ -50,6 +50,7 @@ class State:
     posts: int = 0  # publishable posts: what the drop guard compares
     ignored: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # posts', repeated while nothing changes
     files: dict[str, Published] = field(default_factory=dict)
     slugs: dict[str, str] = field(default_factory=dict)  # category -> its feed's folder
 
@@ -62,7 +63,10 @@ def read_state(out: Path) -> State:
         slugs = data.pop("slugs", {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in slugs.items()):
             slugs = {}
-        return State(**data, files=files, slugs=slugs)
+        warnings = data.pop("warnings", [])  # an older state file has none
+        if not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
+            warnings = []
+        return State(**data, files=files, slugs=slugs, warnings=warnings)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return State()
 
