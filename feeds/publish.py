@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import compress, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -45,6 +45,7 @@ from feeds.state import (
     outputs_intact,
     read_folders,
     read_state,
+    recent_peaks,
     settings_fingerprint,
     write_folders,
     write_state,
@@ -127,7 +128,7 @@ def publish(
                 del report.errors[said[0] :], report.warnings[said[1] :]
                 report.warnings.append(f"{cache_path}: damaged ({exc}); rebuilt from the posts")
         _check_strict(config, report)
-        _guard(config, state.posts, previous)
+        _guard(config, state, previous, now)
         with _timed(report, "write"):
             _write(config.out, docs, state, previous, report)
 
@@ -597,17 +598,26 @@ def _digest_of(place: tuple[str, str, str], content: bytes) -> str:
     return hashlib.blake2b(repr(place).encode() + content, digest_size=16).hexdigest()
 
 
-def _guard(config: Config, posts: int, previous: State) -> None:
-    """Refuse to publish when far fewer posts are found than last time: a missing mount."""
-    before = previous.posts
-    if config.force or before <= 0:
-        return
-    if posts < before * (1 - config.max_drop):
+def _guard(config: Config, state: State, previous: State, now: datetime) -> None:
+    """Refuse to publish when far fewer posts are found than lately: a missing mount, or
+    one losing files. The mark is the most posts of a build in the last days, or of the
+    last build if more; --force publishes anyway and starts the mark again."""
+    today = now.astimezone(UTC).date()
+    peaks = recent_peaks(previous.peaks, today)
+    mark, day = max(((posts, day) for day, posts in peaks.items()), default=(0, ""))
+    if previous.posts >= mark:  # the last build (or a state file from before the peaks)
+        mark, day = previous.posts, ""
+    posts = state.posts
+    if config.force:
+        peaks = {}
+    elif mark > 0 and posts < mark * (1 - config.max_drop):
+        when = f"at a build on {day}" if day else "at the last build"
         raise BuildError(
-            f"{config.source}: {posts} publishable posts, down from {before} at the last "
-            f"build (more than {config.max_drop:.0%} fewer); nothing published. Check the "
+            f"{config.source}: {posts} publishable posts, down from {mark} {when} "
+            f"(more than {config.max_drop:.0%} fewer); nothing published. Check the "
             "source folder, or run with --force if the posts really were removed"
         )
+    state.peaks = {**peaks, today.isoformat(): max(posts, peaks.get(today.isoformat(), 0))}
 
 
 def _write(

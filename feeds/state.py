@@ -11,6 +11,7 @@ import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -51,6 +52,9 @@ class State:
     ignored: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # posts', repeated while nothing changes
+    # The most publishable posts a build published each day, over PEAK_DAYS days: the
+    # drop guard's mark, which a source shrinking a little at every build cannot lower.
+    peaks: dict[str, int] = field(default_factory=dict)
     files: dict[str, Published] = field(default_factory=dict)
     slugs: dict[str, str] = field(default_factory=dict)  # category -> its feed's folder
 
@@ -66,9 +70,21 @@ def read_state(out: Path) -> State:
         warnings = data.pop("warnings", [])  # an older state file has none
         if not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
             warnings = []
-        return State(**data, files=files, slugs=slugs, warnings=warnings)
+        peaks = data.pop("peaks", {})  # an older state file has none
+        if not all(isinstance(k, str) and type(v) is int for k, v in peaks.items()):
+            peaks = {}
+        return State(**data, files=files, slugs=slugs, warnings=warnings, peaks=peaks)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return State()
+
+
+PEAK_DAYS = 30
+
+
+def recent_peaks(peaks: dict[str, int], today: date) -> dict[str, int]:
+    """The daily peaks of the last PEAK_DAYS days, today's included."""
+    first = (today - timedelta(days=PEAK_DAYS - 1)).isoformat()
+    return {day: posts for day, posts in peaks.items() if day >= first}
 
 
 def write_state(out: Path, state: State) -> None:
