@@ -20,7 +20,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from itertools import compress, islice
+from itertools import chain, compress, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -28,7 +28,7 @@ from feeds.cache import GONE, POST, UNPUBLISHED, Cache, EntryStub, discard, entr
 from feeds.config import Config
 from feeds.discover import Listing, find_post_files, misnamed_message, with_sizes, with_stats
 from feeds.errors import BuildError, PostError
-from feeds.group import category_title, combined_groups, feed_title
+from feeds.group import category_title, combined_groups, feed_title, same_articles
 from feeds.model import Entry, Post, Report
 from feeds.output import (
     OutputError,
@@ -466,12 +466,17 @@ class _Entries:
             known = self.digests[entry.post.relpath] = entry_digest(entry)
         return known
 
-    def best(self, copies: list[Post]) -> Entry | None:
-        """Of several copies of one article, the one with the richest attribution."""
+    def best(self, copies: list[Post]) -> list[Entry]:
+        """Of posts that may be copies of one article, the one with the richest attribution
+        for each article they are (see same_articles)."""
         made = [e for e in map(self.get, copies) if e is not None]
-        if not made:
-            return None
-        return max(made, key=_attribution_richness)
+        if len(made) < 2:
+            return made
+        from feeds.cleaning import get_profile
+
+        article_of = get_profile(self.config.cleaning).article_of
+        groups = same_articles(made, lambda entry: _article(entry, article_of))
+        return [max(group, key=_attribution_richness) for group in groups]
 
     def _keep(self, post: Post, made: Entry | PostError) -> None:
         self.coming.discard(post.relpath)
@@ -496,9 +501,10 @@ def _documents(
         yield from unchanged
         return
     entries.load(post for group in feed.first for post in group)
-    chosen = _take(map(entries.best, [*feed.first]), config.limit)
+    chosen = _take(chain.from_iterable(map(entries.best, feed.first)), config.limit)
     if config.limit and len(chosen) < config.limit:  # some failed: take from the rest
-        chosen += _take(map(entries.best, feed.more), config.limit - len(chosen))
+        more = chain.from_iterable(map(entries.best, feed.more))
+        chosen += _take(more, config.limit - len(chosen))
     if not chosen:
         if not feed.first:
             return  # no post of its own left (its posts' ids are earlier ones'): no feed
@@ -526,14 +532,8 @@ def _documents(
         entries.written(document)
 
 
-def _take(entries: Iterable[Entry | None], limit: int) -> list[Entry]:
-    chosen: list[Entry] = []
-    for entry in entries:
-        if entry is not None:
-            chosen.append(entry)
-            if limit and len(chosen) >= limit:
-                break
-    return chosen
+def _take(entries: Iterable[Entry], limit: int) -> list[Entry]:
+    return list(islice(entries, limit) if limit else entries)
 
 
 def _unchanged(
@@ -543,14 +543,25 @@ def _unchanged(
     from the stored entries' digests, without reading a body. None if not, or if some
     post of the feed has no stored entry (to render, or failed): then it is worked out
     whole."""
+    from feeds.cleaning import get_profile  # loaded by now: see _Entries.prepare
+
+    article_of = get_profile(config.cleaning).article_of
     chosen: list[EntryStub] = []
     for group in feed.first:
-        stubs = [entries.stubs.get(post.relpath) for post in group]
-        if None in stubs:
+        found = [entries.stubs.get(post.relpath) for post in group]
+        stubs = [stub for stub in found if stub is not None]
+        if len(stubs) < len(found):
             return None
-        chosen.append(max(stubs, key=_attribution_richness))  # type: ignore[arg-type]
+        if len(stubs) > 1 and not all(stub.original_url for stub in stubs):
+            return None  # told apart by their bodies (see _article), which stubs do not hold
+        if len(stubs) == 1:
+            chosen.extend(stubs)
+            continue
+        for copies in same_articles(stubs, lambda stub: article_of(stub.original_url or "")):
+            chosen.append(max(copies, key=_attribution_richness))
     if not chosen:
         return None
+    chosen = chosen[: config.limit] if config.limit else chosen
     title = _title(feed, [stub.post for stub in chosen], config)
     content = _content_digest(stub.content for stub in chosen)
     docs = []
@@ -579,6 +590,13 @@ def _title(feed: _Feed, posts: list[Post], config: Config) -> str:
     if feed.key is None:
         return config.site.title
     return feed_title(config.site, category_title(feed.key, posts, config.categories))
+
+
+def _article(entry: Entry, article_of: Callable[[str], str]) -> str:
+    """Which article an entry is: the one its original URL names, else its body's."""
+    if entry.original_url:
+        return article_of(entry.original_url)
+    return hashlib.blake2b(entry.html.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _attribution_richness(entry: Entry | EntryStub) -> int:

@@ -110,6 +110,14 @@ def resolve_attribution(
     return Attribution(normalize_outlet(outlet) or normalize_outlet(found.outlet), url)
 
 
+def same_article(url: str) -> str:
+    """What two copies of one article share: the original's URL, but for its scheme,
+    the case of its host and its fragment."""
+    parts = urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.netloc.lower()}{parts.path}{query}"
+
+
 def credit_line(attribution: Attribution) -> str:
     """Write `<p>来源：上海证券报 · <a href="…">原文</a></p>`, or "" when nothing is known."""
     parts = []
