@@ -54,10 +54,7 @@ def shown_update(
     if updated < published:
         return published, f"{_day(updated)} is before its 'date' ({_day(published)}); ignored"
     if updated > max(now, published) + FUTURE_ALLOWANCE:
-        return published, (
-            f"{_day(updated)} is in the future (this build runs {_day(now)}); the post's date "
-            "is used until then"
-        )
+        return published, f"{_day(updated)} is in the future; the post's date is used until then"
     return updated, None
 
 
@@ -67,7 +64,7 @@ def _day(value: datetime) -> str:
 
 def _not_a_date(value: object) -> str:
     """What a front matter value that is no date is instead, and how to write one."""
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not value.strip()):
         return "is empty"
     if isinstance(value, bool):
         kind = f"a yes/no value ({value})"
