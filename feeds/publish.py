@@ -191,7 +191,6 @@ def _replay(state: State, report: Report) -> None:
     report.posts_read = state.read
     report.posts_ignored = state.ignored
     report.errors.extend(state.errors)
-    report.warnings.extend(state.warnings)
     report.feeds_unchanged = len(state.files)
 
 
@@ -292,8 +291,10 @@ def _build(
         entries.close()
     report.errors.sort()
     state.errors = list(report.errors)
+    # Said once, while it stays so, as the warnings of a scan are (see _sync).
     state.warnings = sorted(updates.warnings.values())
-    report.warnings.extend(state.warnings)
+    said = set(previous.warnings)
+    report.warnings.extend(w for w in state.warnings if w not in said)
     if updates.due is not None and (state.next_due is None or updates.due < state.next_due):
         state.next_due = updates.due  # a build must run when a held update comes
     cache.db.commit()

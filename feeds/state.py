@@ -51,7 +51,7 @@ class State:
     posts: int = 0  # publishable posts: what the drop guard compares
     ignored: int = 0
     errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # posts', repeated while nothing changes
+    warnings: list[str] = field(default_factory=list)  # posts' dates not shown, once said
     # The most publishable posts a build published each day, over PEAK_DAYS days: the
     # drop guard's mark, which a source shrinking a little at every build cannot lower.
     peaks: dict[str, int] = field(default_factory=dict)
