@@ -325,7 +325,9 @@ class _Updates:
     the warnings for the posts whose `last_modified_at` is not shown."""
 
     def __init__(self, now: datetime) -> None:
-        self.now = now
+        from feeds.dates import FUTURE_ALLOWANCE, shown_update  # see the module docstring
+
+        self.now, self.allowance, self.shown_update = now, FUTURE_ALLOWANCE, shown_update
         self.warnings: dict[str, str] = {}  # by path
         # Posts shown with their date until their update comes: their entries are not
         # kept, as the next builds may show them otherwise, and a build runs then (`due`).
@@ -333,16 +335,14 @@ class _Updates:
         self.due: float | None = None
 
     def settle(self, post: Post) -> Post:
-        from feeds.dates import FUTURE_ALLOWANCE, shown_update
-
-        shown, reason = shown_update(post.published, post.updated, self.now)
+        shown, reason = self.shown_update(post.published, post.updated, self.now)
         if reason is None:
             return post
         error = PostError(post.relpath, "front matter", f"'last_modified_at' {reason}")
         self.warnings[post.relpath] = str(error)
         if post.updated > post.published:
             self.held.add(post.relpath)
-            comes = (post.updated - FUTURE_ALLOWANCE).timestamp()
+            comes = (post.updated - self.allowance).timestamp()
             self.due = comes if self.due is None else min(self.due, comes)
         return replace(post, updated=shown)
 
