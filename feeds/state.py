@@ -82,9 +82,10 @@ PEAK_DAYS = 30
 
 
 def recent_peaks(peaks: dict[str, int], today: date) -> dict[str, int]:
-    """The daily peaks of the last PEAK_DAYS days, today's included."""
-    first = (today - timedelta(days=PEAK_DAYS - 1)).isoformat()
-    return {day: posts for day, posts in peaks.items() if day >= first}
+    """The daily peaks of the last PEAK_DAYS days, today's included (none of a day to
+    come, which only a clock set back, or a tampered file, could give)."""
+    first, last = (today - timedelta(days=PEAK_DAYS - 1)).isoformat(), today.isoformat()
+    return {day: posts for day, posts in peaks.items() if first <= day <= last}
 
 
 def write_state(out: Path, state: State) -> None:
