@@ -2,11 +2,17 @@
 (issue 16, item 14): a source that shrinks by just under half at each run is stopped."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from synthetic import post_name, write_archive
 
-from conftest import Build, parse
+from conftest import CONFIG, Build, parse
+from feeds.config import load_config
+from feeds.errors import BuildError
+from feeds.model import Report
+from feeds.publish import publish
 from feeds.state import STATE_NAME
 
 
@@ -48,3 +54,23 @@ def test_a_state_file_without_the_mark_is_read(tmp_path: Path, build: Build) -> 
     shrink_to(source, 0)
     write_archive(tmp_path / "source", 10)
     assert build("--source", source, "--out", out).exit_code == 0
+
+
+def test_the_mark_is_the_most_posts_of_the_last_30_days(tmp_path: Path) -> None:
+    source, out = write_archive(tmp_path / "source", 100), tmp_path / "out"
+    day = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+    def run(days: int) -> None:
+        publish(
+            load_config(CONFIG, source=source, out=out), now=day + timedelta(days), report=Report()
+        )
+
+    run(0)
+    shrink_to(source, 60)
+    run(1)
+    shrink_to(source, 35)  # 42% fewer than the last build, 65% fewer than 100
+    with pytest.raises(
+        BuildError, match="35 publishable posts, down from 100 at a build on 2026-01-01"
+    ):
+        run(29)
+    run(30)  # the 100 are a month old: the mark is the last build's 60
