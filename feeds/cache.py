@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from feeds.model import Author, Entry, Post, PostFields
-from feeds.output import replace_file
+from feeds.output import TEMP_MARK, is_temp_file, read_no_follow, refuse_link, replace_file
 
 SCHEMA = 7  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument)
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
@@ -158,8 +158,9 @@ class Cache:
         as a file, where a row of a table cost 45-65 ms with its journal and commit."""
         token = os.urandom(16).hex()
         path = listing_path(self.path)
-        for leftover in path.parent.glob(f".{path.name}.*.tmp"):  # a killed build's
-            leftover.unlink(missing_ok=True)
+        for leftover in path.parent.glob(f".{path.name}{TEMP_MARK}*.tmp"):  # a killed build's
+            if is_temp_file(leftover.name):
+                leftover.unlink(missing_ok=True)
         data = listing_bytes(token, relpaths, sizes, mtimes)
         mode = stat.S_IMODE(self.path.stat().st_mode)  # as private as the cache
         replace_file(path, data, durable=False, mode=mode)  # a cache: lost, never trusted
@@ -445,6 +446,8 @@ def post_from_row(row: Sequence[Any]) -> Post:
 
 def _connect(path: Path, fingerprint: str) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
+    for name in (path, *_companions(path)):  # SQLite would create a dangling link's target
+        refuse_link(name)
     try:
         db = sqlite3.connect(path)
         if _valid(db, fingerprint):
@@ -458,8 +461,13 @@ def _connect(path: Path, fingerprint: str) -> sqlite3.Connection:
 
 def discard(path: Path) -> None:
     """Delete the cache file at path, its journal and its listing, if any."""
-    for leftover in (path, path.with_name(path.name + "-journal"), listing_path(path)):
+    for leftover in (path, *_companions(path)):
         leftover.unlink(missing_ok=True)
+
+
+def _companions(path: Path) -> list[Path]:
+    """The files kept beside the cache: SQLite's journals and the listing."""
+    return [path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm", "-listing")]
 
 
 _LISTING_MAGIC = b"feeds listing 2\n"
@@ -489,7 +497,7 @@ def read_listing(path: Path, token: str) -> tuple[list[str], "array[int]", "arra
     """The listing in the file, if it has this token and is whole: of the length its
     header says, its paths sorted, none twice. Else None."""
     try:
-        data = path.read_bytes()
+        data = read_no_follow(path)
     except OSError:
         return None
     head = _LISTING_MAGIC + token.encode() + b"\n"

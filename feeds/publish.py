@@ -12,6 +12,7 @@ changed are generated and written.
 
 import contextlib
 import hashlib
+import re
 import sqlite3
 import sys
 import time
@@ -55,6 +56,8 @@ if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed n
 
 CACHE_NAME = ".feeds-cache.sqlite"
 FORMATS: tuple[tuple[Literal["atom", "rss"], str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
+# The feed files feeds writes, and so may remove: combined and per category (see slugs).
+FEED_PATH = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?(?:atom|rss)\.xml")
 RACY_NS = 2_000_000_000  # a file changed this close to a scan may keep its size and mtime
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -129,7 +132,7 @@ def publish(
         _check_strict(config, report)
         _guard(config, state.posts, previous)
         with _timed(report, "write"):
-            _write(config.out, docs, state, previous, report)
+            _write(config.out, docs, state, previous, report, _source_folder(config))
 
 
 def _cached_build(
@@ -268,7 +271,7 @@ def _build(
         raise BuildError(
             f"{config.source}: no publishable posts found (is it mounted?); nothing published"
         )
-    feeds = _plan(cache, config, until, excluded, state, previous.slugs)
+    feeds = _plan(cache, config, until, excluded, state, previous.slugs, report)
     entries = _Entries(cache, config, report, keep_xml)
     try:
         entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
@@ -321,6 +324,7 @@ def _plan(
     excluded: dict[str, float],
     state: State,
     published: dict[str, str],
+    report: Report,
 ) -> list[_Feed]:
     def keep(posts: Iterable[Post]) -> Iterator[Post]:
         return (p for p in posts if p.relpath not in excluded)
@@ -331,15 +335,32 @@ def _plan(
 
     feeds = [feed("", None, combined_groups(keep(cache.newest(until))))]
     categories = cache.categories(until)
-    from feeds.slugs import category_slugs  # here: python-slugify is slow to import
+    from feeds.slugs import category_slugs, short_hash  # here: python-slugify is slow to import
 
     pinned = {c: s.slug for c, s in config.categories.items() if s.slug}
-    slugs = category_slugs(categories, pinned, published)
+    taken = _source_folder(config)
+    slugs = category_slugs(categories, pinned, published, taken)
+    for category, slug in slugs.items():
+        wanted = slug[: -len(short_hash(category)) - 1]
+        if wanted in taken and slug == f"{wanted}-{short_hash(category)}":
+            report.warnings.append(
+                f"{config.out / slug}: the feeds of category {category!r}: not in "
+                f"{config.out / wanted}, which holds the source"
+            )
     state.slugs = slugs
     for category in categories:
         groups = ([p] for p in keep(cache.newest_in(category, until)))
         feeds.append(feed(slugs[category] + "/", category, groups))
     return feeds
+
+
+def _source_folder(config: Config) -> frozenset[str]:
+    """The folder of the output folder that holds the source, when the source lies inside
+    it: no feed is written or removed there."""
+    out, source = config.out.resolve(), config.source.resolve()
+    if source != out and source.is_relative_to(out):
+        return frozenset(source.relative_to(out).parts[:1])
+    return frozenset()
 
 
 class _Entries:
@@ -562,9 +583,14 @@ def _guard(config: Config, posts: int, previous: State) -> None:
 
 
 def _write(
-    out: Path, docs: Sequence[FeedDoc], state: State, previous: State, report: Report
+    out: Path,
+    docs: Sequence[FeedDoc],
+    state: State,
+    previous: State,
+    report: Report,
+    source_folder: frozenset[str],
 ) -> None:
-    remove_stale_temp_files(out)
+    remove_stale_temp_files(_folders_written(out, [*previous.files, *(d.relpath for d in docs)]))
     for doc in sorted(docs, key=lambda d: d.relpath):
         path = confined(out, doc.relpath)
         if doc.data is not None and write_if_changed(path, doc.data):
@@ -573,15 +599,32 @@ def _write(
             report.feeds_unchanged += 1
         stat = path.stat()
         state.files[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
-    for relpath in previous.files:
+    for relpath, known in previous.files.items():
         if relpath not in state.files:
-            _remove_feed(out, relpath, report)
+            _remove_feed(out, relpath, known, source_folder, report)
     write_state(out, state)
 
 
-def _remove_feed(out: Path, relpath: str, report: Report) -> None:
+def _folders_written(out: Path, relpaths: Iterable[str]) -> list[Path]:
+    """The output folder and each feed's folder: where feeds leaves its own files."""
+    folders = {out}
+    for relpath in relpaths:
+        with contextlib.suppress(OutputError):
+            folders.add(confined(out, relpath).parent)
+    return sorted(folders)
+
+
+def _remove_feed(
+    out: Path, relpath: str, known: Published, source_folder: frozenset[str], report: Report
+) -> None:
+    """Remove a feed file of the last build, if it is one: the state file names it, and
+    a tampered one must not make us remove another program's file."""
     try:
         path = confined(out, relpath)
+        if not FEED_PATH.fullmatch(relpath) or relpath.partition("/")[0] in source_folder:
+            raise OutputError(path, "not a feed file feeds writes")
+        if path.is_symlink() or (path.exists() and not file_intact(path, known)):
+            raise OutputError(path, "changed since feeds wrote it")
         path.unlink(missing_ok=True)
         if path.parent != out and not any(path.parent.iterdir()):
             path.parent.rmdir()
