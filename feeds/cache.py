@@ -190,6 +190,7 @@ class Cache:
     def store(self, rows: Sequence[FileRow], *, replacing: bool) -> None:
         """Record what each file is now; `replacing` when some were seen before."""
         if replacing:
+            rows = self._still_bad(rows)
             self.db.executemany(
                 "DELETE FROM categories WHERE relpath = ?", [(row.relpath,) for row in rows]
             )
@@ -204,6 +205,27 @@ class Cache:
             "INSERT INTO categories VALUES (?, ?, ?, ?)",
             [(r.relpath, category, r.ts, r.id) for r in rows for category in r.categories],
         )
+
+    def _still_bad(self, rows: Sequence[FileRow]) -> Sequence[FileRow]:
+        """A post recorded as bad while it was rendered (see mark_bad) stays bad when its
+        file is read again with the same bytes: it would kill its renderer again."""
+        posts = [row.relpath for row in rows if row.kind == POST]
+        bad: dict[str, tuple[str, str]] = {}
+        for chunk, marks in _batches(posts):
+            found = self.db.execute(
+                "SELECT relpath, digest, message FROM files "
+                f"WHERE kind = ? AND digest != '' AND relpath IN ({marks})",
+                (BAD, *chunk),
+            )
+            bad.update((relpath, (digest, message)) for relpath, digest, message in found)
+        if not bad:
+            return rows
+        return [
+            FileRow(row.relpath, row.size, row.mtime_ns, row.digest, BAD, bad[row.relpath][1])
+            if row.relpath in bad and row.digest == bad[row.relpath][0]
+            else row
+            for row in rows
+        ]
 
     def messages(self) -> list[str]:
         """The reasons every bad post was skipped, by path."""
@@ -319,6 +341,22 @@ class Cache:
             (until,),
         )
         return [str(r[0]) for r in rows]
+
+    def post(self, relpath: str) -> Post | None:
+        row = self.db.execute(
+            "SELECT relpath, id, post FROM files WHERE relpath = ? AND kind = ?", (relpath, POST)
+        ).fetchone()
+        return None if row is None else post_from_row(row)
+
+    def mark_bad(self, relpath: str, message: str) -> None:
+        """Record the post as bad, as its file is now: skipped until the file changes."""
+        self.db.execute(
+            "UPDATE files SET kind = ?, message = ?, ts = NULL, id = NULL, post = NULL "
+            "WHERE relpath = ?",
+            (BAD, message, relpath),
+        )
+        for table in ("categories", "entries"):
+            self.db.execute(f"DELETE FROM {table} WHERE relpath = ?", (relpath,))
 
     def entry(self, post: Post) -> Entry | None:
         """The cleaned body stored for this post's current version, if any."""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 from feeds.cache import GONE, POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
 from feeds.config import Config
 from feeds.discover import Listing, find_post_files, misnamed_message, with_sizes, with_stats
-from feeds.errors import BuildError, PostError
+from feeds.errors import BuildError, Crashed, PostError
 from feeds.group import category_title, combined_groups, feed_title
 from feeds.model import Entry, Post, Report
 from feeds.output import (
@@ -50,11 +50,13 @@ from feeds.state import (
     write_folders,
     write_state,
 )
+from feeds.workers import Journal
 
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed never loads it
     from feeds.writer import FeedDocument
 
 CACHE_NAME = ".feeds-cache.sqlite"
+JOURNAL_NAME = ".feeds-rendering"  # see workers.Journal
 FORMATS: tuple[tuple[Literal["atom", "rss"], str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
 # The feed files feeds writes, and so may remove: combined and per category (see slugs).
 FEED_PATH = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?(?:atom|rss)\.xml")
@@ -256,6 +258,8 @@ def _build(
     keep_xml: bool,
 ) -> list[FeedDoc]:
     until = float("inf") if config.future else now.timestamp()
+    journal = Journal(config.out / JOURNAL_NAME)
+    _retry_crashed(cache, config, journal)
     excluded = _shared_ids(cache, report)
     report.errors.extend(cache.messages())
     report.errors.sort()
@@ -272,7 +276,7 @@ def _build(
             f"{config.source}: no publishable posts found (is it mounted?); nothing published"
         )
     feeds = _plan(cache, config, until, excluded, state, previous.slugs, report)
-    entries = _Entries(cache, config, report, keep_xml)
+    entries = _Entries(cache, config, report, keep_xml, journal)
     try:
         entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
         # A feed written under other settings (site facts, code) is never reused as it is.
@@ -285,6 +289,22 @@ def _build(
     state.errors = list(report.errors)
     cache.db.commit()
     return docs
+
+
+def _retry_crashed(cache: Cache, config: Config, journal: Journal) -> None:
+    """The post a build was rendering when it died, tried alone in a child process: if
+    that dies too, the post is recorded as bad (see errors.Crashed); if not, the build
+    was killed for some other reason, and the post is rendered as any other."""
+    for relpath in journal.stale():
+        post = cache.post(relpath)
+        if post is None:
+            continue
+        from feeds.entries import make_isolated
+
+        made = make_isolated(post, config)
+        if isinstance(made, Crashed):
+            cache.mark_bad(relpath, str(made))
+    journal.close()
 
 
 def _shared_ids(cache: Cache, report: Report) -> dict[str, float]:
@@ -370,8 +390,11 @@ class _Entries:
     them; a feed is written as soon as its entries are in, while the rest render.
     """
 
-    def __init__(self, cache: Cache, config: Config, report: Report, keep_xml: bool) -> None:
+    def __init__(
+        self, cache: Cache, config: Config, report: Report, keep_xml: bool, journal: Journal
+    ) -> None:
         self.cache, self.config, self.report = cache, config, report
+        self.journal = journal  # names the post being rendered here (see _retry_crashed)
         self.keep_xml = keep_xml  # see writer.FeedDocument
         self.done: dict[str, Entry | None] = {}
         self.stubs: dict[str, EntryStub] = {}  # the stored entries, without their bodies
@@ -389,7 +412,7 @@ class _Entries:
         self.digests.update((relpath, stub.content) for relpath, stub in self.stubs.items())
         todo = [post for relpath, post in wanted.items() if relpath not in self.stubs]
         self.coming = {post.relpath for post in todo}
-        self.rendering = make_entries(todo, self.config, jobs=jobs)
+        self.rendering = make_entries(todo, self.config, jobs=jobs, journal=self.journal)
         self.results = zip(todo, self.rendering, strict=True)
 
     def finish(self) -> None:
@@ -410,6 +433,7 @@ class _Entries:
         """Stop the workers, if the build ends before they are done (a failure)."""
         if self.rendering is not None:
             self.rendering.close()
+        self.journal.close()
 
     def get(self, post: Post) -> Entry | None:
         from feeds.entries import make_entry
@@ -423,7 +447,9 @@ class _Entries:
                 self.done[post.relpath] = cached
             else:
                 try:
-                    self._keep(post, make_entry(post, self.config))
+                    with self.journal.working_on(post.relpath):
+                        made = make_entry(post, self.config)
+                    self._keep(post, made)
                 except PostError as exc:
                     self._keep(post, exc)
         return self.done[post.relpath]
@@ -452,6 +478,8 @@ class _Entries:
         if isinstance(made, PostError):
             self.report.errors.append(str(made))
             self.done[post.relpath] = None
+            if isinstance(made, Crashed):
+                self.cache.mark_bad(post.relpath, str(made))
         else:
             self.digests[post.relpath] = self.cache.store_entry(made)
             self.done[post.relpath] = made
