@@ -637,8 +637,9 @@ def _folders_written(out: Path, relpaths: Iterable[str]) -> list[Path]:
     """The output folder and each feed's folder: where feeds leaves its own files."""
     folders = {out}
     for relpath in relpaths:
-        with contextlib.suppress(OutputError):
-            folders.add(confined(out, relpath).parent)
+        folder, slash, _ = relpath.partition("/")
+        if slash and FEED_PATH.fullmatch(relpath):  # a slug: no link, no `..`
+            folders.add(out / folder)
     return sorted(folders)
 
 
