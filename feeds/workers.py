@@ -156,14 +156,17 @@ class Journal:
         if os.getpid() != self.pid:
             yield
             return
-        if self.fd is None:
-            self.fd = open_no_follow(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        data = key.encode("utf-8", "surrogatepass") + b"\0"
-        os.pwrite(self.fd, data, 0)
+        noted = False
+        with contextlib.suppress(OSError):  # a full disk: the work goes on, unjournaled
+            if self.fd is None:
+                self.fd = open_no_follow(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            noted = os.pwrite(self.fd, key.encode("utf-8", "surrogatepass") + b"\0", 0) > 0
         try:
             yield
         finally:
-            os.ftruncate(self.fd, 0)
+            if noted and self.fd is not None:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self.fd, 0)
 
     def close(self) -> None:
         """Done: no item is being worked on."""

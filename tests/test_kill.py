@@ -200,11 +200,13 @@ def test_sigkill_of_the_build_process_never_locks_the_next_build_out(tmp_path: P
                 time.sleep(rng.uniform(0, 0.2))
             else:
                 time.sleep(rng.uniform(0, duration))
-            with_workers += bool(children(proc.pid))
+            workers = children(proc.pid)
+            with_workers += bool(workers)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(proc.pid, signal.SIGKILL)  # the build process only
             proc.wait()
             after = run_to_end(source, out, config)
+            assert not alive(workers), f"trial {trial}: workers outlived the build"
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)  # whatever outlived it, for the next trial
@@ -235,3 +237,13 @@ def children(pid: int) -> list[str]:
         return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return []
+
+
+def alive(pids: list[str]) -> list[str]:
+    """The processes still running, of these (a zombie is dead: it waits to be reaped)."""
+    running = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+                running.append(pid)
+    return running
