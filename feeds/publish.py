@@ -361,8 +361,8 @@ def _plan(
     taken = _source_folder(config)
     slugs = category_slugs(categories, pinned, published, taken)
     for category, slug in slugs.items():
-        wanted = slug[: -len(short_hash(category)) - 1]
-        if wanted in taken and slug == f"{wanted}-{short_hash(category)}":
+        wanted, _, tail = slug.rpartition("-")
+        if wanted in taken and tail == short_hash(category):
             report.warnings.append(
                 f"{config.out / slug}: the feeds of category {category!r}: not in "
                 f"{config.out / wanted}, which holds the source"
