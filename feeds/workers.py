@@ -2,7 +2,7 @@
 
 An item that kills the process working on it (a native crash, the OOM killer) costs that
 item only: the pool's other chunks are done again, each in a child of its own, and a
-chunk whose child dies, item by item, until the item is found; `died` then says what to
+chunk whose child dies, in halves, until the item is found; `died` then says what to
 give back for it. In this process, a Journal names the item being worked on, so that the
 next run can try it alone first (see Journal).
 """
@@ -82,7 +82,8 @@ def _isolated_chunk(
         return made
     if len(items) == 1:
         return [died(items[0], made)]
-    return [result for item in items for result in _isolated_chunk(fn, [item], died)]
+    half = len(items) // 2  # halved until the item is found: a few children, not one each
+    return [*_isolated_chunk(fn, items[:half], died), *_isolated_chunk(fn, items[half:], died)]
 
 
 def isolated(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R] | str:

@@ -16,9 +16,11 @@ import pytest
 from synthetic import post_name, post_text, write_archive
 
 import feeds.entries
+import feeds.scan
 from conftest import CONFIG, ROOT, Build, parse
 
 POSTS = 120  # enough to render in worker processes (see entries.make_entries)
+SCANNED = 1000  # enough to scan in worker processes (see scan.scan_files)
 MARK = "THIS-POST-KILLS-ITS-RENDERER"
 VICTIM = 7
 ABORT_IN_RENDER = f"""\
@@ -110,3 +112,27 @@ def test_a_native_abort_in_the_build_process_is_recorded_by_the_next_run(
         assert after.returncode == 3, after.stderr
         assert after.stderr.splitlines()[0] == message
         assert len(entry_titles(out)) == 11
+
+
+def test_a_worker_killed_mid_scan_costs_its_post_only(
+    tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, out, victim = archive(tmp_path, posts=SCANNED)
+    os.utime(source / victim, (1e9, 1e9))  # not so new that the next build reads it again
+    here = os.getpid()
+    load = feeds.scan.load_front_matter
+
+    def killing(front: str, relpath: str) -> object:
+        if relpath == victim:
+            assert os.getpid() != here, "scanned in the test's own process"
+            os.kill(os.getpid(), signal.SIGKILL)
+        return load(front, relpath)
+
+    monkeypatch.setattr(feeds.scan, "load_front_matter", killing)
+    message = f"{victim}: read: the process reading it died (signal 9)"
+    for _ in range(2):  # recorded, then skipped
+        result = build("--source", source, "--out", out, "--jobs", "2")
+        assert result.exit_code == 3, result.stderr
+        assert result.stderr.splitlines()[0] == message
+        assert f"read {SCANNED - 1} posts, skipped 1" in result.stderr
+        assert len(entry_titles(out)) == 50

@@ -212,7 +212,7 @@ def test_sigkill_of_the_build_process_never_locks_the_next_build_out(tmp_path: P
                 os.killpg(proc.pid, signal.SIGKILL)  # whatever outlived it, for the next trial
         assert after.returncode in (0, 3), f"trial {trial}: {after.stderr}"
         assert feeds_in(out) == cold, f"trial {trial}: not as a cold build writes them"
-    assert with_workers >= PARENT_KILLS // 3
+    assert with_workers >= PARENT_KILLS // 5
     print(f"\n{PARENT_KILLS} kills of the build process, {with_workers} while it had children")
 
 
