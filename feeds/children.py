@@ -14,7 +14,6 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 _closed_in_children: set[int] = set()
 _parent = 0
-_prctl = None
 
 
 def close_in_children(fd: int) -> None:
@@ -27,13 +26,8 @@ def keep_in_children(fd: int) -> None:
 
 
 def _before_fork() -> None:
-    global _parent, _prctl
+    global _parent
     _parent = os.getpid()
-    if _prctl is None and hasattr(os, "sched_getaffinity"):  # Linux: load libc once, here
-        import ctypes  # here: a rebuild that forks nothing never loads it
-
-        with contextlib.suppress(OSError, AttributeError):
-            _prctl = ctypes.CDLL(None, use_errno=True).prctl
 
 
 def _in_child() -> None:
@@ -41,10 +35,19 @@ def _in_child() -> None:
         with contextlib.suppress(OSError):
             os.close(fd)
     _closed_in_children.clear()
-    if _prctl is not None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != _parent:  # the parent died before the line above took effect
+    _die_with_parent()
+    if os.getppid() != _parent:  # the parent died before that took effect
         os._exit(1)
+
+
+def _die_with_parent() -> None:
+    if not hasattr(os, "sched_getaffinity"):  # not Linux: no PR_SET_PDEATHSIG
+        return
+    # Loaded here, in the child: 2 ms the parent (a rebuild forks one) does not wait for.
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
 os.register_at_fork(before=_before_fork, after_in_child=_in_child)

@@ -9,7 +9,6 @@ next run can try it alone first (see Journal).
 
 import contextlib
 import os
-import pickle
 import signal
 from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
@@ -88,6 +87,8 @@ def _isolated_chunk(
 
 def isolated(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R] | str:
     """fn(items), run in a forked child; or how the child died, if it did."""
+    import pickle  # here: only a build that lost a worker needs it
+
     read, write = os.pipe()
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
