@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from feeds.model import Author, Entry, Post, PostFields
-from feeds.output import replace_file
+from feeds.output import TEMP_MARK, is_temp_file, read_no_follow, refuse_link, replace_file
 
 SCHEMA = 7  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument)
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
@@ -164,8 +164,9 @@ class Cache:
         as a file, where a row of a table cost 45-65 ms with its journal and commit."""
         token = os.urandom(16).hex()
         path = listing_path(self.path)
-        for leftover in path.parent.glob(f".{path.name}.*.tmp"):  # a killed build's
-            leftover.unlink(missing_ok=True)
+        for leftover in path.parent.glob(f".{path.name}{TEMP_MARK}*.tmp"):  # a killed build's
+            if is_temp_file(leftover.name):
+                leftover.unlink(missing_ok=True)
         data = listing_bytes(token, relpaths, sizes, mtimes)
         mode = stat.S_IMODE(self.path.stat().st_mode)  # as private as the cache
         replace_file(path, data, durable=False, mode=mode)  # a cache: lost, never trusted
@@ -195,6 +196,7 @@ class Cache:
     def store(self, rows: Sequence[FileRow], *, replacing: bool) -> None:
         """Record what each file is now; `replacing` when some were seen before."""
         if replacing:
+            rows = self._still_bad(rows)
             self.db.executemany(
                 "DELETE FROM categories WHERE relpath = ?", [(row.relpath,) for row in rows]
             )
@@ -209,6 +211,27 @@ class Cache:
             "INSERT INTO categories VALUES (?, ?, ?, ?)",
             [(r.relpath, category, r.ts, r.id) for r in rows for category in r.categories],
         )
+
+    def _still_bad(self, rows: Sequence[FileRow]) -> Sequence[FileRow]:
+        """A post recorded as bad while it was rendered (see mark_bad) stays bad when its
+        file is read again with the same bytes: it would kill its renderer again."""
+        posts = [row.relpath for row in rows if row.kind == POST]
+        bad: dict[str, tuple[str, str]] = {}
+        for chunk, marks in _batches(posts):
+            found = self.db.execute(
+                "SELECT relpath, digest, message FROM files "
+                f"WHERE kind = ? AND digest != '' AND relpath IN ({marks})",
+                (BAD, *chunk),
+            )
+            bad.update((relpath, (digest, message)) for relpath, digest, message in found)
+        if not bad:
+            return rows
+        return [
+            FileRow(row.relpath, row.size, row.mtime_ns, row.digest, BAD, bad[row.relpath][1])
+            if row.relpath in bad and row.digest == bad[row.relpath][0]
+            else row
+            for row in rows
+        ]
 
     def messages(self) -> list[str]:
         """The reasons every bad post was skipped, by path."""
@@ -324,6 +347,22 @@ class Cache:
             (until,),
         )
         return [str(r[0]) for r in rows]
+
+    def post(self, relpath: str) -> Post | None:
+        row = self.db.execute(
+            "SELECT relpath, id, post FROM files WHERE relpath = ? AND kind = ?", (relpath, POST)
+        ).fetchone()
+        return None if row is None else post_from_row(row)
+
+    def mark_bad(self, relpath: str, message: str) -> None:
+        """Record the post as bad, as its file is now: skipped until the file changes."""
+        self.db.execute(
+            "UPDATE files SET kind = ?, message = ?, ts = NULL, id = NULL, post = NULL "
+            "WHERE relpath = ?",
+            (BAD, message, relpath),
+        )
+        for table in ("categories", "entries"):
+            self.db.execute(f"DELETE FROM {table} WHERE relpath = ?", (relpath,))
 
     def entry(self, post: Post) -> Entry | None:
         """The cleaned body stored for this post's current version, if any."""
@@ -451,6 +490,8 @@ def post_from_row(row: Sequence[Any]) -> Post:
 
 def _connect(path: Path, fingerprint: str) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
+    for name in (path, *_companions(path)):  # SQLite would create a dangling link's target
+        refuse_link(name)
     try:
         db = sqlite3.connect(path)
         if _valid(db, fingerprint):
@@ -464,8 +505,13 @@ def _connect(path: Path, fingerprint: str) -> sqlite3.Connection:
 
 def discard(path: Path) -> None:
     """Delete the cache file at path, its journal and its listing, if any."""
-    for leftover in (path, path.with_name(path.name + "-journal"), listing_path(path)):
+    for leftover in (path, *_companions(path)):
         leftover.unlink(missing_ok=True)
+
+
+def _companions(path: Path) -> list[Path]:
+    """The files kept beside the cache: SQLite's journals and the listing."""
+    return [path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm", "-listing")]
 
 
 _LISTING_MAGIC = b"feeds listing 2\n"
@@ -495,7 +541,7 @@ def read_listing(path: Path, token: str) -> tuple[list[str], "array[int]", "arra
     """The listing in the file, if it has this token and is whole: of the length its
     header says, its paths sorted, none twice. Else None."""
     try:
-        data = path.read_bytes()
+        data = read_no_follow(path)
     except OSError:
         return None
     head = _LISTING_MAGIC + token.encode() + b"\n"

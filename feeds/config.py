@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.errors import ConfigError
 from feeds.model import Author, Site
-from feeds.output import replace_file
+from feeds.output import LinkError, read_no_follow, replace_file
 from feeds.text import one_line
 from feeds.urls import safe_email, safe_link
 
@@ -165,9 +165,11 @@ def _parse_jekyll_config(path: Path) -> dict[str, Any]:
 
 def _kept_jekyll_config(kept: Path, where: str, stamp: list[int]) -> dict[str, Any] | None:
     try:
-        saved = json.loads(kept.read_text(encoding="utf-8"))
+        saved = json.loads(read_no_follow(kept).decode("utf-8"))
         if saved["path"] == where and saved["stamp"] == stamp and isinstance(saved["data"], dict):
             return saved["data"]
+    except LinkError:
+        raise
     except Exception:  # a copy only, whatever is wrong with it: parse again
         pass
     return None
@@ -320,8 +322,12 @@ def _path(table: Mapping[str, Any], key: str, base: Path, where: str) -> Path | 
 
 def _number(table: Mapping[str, Any], key: str, where: str, *, default: float) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError(where, key, "must be a number of 0 or more")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value < float("inf")  # nan too: it would wait for ever
+    ):
+        raise ConfigError(where, key, "must be a finite number of 0 or more")
     return float(value)
 
 

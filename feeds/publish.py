@@ -12,6 +12,7 @@ changed are generated and written.
 
 import contextlib
 import hashlib
+import re
 import sqlite3
 import sys
 import time
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 from feeds.cache import GONE, POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
 from feeds.config import Config
 from feeds.discover import Listing, find_post_files, misnamed_message, with_sizes, with_stats
-from feeds.errors import BuildError, PostError
+from feeds.errors import BuildError, Crashed, PostError
 from feeds.group import category_title, combined_groups, feed_title, same_articles
 from feeds.model import Entry, Post, Report
 from feeds.output import (
@@ -50,12 +51,16 @@ from feeds.state import (
     write_folders,
     write_state,
 )
+from feeds.workers import Journal
 
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed never loads it
     from feeds.writer import FeedDocument
 
 CACHE_NAME = ".feeds-cache.sqlite"
+JOURNAL_NAME = ".feeds-rendering"  # see workers.Journal
 FORMATS: tuple[tuple[Literal["atom", "rss"], str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
+# The feed files feeds writes, and so may remove: combined and per category (see slugs).
+FEED_PATH = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?(?:atom|rss)\.xml")
 RACY_NS = 2_000_000_000  # a file changed this close to a scan may keep its size and mtime
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -130,7 +135,7 @@ def publish(
         _check_strict(config, report)
         _guard(config, state, previous, now)
         with _timed(report, "write"):
-            _write(config.out, docs, state, previous, report)
+            _write(config.out, docs, state, previous, report, _source_folder(config))
 
 
 def _cached_build(
@@ -263,6 +268,8 @@ def _build(
     keep_xml: bool,
 ) -> list[FeedDoc]:
     until = float("inf") if config.future else now.timestamp()
+    journal = Journal(config.out / JOURNAL_NAME)
+    _retry_crashed(cache, config, journal)
     excluded = _shared_ids(cache, report)
     report.errors.extend(cache.messages())
     report.errors.sort()
@@ -279,8 +286,8 @@ def _build(
             f"{config.source}: no publishable posts found (is it mounted?); nothing published"
         )
     updates = _Updates(now)
-    feeds = _plan(cache, config, until, excluded, state, previous.slugs, updates)
-    entries = _Entries(cache, config, report, keep_xml, updates.held)
+    feeds = _plan(cache, config, until, excluded, state, previous.slugs, updates, report)
+    entries = _Entries(cache, config, report, keep_xml, updates.held, journal)
     try:
         entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
         # A feed written under other settings (site facts, code) is never reused as it is.
@@ -299,6 +306,22 @@ def _build(
         state.next_due = updates.due  # a build must run when a held update comes
     cache.db.commit()
     return docs
+
+
+def _retry_crashed(cache: Cache, config: Config, journal: Journal) -> None:
+    """The post a build was rendering when it died, tried alone in a child process: if
+    that dies too, the post is recorded as bad (see errors.Crashed); if not, the build
+    was killed for some other reason, and the post is rendered as any other."""
+    for relpath in journal.stale():
+        post = cache.post(relpath)
+        if post is None:
+            continue
+        from feeds.entries import make_isolated
+
+        made = make_isolated(post, config)
+        if isinstance(made, Crashed):
+            cache.mark_bad(relpath, str(made))
+    journal.close()
 
 
 def _shared_ids(cache: Cache, report: Report) -> dict[str, float]:
@@ -366,6 +389,7 @@ def _plan(
     state: State,
     published: dict[str, str],
     updates: _Updates,
+    report: Report,
 ) -> list[_Feed]:
     def keep(posts: Iterable[Post]) -> Iterator[Post]:
         return (updates.settle(p) for p in posts if p.relpath not in excluded)
@@ -376,15 +400,32 @@ def _plan(
 
     feeds = [feed("", None, combined_groups(keep(cache.newest(until))))]
     categories = cache.categories(until)
-    from feeds.slugs import category_slugs  # here: python-slugify is slow to import
+    from feeds.slugs import category_slugs, short_hash  # here: python-slugify is slow to import
 
     pinned = {c: s.slug for c, s in config.categories.items() if s.slug}
-    slugs = category_slugs(categories, pinned, published)
+    taken = _source_folder(config)
+    slugs = category_slugs(categories, pinned, published, taken)
+    for category, slug in slugs.items():
+        wanted, _, tail = slug.rpartition("-")
+        if wanted in taken and tail == short_hash(category):
+            report.warnings.append(
+                f"{config.out / slug}: the feeds of category {category!r}: not in "
+                f"{config.out / wanted}, which holds the source"
+            )
     state.slugs = slugs
     for category in categories:
         groups = ([p] for p in keep(cache.newest_in(category, until)))
         feeds.append(feed(slugs[category] + "/", category, groups))
     return feeds
+
+
+def _source_folder(config: Config) -> frozenset[str]:
+    """The folder of the output folder that holds the source, when the source lies inside
+    it: no feed is written or removed there."""
+    out, source = config.out.resolve(), config.source.resolve()
+    if source != out and source.is_relative_to(out):
+        return frozenset(source.relative_to(out).parts[:1])
+    return frozenset()
 
 
 class _Entries:
@@ -395,10 +436,17 @@ class _Entries:
     """
 
     def __init__(
-        self, cache: Cache, config: Config, report: Report, keep_xml: bool, held: set[str]
+        self,
+        cache: Cache,
+        config: Config,
+        report: Report,
+        keep_xml: bool,
+        held: set[str],
+        journal: Journal,
     ) -> None:
         self.cache, self.config, self.report = cache, config, report
         self.held = held  # see _Updates
+        self.journal = journal  # names the post being rendered here (see _retry_crashed)
         self.keep_xml = keep_xml  # see writer.FeedDocument
         self.done: dict[str, Entry | None] = {}
         self.stubs: dict[str, EntryStub] = {}  # the stored entries, without their bodies
@@ -416,7 +464,7 @@ class _Entries:
         self.digests.update((relpath, stub.content) for relpath, stub in self.stubs.items())
         todo = [post for relpath, post in wanted.items() if relpath not in self.stubs]
         self.coming = {post.relpath for post in todo}
-        self.rendering = make_entries(todo, self.config, jobs=jobs)
+        self.rendering = make_entries(todo, self.config, jobs=jobs, journal=self.journal)
         self.results = zip(todo, self.rendering, strict=True)
 
     def finish(self) -> None:
@@ -437,6 +485,7 @@ class _Entries:
         """Stop the workers, if the build ends before they are done (a failure)."""
         if self.rendering is not None:
             self.rendering.close()
+        self.journal.close()
 
     def get(self, post: Post) -> Entry | None:
         from feeds.entries import make_entry
@@ -450,7 +499,9 @@ class _Entries:
                 self.done[post.relpath] = cached
             else:
                 try:
-                    self._keep(post, make_entry(post, self.config))
+                    with self.journal.working_on(post.relpath):
+                        made = make_entry(post, self.config)
+                    self._keep(post, made)
                 except PostError as exc:
                     self._keep(post, exc)
         return self.done[post.relpath]
@@ -484,6 +535,8 @@ class _Entries:
         if isinstance(made, PostError):
             self.report.errors.append(str(made))
             self.done[post.relpath] = None
+            if isinstance(made, Crashed):
+                self.cache.mark_bad(post.relpath, str(made))
         else:
             held = post.relpath in self.held
             self.digests[post.relpath] = (
@@ -640,9 +693,14 @@ def _guard(config: Config, state: State, previous: State, now: datetime) -> None
 
 
 def _write(
-    out: Path, docs: Sequence[FeedDoc], state: State, previous: State, report: Report
+    out: Path,
+    docs: Sequence[FeedDoc],
+    state: State,
+    previous: State,
+    report: Report,
+    source_folder: frozenset[str],
 ) -> None:
-    remove_stale_temp_files(out)
+    remove_stale_temp_files(_folders_written(out, [*previous.files, *(d.relpath for d in docs)]))
     for doc in sorted(docs, key=lambda d: d.relpath):
         path = confined(out, doc.relpath)
         if doc.data is not None and write_if_changed(path, doc.data):
@@ -651,15 +709,33 @@ def _write(
             report.feeds_unchanged += 1
         stat = path.stat()
         state.files[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
-    for relpath in previous.files:
+    for relpath, known in previous.files.items():
         if relpath not in state.files:
-            _remove_feed(out, relpath, report)
+            _remove_feed(out, relpath, known, source_folder, report)
     write_state(out, state)
 
 
-def _remove_feed(out: Path, relpath: str, report: Report) -> None:
+def _folders_written(out: Path, relpaths: Iterable[str]) -> list[Path]:
+    """The output folder and each feed's folder: where feeds leaves its own files."""
+    folders = {out}
+    for relpath in relpaths:
+        folder, slash, _ = relpath.partition("/")
+        if slash and FEED_PATH.fullmatch(relpath):  # a slug: no link, no `..`
+            folders.add(out / folder)
+    return sorted(folders)
+
+
+def _remove_feed(
+    out: Path, relpath: str, known: Published, source_folder: frozenset[str], report: Report
+) -> None:
+    """Remove a feed file of the last build, if it is one: the state file names it, and
+    a tampered one must not make us remove another program's file."""
     try:
         path = confined(out, relpath)
+        if not FEED_PATH.fullmatch(relpath) or relpath.partition("/")[0] in source_folder:
+            raise OutputError(path, "not a feed file feeds writes")
+        if path.is_symlink() or (path.exists() and not file_intact(path, known)):
+            raise OutputError(path, "changed since feeds wrote it")
         path.unlink(missing_ok=True)
         if path.parent != out and not any(path.parent.iterdir()):
             path.parent.rmdir()

@@ -19,7 +19,7 @@ from feeds import __version__
 from feeds.cache import SCHEMA, ascending
 from feeds.config import Config
 from feeds.discover import Folder
-from feeds.output import write_if_changed
+from feeds.output import read_no_follow, write_if_changed
 
 STATE_NAME = ".feeds-state.json"
 FOLDERS_NAME = ".feeds-folders.json"
@@ -62,7 +62,7 @@ class State:
 def read_state(out: Path) -> State:
     """The last build's state; an empty one when it is missing or unreadable."""
     try:
-        data = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
+        data = json.loads(read_no_follow(out / STATE_NAME).decode("utf-8"))
         files = {k: Published(**v) for k, v in data.pop("files").items()}
         slugs = data.pop("slugs", {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in slugs.items()):
@@ -101,7 +101,7 @@ def read_folders(out: Path, source: Path) -> tuple[dict[str, Folder], int]:
     """The source's folders as the last listing read them, and when it began (ns); none
     when the file is missing, damaged, for another source, or over an hour old."""
     try:
-        data = json.loads((out / FOLDERS_NAME).read_text(encoding="utf-8", errors="surrogatepass"))
+        data = json.loads(read_no_follow(out / FOLDERS_NAME).decode("utf-8", "surrogatepass"))
         if (data["version"], data["source"]) != (FOLDERS_VERSION, str(source.resolve())):
             return {}, 0
         taken_ns = int(data["taken_ns"])
