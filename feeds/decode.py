@@ -9,6 +9,7 @@ in the same byte range and cannot be told apart; a Chinese archive does not hold
 """
 
 import codecs
+import re
 
 BINARY_SNIFF = 8192
 # GB2312 holds the 6,763 common hanzi and CJK punctuation: nearly every character of real
@@ -26,6 +27,11 @@ _ICONV_NAMES = {
     "cp932": "CP932",
     "shift_jis": "SHIFT_JIS",
     "euc_jp": "EUC-JP",
+    # The detector names JIS X 0213 supersets first; their common part is the usual one.
+    "euc_jis_2004": "EUC-JP",
+    "euc_jisx0213": "EUC-JP",
+    "shift_jis_2004": "SHIFT_JIS",
+    "shift_jisx0213": "SHIFT_JIS",
     "cp949": "CP949",
     "euc_kr": "EUC-KR",
     "cp1250": "CP1250",
@@ -33,7 +39,15 @@ _ICONV_NAMES = {
     "cp1252": "CP1252",
     "latin_1": "LATIN1",
 }
-_UTF16_FRONT = {b"-\x00-\x00-\x00": "utf-16-le", b"\x00-\x00-\x00-": "utf-16-be"}
+# GB2312 holds the Japanese kana too (rows 4 and 5, at the very bytes EUC-JP gives them),
+# so EUC-JP read as GBK keeps its kana and turns its kanji into other hanzi, all GB2312:
+# kana are not what Chinese text is written with, and count against it.
+_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+# UTF-16 without a BOM is told by its front matter's opening '---', after any blank lines.
+_UTF16_FRONT = (
+    (re.compile(rb"(?:[ \t\r\n]\x00)*-\x00-\x00-\x00"), "utf-16-le"),
+    (re.compile(rb"(?:\x00[ \t\r\n])*\x00-\x00-\x00-"), "utf-16-be"),
+)
 
 
 class UndecodableError(ValueError):
@@ -46,7 +60,7 @@ def looks_binary(data: bytes) -> bool:
     A file that opens with front matter is a post, whatever stray NUL bytes it holds.
     """
     head = data[:BINARY_SNIFF]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, *_UTF16_FRONT)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_front(head):
         return False
     if head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n").startswith(b"---"):
         return False
@@ -79,7 +93,17 @@ def _unambiguous(data: bytes) -> str | None:
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    return _UTF16_FRONT.get(data[:6])
+    return _utf16_front(data)
+
+
+def _utf16_front(data: bytes) -> str | None:
+    """The UTF-16 byte order of a file that opens with front matter in it, BOM or not."""
+    if b"\x00" not in data[:2]:  # what every other file is spared
+        return None
+    for pattern, encoding in _UTF16_FRONT:
+        if pattern.match(data):
+            return encoding
+    return None
 
 
 def reads_as_chinese(text: str) -> bool:
@@ -88,6 +112,7 @@ def reads_as_chinese(text: str) -> bool:
     if not beyond_ascii:
         return False
     missing = text.translate(_AS_GB2312).encode("gb2312", "replace").count(b"?") - text.count("?")
+    missing += len(_KANA.findall(text))
     return missing <= beyond_ascii * (1 - CHINESE_SHARE)
 
 

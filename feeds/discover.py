@@ -26,6 +26,10 @@ from typing import NamedTuple
 from feeds.config import is_jekyll_site
 
 SKIPPED_DIRS = {"_site", "_drafts", "node_modules", "vendor", ".git"}
+# Names Jekyll's EntryFilter ignores (dot files, `_`, Emacs `#autosave#` and `~lock`
+# files, `backup~`), and a merge tool's `.orig` copy: editors' leftovers, never posts.
+_IGNORED_LEADING = (".", "_", "#", "~")
+_IGNORED_TRAILING = ("~", ".orig")
 FORKED_STAT = 20_000  # from this many files, a second process asks for some of the stats
 STAT_CHUNK = 2_000  # files a process asks for at a time when two share the stats
 UNSTATED = -2  # the size and mtime of a file in a listing made without `stat`
@@ -632,9 +636,14 @@ def _read_folder(
     new = sorted(n for n in unknown.difference(old_folders) if not n.startswith("."))
     asked = new + old_folders
     inside = {name for name in asked if _is_dir(full, name)}
-    added = [name for name in asked if name not in inside]
+    added = [name for name in asked if name not in inside and not ignored_file(name)]
     listed = tuple(sorted([*kept, *added])) if added else kept
     return Folder(stamp, listed, tuple(sorted(inside - SKIPPED_DIRS)))
+
+
+def ignored_file(name: str) -> bool:
+    """A file name Jekyll would not read as a post (folders such as `_posts` are not)."""
+    return name.startswith(_IGNORED_LEADING) or name.endswith(_IGNORED_TRAILING)
 
 
 def _is_dir(folder: str, name: str) -> bool:
@@ -664,6 +673,8 @@ def _read_entries(full: str, stamp: tuple[int, int, int, int]) -> Folder | None:
                     regular.add(entry.name)
     # Links to folders are not followed; a link or a fifo is kept as a file, and `stat`
     # says whether it is one now. Sorted: cheap to merge.
-    files = sorted(entry.name for entry in entries if entry.name not in inside)
+    files = sorted(
+        entry.name for entry in entries if entry.name not in inside and not ignored_file(entry.name)
+    )
     unusual = tuple(name for name in files if name not in regular)
     return Folder(stamp, tuple(files), tuple(sorted(inside - SKIPPED_DIRS)), unusual)
