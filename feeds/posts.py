@@ -4,6 +4,7 @@ Pure functions over bytes and text, except `read_post`, which reads the file. A 
 that cannot be published raises PostError naming the stage and the reason.
 """
 
+import errno
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -54,6 +55,8 @@ _TAG = re.compile(r"constructor for the tag '([^']*)'")
 # regular file, but for one under a lease (Samba, NFSv4), which fails with EAGAIN instead
 # of waiting: reported, and read again at the next build. Missing flags are left out.
 _OPEN_NEW = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FDS = "/proc/self/fd"  # where Linux names the file an open descriptor reads
 MAX_DEPTH = 100  # nesting levels in front matter; Jekyll's use two or three
 MAX_EXPANDED = 1_000_000  # characters front matter may grow to through YAML aliases
 
@@ -85,13 +88,48 @@ def read_bytes(path: Path | str, relpath: str, size: int | None = None) -> bytes
     """The file's bytes, up to one byte past the size limit; `size` saves asking for it."""
     try:
         # The system calls themselves, without a file object: a scan reads 100,000 files.
-        fd = os.open(path, os.O_RDONLY)
+        fd = _open_inside(str(path), relpath, os.O_RDONLY)
         try:
             return _read_open(fd, os.fstat(fd).st_size if size is None else size)
         finally:
             os.close(fd)
     except OSError as exc:
         raise PostError(relpath, "read", exc.strerror or str(exc)) from exc
+
+
+def _open_inside(path: str, relpath: str, flags: int) -> int:
+    """The file at path (the source folder joined with relpath), opened; a link is
+    followed only to a file inside the source folder, as the file actually opened shows,
+    so that a link swapped in meanwhile cannot lead out (Jekyll's safe mode follows none;
+    a link within the source is a post kept elsewhere in it)."""
+    try:
+        return os.open(path, flags | _NOFOLLOW)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP or not _NOFOLLOW:
+            raise
+    fd = os.open(path, flags)
+    try:
+        source = os.path.realpath(path.removesuffix(relpath))
+        opened = _opened_path(fd, path)
+        if not opened.startswith(source.rstrip(os.sep) + os.sep):
+            raise PostError(
+                relpath,
+                "read",
+                "a link to a file outside the source folder; not followed (move the file "
+                "into the source, or copy it there)",
+            )
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _opened_path(fd: int, path: str) -> str:
+    """The real path of the file open at fd: from the kernel where it tells, else of path."""
+    try:
+        return str(Path(f"{_OPEN_FDS}/{fd}").readlink())
+    except OSError:
+        return os.path.realpath(path)
 
 
 def _read_open(fd: int, size: int) -> bytes:
@@ -109,7 +147,7 @@ def read_new(path: str, relpath: str) -> tuple[bytes, int, int] | None:
     before reading; None if it is gone or no regular file (a folder, a fifo). For a build
     that reads every file: one system call per file saved against `stat`, then `open`."""
     try:
-        fd = os.open(path, _OPEN_NEW)
+        fd = _open_inside(path, relpath, _OPEN_NEW)
     except OSError as exc:
         _raise_if_there(path, relpath, exc)
         return None
