@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from feeds.model import Author, Entry, Post, PostFields
 from feeds.output import replace_file
 
-SCHEMA = 7  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument)
+SCHEMA = 8  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument); 8: held posts
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 GONE = 4  # a listed file found gone, or no regular file, when read: never stored
 PAGE_SIZE = 16384
@@ -49,6 +49,7 @@ _INDEXES = {
     "files_post_order": "files (kind, ts DESC, id)",
     "files_id": "files (kind, id, relpath)",  # covers shared_ids
     "files_unreadable": "files (relpath) WHERE digest = ''",
+    "files_held": "files (relpath) WHERE kind = 1 AND message IS NOT NULL",  # see hold
     "categories_order": "categories (category, ts DESC, id)",
     "categories_relpath": "categories (relpath)",
 }
@@ -205,9 +206,29 @@ class Cache:
         )
 
     def messages(self) -> list[str]:
-        """The reasons every bad post was skipped, by path."""
+        """The reasons every bad post was skipped, and every held one kept, by path."""
         rows = self.db.execute("SELECT message FROM files WHERE kind = ? ORDER BY relpath", (BAD,))
-        return [str(r[0]) for r in rows]
+        held = self.db.execute(_HELD.format("message"))
+        return sorted(str(r[0]) for r in [*rows, *held])
+
+    def were_posts(self, relpaths: Sequence[str]) -> set[str]:
+        """Those of the relpaths whose stored row is a post."""
+        found: set[str] = set()
+        for chunk, marks in _batches(relpaths):
+            rows = self.db.execute(
+                f"SELECT relpath FROM files WHERE kind = ? AND relpath IN ({marks})", (POST, *chunk)
+            )
+            found.update(str(r[0]) for r in rows)
+        return found
+
+    def hold(self, relpath: str, message: str) -> None:
+        """Keep a post's row as it was, its file now no post or unreadable: it stays in
+        the feeds, reported with this message, until its file is fixed or deleted."""
+        self.db.execute("UPDATE files SET message = ? WHERE relpath = ?", (message, relpath))
+
+    def held(self) -> list[str]:
+        """The posts kept as they were (see hold): their files are read at every build."""
+        return [str(r[0]) for r in self.db.execute(_HELD.format("relpath"))]
 
     def count(self, kind: int) -> int:
         if kind == POST:  # nearly every file: the whole less the others, which the index finds
@@ -375,6 +396,10 @@ class Cache:
             "UPDATE entries SET atom = ?, rss = ? WHERE relpath = ?",
             [(e.atom, e.rss, e.post.relpath) for e in entries if e.atom and e.rss],
         )
+
+
+# Literal, not bound: SQLite uses the partial index files_held only for its very terms.
+_HELD = "SELECT {} FROM files WHERE kind = 1 AND message IS NOT NULL ORDER BY relpath"
 
 
 def _batches(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:

@@ -196,6 +196,15 @@ def post_text(data: bytes, relpath: str) -> PostText | None:
     return split_front_matter(text, relpath)
 
 
+def not_a_post_reason(data: bytes) -> str:
+    """Why bytes that post_text finds no post in are none: for a file that was one."""
+    if not data.strip(b" \t\r\n"):
+        return "the file is empty"
+    if looks_binary(data):
+        return "it holds NUL bytes, as a binary file does"
+    return "it does not open with front matter ('---' on the first line)"
+
+
 def _meant_as_post(data: bytes, relpath: str) -> bool:
     """An undecodable file is reported if it is named like a post or has front matter."""
     if date_from_filename(relpath.rsplit("/", 1)[-1]) is not None:

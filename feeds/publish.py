@@ -24,8 +24,20 @@ from itertools import compress, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from feeds.cache import GONE, POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
+from feeds.cache import (
+    BAD,
+    GONE,
+    NOT_A_POST,
+    POST,
+    UNPUBLISHED,
+    Cache,
+    EntryStub,
+    FileRow,
+    discard,
+    entry_digest,
+)
 from feeds.config import Config
+from feeds.decode import BINARY_SNIFF
 from feeds.discover import Listing, find_post_files, misnamed_message, with_sizes, with_stats
 from feeds.errors import BuildError, PostError
 from feeds.group import category_title, combined_groups, feed_title
@@ -55,6 +67,7 @@ if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed n
 
 CACHE_NAME = ".feeds-cache.sqlite"
 FORMATS: tuple[tuple[Literal["atom", "rss"], str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
+HELD = "its last published version stays in the feeds until the file is fixed or deleted"
 RACY_NS = 2_000_000_000  # a file changed this close to a scan may keep its size and mtime
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -214,6 +227,7 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
     racy = int(cache.meta("scanned_ns") or 0) - RACY_NS
     again = set(compress(range(len(found)), map(racy.__le__, found.mtimes)))
     again.update(i for i in map(found.index, cache.unreadable()) if i is not None)
+    again.update(i for i in map(found.index, cache.held()) if i is not None)
     todo = sorted(again.union(todo))
     replacing = previous is not None  # files scanned again: their old categories go first
     cache.forget(gone)
@@ -231,6 +245,8 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
                 sizes.extend([row.size for row in rows])
                 mtimes.extend([row.mtime_ns for row in rows])
                 rows = [row for row in rows if row.kind != GONE]
+            if replacing:
+                rows = _hold(cache, rows, config.source)
             cache.store(rows, replacing=replacing)
             if stored is not None:
                 stored.update(row.id for row in rows if row.kind == POST and row.id)
@@ -240,6 +256,34 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
     cache.set_listing(found.relpaths, found.sizes, found.mtimes)
     cache.refresh_shared_ids(stored)
     return found
+
+
+def _hold(cache: Cache, rows: list[FileRow], source: Path) -> list[FileRow]:
+    """The rows less those of posts whose files are now unreadable or no post: a
+    half-written file or a failing disk must not take a post out of the feeds unsaid.
+    Each is kept as it was, reported, and read again at every build (see Cache.hold)."""
+    lost = [r for r in rows if r.kind == NOT_A_POST or (r.kind == BAD and not r.digest)]
+    if not lost:
+        return rows
+    held = cache.were_posts([r.relpath for r in lost])
+    if not held:
+        return rows
+    for row in lost:
+        if row.relpath in held:
+            said = row.message or f"{row.relpath}: read: no longer a post: {_why(source, row)}"
+            cache.hold(row.relpath, f"{said}; {HELD}")
+    return [r for r in rows if r.relpath not in held]
+
+
+def _why(source: Path, row: FileRow) -> str:
+    """Why a file that was a post is none now, read again: rare, and not worth a column."""
+    from feeds.posts import not_a_post_reason
+
+    try:
+        with (source / row.relpath).open("rb") as file:
+            return not_a_post_reason(file.read(BINARY_SNIFF))
+    except OSError as exc:
+        return exc.strerror or str(exc)
 
 
 def _build(
@@ -262,8 +306,8 @@ def _build(
     report.posts_ignored = cache.count(UNPUBLISHED) + posts - due
     state.read, state.posts, state.ignored = posts, due, report.posts_ignored
     state.next_due = cache.next_due(until)
-    if cache.unreadable():
-        state.listing = ""  # a file that could not be read is tried again next time
+    if cache.unreadable() or cache.held():
+        state.listing = ""  # a file that could not be read, or held, is read again next time
     if due <= 0:
         raise BuildError(
             f"{config.source}: no publishable posts found (is it mounted?); nothing published"
