@@ -71,6 +71,13 @@ class Listing:
     # or cache can hold such a path. Each is reported (see misnamed_message).
     misnamed: tuple[str, ...] = ()
     jekyll: bool = False  # read as a Jekyll site: the folders above `_posts` are categories
+    # Folders that could not be read (EACCES, EIO, a stale NFS handle), with the reason:
+    # what is below them is unknown, not gone (see unlisted_message).
+    unlisted: tuple[tuple[str, str], ...] = ()
+
+    def below_unlisted(self, relpath: str) -> bool:
+        """Whether the file lies below a folder that could not be listed."""
+        return any(not rel_dir or relpath.startswith(f"{rel_dir}/") for rel_dir, _ in self.unlisted)
 
     def __len__(self) -> int:
         return len(self.relpaths)
@@ -233,7 +240,7 @@ def find_post_files(
         if known and _shared(jobs, sum(len(folder.files) for folder in known.values())):
             before = _candidates(known, jekyll)
             early = _Stats(source, before[0], jobs)
-        seen, reread = _walk(source, skip, known or {}, trusted_before, quick)
+        seen, reread, unlisted = _walk(source, skip, known or {}, trusted_before, quick)
         renamed = _names_changed(seen, known) if known else False
         if before is not None and not renamed:
             relpaths, categories = before
@@ -249,6 +256,7 @@ def find_post_files(
             reread,
             misnamed=misnamed,
             jekyll=jekyll,
+            unlisted=unlisted,
         )
         if not stat:
             return _unstated(source, listing)
@@ -337,6 +345,14 @@ def misnamed_message(relpath: str) -> str:
     return (
         f"{shown}: read: the file name is not UTF-8; rename it (convmv converts names from "
         "another encoding)"
+    )
+
+
+def unlisted_message(rel_dir: str, reason: str) -> str:
+    """The line that reports a folder that could not be listed."""
+    return (
+        f"{rel_dir or '.'}: read: cannot list the folder ({reason}); its posts stay in the "
+        "feeds as last listed until it can be listed"
     )
 
 
@@ -582,47 +598,46 @@ def _walk(
     known: Mapping[str, Folder],
     trusted_before: int,
     quick: bool = True,
-) -> tuple[dict[str, Folder], bool]:
-    """Each folder below source by relative path, not following folder links; and whether
-    any was read rather than known. `quick`: a known folder that changed is read for its
-    names only, see _read_folder."""
+) -> tuple[dict[str, Folder], bool, tuple[tuple[str, str], ...]]:
+    """Each folder below source by relative path, not following folder links; whether
+    any was read rather than known; and those that could not be read, with the reason.
+    `quick`: a known folder that changed is read for its names only, see _read_folder."""
     seen: dict[str, Folder] = {}
     reread = False
+    unlisted: list[tuple[str, str]] = []
     stack = [("", str(source))]
     while stack:
         rel_dir, full = stack.pop()
         try:
             st = Path(full).stat()  # before the entries: a later change shows
-        except OSError:
+            stamp = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+            folder = known.get(rel_dir)
+            if folder is None or folder.stamp != stamp or max(stamp[2:]) >= trusted_before:
+                reread = True
+                folder = _read_folder(full, stamp, folder if quick else None)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # gone since its parent was read
+        except OSError as exc:
+            unlisted.append((rel_dir, exc.strerror or str(exc)))
             continue
-        stamp = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
-        folder = known.get(rel_dir)
-        if folder is None or folder.stamp != stamp or max(stamp[2:]) >= trusted_before:
-            folder = _read_folder(full, stamp, folder if quick else None)
-            reread = True
-            if folder is None:
-                continue
         seen[rel_dir] = folder
         for name in folder.folders:
             path = f"{full}{os.sep}{name}"
             if os.path.realpath(path) not in skip:
                 stack.append((f"{rel_dir}/{name}" if rel_dir else name, path))
-    return seen, reread
+    return seen, reread, tuple(sorted(unlisted))
 
 
 def _read_folder(
     full: str, stamp: tuple[int, int, int, int], before: Folder | None = None
-) -> Folder | None:
+) -> Folder:
     """A folder's entries. Given how it was before, only its names are read, and only the
     new ones and the former folders are asked whether they are folders: a file that became
     a folder is found by `stat` (see find_post_files). A third of the time, in a folder of
     100,000 posts that gained a few."""
     if before is None:
         return _read_entries(full, stamp)
-    try:
-        names = os.listdir(full)  # noqa: PTH208 (names as str: Path objects cost)
-    except OSError:
-        return None
+    names = os.listdir(full)  # noqa: PTH208 (names as str: Path objects cost)
     # The names not listed before, found by striking the old ones off (no set of those):
     # if as many were struck off as there were, none is gone.
     unknown = set(names)
@@ -654,12 +669,9 @@ def _is_dir(folder: str, name: str) -> bool:
         return False
 
 
-def _read_entries(full: str, stamp: tuple[int, int, int, int]) -> Folder | None:
-    try:
-        with os.scandir(full) as it:
-            entries = [entry for entry in it if not entry.name.startswith(".")]
-    except OSError:
-        return None
+def _read_entries(full: str, stamp: tuple[int, int, int, int]) -> Folder:
+    with os.scandir(full) as it:
+        entries = [entry for entry in it if not entry.name.startswith(".")]
     try:  # the file system tells folders and files in the listing itself: no call per entry
         inside = {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}
         regular = {entry.name for entry in entries if entry.is_file(follow_symlinks=False)}

@@ -38,7 +38,14 @@ from feeds.cache import (
 )
 from feeds.config import Config
 from feeds.decode import BINARY_SNIFF
-from feeds.discover import Listing, find_post_files, misnamed_message, with_sizes, with_stats
+from feeds.discover import (
+    Listing,
+    find_post_files,
+    misnamed_message,
+    unlisted_message,
+    with_sizes,
+    with_stats,
+)
 from feeds.errors import BuildError, PostError
 from feeds.group import category_title, combined_groups, feed_title
 from feeds.model import Entry, Post, Report
@@ -119,11 +126,16 @@ def publish(
                     write_folders(config.out, config.source, found.folders, listed_ns)
         listing = found.digest() if found.stated else ""  # else known once scanned
         settings = settings_fingerprint(config, found.jekyll)
-        if found.stated and _nothing_changed(previous, listing, settings, found, now, config.out):
+        if (
+            found.stated
+            and not found.unlisted
+            and _nothing_changed(previous, listing, settings, found, now, config.out)
+        ):
             _replay(previous, report)
             _check_strict(config, report)
             return
         report.errors.extend(map(misnamed_message, found.misnamed))
+        report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
         said = len(report.errors), len(report.warnings)
         for attempt in (1, 2):
             state = State(listing=listing, settings=settings)
@@ -139,6 +151,8 @@ def publish(
                 discard(cache_path)
                 del report.errors[said[0] :], report.warnings[said[1] :]
                 report.warnings.append(f"{cache_path}: damaged ({exc}); rebuilt from the posts")
+        if found.unlisted:
+            state.listing = ""  # the folders that could not be listed are read again next time
         _check_strict(config, report)
         _guard(config, state.posts, previous)
         with _timed(report, "write"):
@@ -222,6 +236,8 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
         todo = list(range(len(found)))
     else:
         todo, gone = found.changes(*previous)
+        # Unknown, not gone: they stay as last scanned, and in the feeds.
+        gone = [relpath for relpath in gone if not found.below_unlisted(relpath)]
     # Scanned again: a file changed so close to the last scan that its stamp may lie, and
     # one that could not be read.
     racy = int(cache.meta("scanned_ns") or 0) - RACY_NS

@@ -4,13 +4,14 @@ dropped (issue 16, items 4 and 5)."""
 
 import errno
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 from test_bad_posts import GOOD, problems, published, source_with
 
 import feeds.scan
-from conftest import Build, feed_files
+from conftest import FINEWS, Build, feed_files, parse
 from feeds.errors import PostError
 
 EXTRA = "2022-03-01-extra.md"
@@ -96,3 +97,76 @@ def test_a_published_post_that_cannot_be_read_is_named_and_kept(
     assert result.exit_code == 3, result.stderr
     assert problems(result.stderr) == [f"{EXTRA}: read: Input/output error; {KEPT}"]
     assert {p: p.read_bytes() for p in feed_files(out)} == before
+
+
+def _post(title: str, date: str) -> str:
+    return f'---\ntitle: "{title}"\ndate: {date} 09:00:00 +0800\n---\n\n{title}, the body.\n'
+
+
+@pytest.fixture
+def categories(tmp_path: Path) -> Path:
+    """A Jekyll site with a category folder of its own: cat2/_posts."""
+    site = tmp_path / "site"
+    shutil.copytree(FINEWS / "_posts", site / "_posts")
+    shutil.copy(FINEWS / "_config.yml", site / "_config.yml")
+    (site / "_posts" / "-202205262391921712.md").unlink()  # its date is unusable
+    (site / "cat2" / "_posts").mkdir(parents=True)
+    (site / "cat2" / "_posts" / "2022-03-02-b.md").write_text(_post("In cat2", "2022-03-02"))
+    return site
+
+
+def _unlistable(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Listing the folder fails with EIO, as on a failing disk or a stale NFS handle."""
+    scandir, listdir = os.scandir, os.listdir
+
+    def refuse(path: object) -> None:
+        if os.fspath(path) == str(folder):  # type: ignore[call-overload]
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+
+    def failing_scandir(path: object = ".") -> object:
+        refuse(path)
+        return scandir(path)  # type: ignore[call-overload]
+
+    def failing_listdir(path: object = ".") -> list[str]:
+        refuse(path)
+        return listdir(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", failing_scandir)
+    monkeypatch.setattr(os, "listdir", failing_listdir)
+
+
+def _titles(feed: Path) -> set[str]:
+    return {e.title for e in parse(feed).entries}
+
+
+def test_a_folder_that_cannot_be_listed_is_named_and_its_posts_kept(
+    categories: Path, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    folder = categories / "cat2" / "_posts"
+    assert build("--source", categories, "--out", out, "--limit", "0").exit_code == 0
+    before = {p: p.read_bytes() for p in feed_files(out)}
+    assert _titles(out / "cat2" / "atom.xml") == {"In cat2"}
+
+    # A new post lands in the folder (so its listing must be read again), which then fails.
+    (folder / "2022-03-03-c.md").write_text(_post("Also in cat2", "2022-03-03"))
+    with monkeypatch.context() as failing:
+        _unlistable(failing, folder)
+        for _ in range(2):
+            result = build("--source", categories, "--out", out, "--limit", "0")
+            assert result.exit_code == 3, result.stderr
+            assert problems(result.stderr) == [
+                "cat2/_posts: read: cannot list the folder (Input/output error); its posts "
+                "stay in the feeds as last listed until it can be listed"
+            ]
+            assert {p: p.read_bytes() for p in feed_files(out)} == before
+
+    result = build("--source", categories, "--out", out, "--limit", "0")
+    assert result.exit_code == 0, result.stderr
+    assert _titles(out / "cat2" / "atom.xml") == {"In cat2", "Also in cat2"}
+    cold = tmp_path / "cold"
+    assert build("--source", categories, "--out", cold, "--limit", "0").exit_code == 0
+    assert {p.relative_to(out): p.read_bytes() for p in feed_files(out)} == {
+        p.relative_to(cold): p.read_bytes() for p in feed_files(cold)
+    }
