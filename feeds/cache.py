@@ -255,6 +255,15 @@ class Cache:
         ).fetchone()
         return None if row[0] is None else float(row[0])
 
+    def post(self, relpath: str) -> Post:
+        """The stored post at relpath, which must be one."""
+        row = self.db.execute(
+            "SELECT relpath, id, post FROM files WHERE relpath = ? AND kind = ?", (relpath, POST)
+        ).fetchone()
+        if row is None:
+            raise sqlite3.DatabaseError(f"{relpath} is not a post in the cache")
+        return post_from_row(row)
+
     def timestamp(self, relpath: str) -> float:
         row = self.db.execute("SELECT ts FROM files WHERE relpath = ?", (relpath,)).fetchone()
         return float(row[0])

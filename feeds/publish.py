@@ -313,7 +313,7 @@ def _build(
     keep_xml: bool,
 ) -> list[FeedDoc]:
     until = float("inf") if config.future else now.timestamp()
-    excluded = _shared_ids(cache, report)
+    excluded = _shared_ids(cache, report, config.out, previous)
     report.errors.extend(cache.messages())
     report.errors.sort()
     posts = cache.count(POST) - len(excluded)
@@ -344,23 +344,47 @@ def _build(
     return docs
 
 
-def _shared_ids(cache: Cache, report: Report) -> dict[str, float]:
-    """Posts whose id an earlier path already has: skipped, by path -> date."""
-    excluded: dict[str, float] = {}
-    first: dict[str, str] = {}
+def _shared_ids(cache: Cache, report: Report, out: Path, previous: State) -> dict[str, float]:
+    """Posts whose id another post keeps: skipped, by path -> date. Of the posts sharing
+    an id, the one readers have under it (at the link the published feeds give) keeps it,
+    so that a newcomer never takes it over; else the first by path."""
+    sharing: dict[str, list[str]] = {}
     for id_, relpath in cache.shared_ids():
-        if id_ not in first:
-            first[id_] = relpath
-            continue
-        report.errors.append(
-            str(
-                PostError(
-                    relpath, "id", f"same id as {first[id_]} ({id_}); give one of them an 'id:' key"
-                )
-            )
-        )
-        excluded[relpath] = cache.timestamp(relpath)
+        sharing.setdefault(id_, []).append(relpath)
+    if not sharing:
+        return {}
+    posts = {relpath: cache.post(relpath) for relpaths in sharing.values() for relpath in relpaths}
+    links = _published_links(out, previous, set(sharing), posts.values())
+    excluded: dict[str, float] = {}
+    for id_, relpaths in sharing.items():
+        keeper = next((r for r in relpaths if posts[r].url == links.get(id_)), relpaths[0])
+        for relpath in relpaths:
+            if relpath == keeper:
+                continue
+            reason = f"same id as {keeper} ({id_}); give one of them an 'id:' key"
+            report.errors.append(str(PostError(relpath, "id", reason)))
+            excluded[relpath] = cache.timestamp(relpath)
     return excluded
+
+
+def _published_links(
+    out: Path, previous: State, ids: set[str], posts: Iterable[Post]
+) -> dict[str, str]:
+    """id -> the link published under it, from the combined feed and those of the posts'
+    categories, as the last build wrote them."""
+    from feeds.published import published_links
+
+    feeds = ["atom.xml"]
+    for post in posts:
+        feeds.extend(
+            f"{previous.slugs[c]}/atom.xml" for c in post.categories if c in previous.slugs
+        )
+    paths = []
+    for name in dict.fromkeys(feeds):
+        if name in previous.files:
+            with contextlib.suppress(OutputError):  # a tampered state names it: not read
+                paths.append(confined(out, name))
+    return published_links(paths, ids)
 
 
 @dataclass
