@@ -43,6 +43,15 @@ _ICONV_NAMES = {
 # so EUC-JP read as GBK keeps its kana and turns its kanji into other hanzi, all GB2312:
 # kana are not what Chinese text is written with, and count against it.
 _KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+# The 7-bit ISO-2022 encodings switch character sets with escape sequences, and so pass
+# for ASCII, and UTF-8: told by the sequences that designate their sets.
+_ISO_2022 = re.compile(rb"\x1b(\$[@B]|\$\(D|\(J|\$\)C|\$\)[AG]|\$\*H)")
+_ISO_2022_NAMES = {
+    b"$)C": "ISO-2022-KR",
+    b"$)A": "ISO-2022-CN",
+    b"$)G": "ISO-2022-CN",
+    b"$*H": "ISO-2022-CN",
+}  # else ISO-2022-JP
 # UTF-16 without a BOM is told by its front matter's opening '---', after any blank lines.
 _UTF16_FRONT = (
     (re.compile(rb"(?:[ \t\r\n]\x00)*-\x00-\x00-\x00"), "utf-16-le"),
@@ -73,7 +82,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
     try:
         if encoding is not None:
             return codecs.decode(data, encoding), encoding
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
+        _refuse_iso_2022(data)
+        return text, "utf-8"
     except UnicodeDecodeError as exc:
         error = exc
     if encoding is None:
@@ -85,6 +96,21 @@ def decode_text(data: bytes) -> tuple[str, str]:
             if reads_as_chinese(text):
                 return text, "gb18030"
     raise UndecodableError(_refusal(data, encoding or "utf-8", error))
+
+
+def _refuse_iso_2022(data: bytes) -> None:
+    """Raise UndecodableError for 7-bit ISO-2022 text, which decodes as UTF-8 mojibake."""
+    if b"\x1b" not in data:  # what every post is spared
+        return
+    found = _ISO_2022.search(data)
+    if found is None:
+        return
+    name = _ISO_2022_NAMES.get(found.group(1), "ISO-2022-JP")
+    line = data.count(b"\n", 0, found.start()) + 1
+    raise UndecodableError(
+        f"{name} text, not UTF-8 (escape sequence on line {line}); convert it, e.g. "
+        f"iconv -f {name} -t UTF-8"
+    )
 
 
 def _unambiguous(data: bytes) -> str | None:

@@ -218,7 +218,9 @@ def _meant_as_post(data: bytes, relpath: str) -> bool:
 def front_matter_only(data: bytes, relpath: str) -> PostText | None:
     """Like post_text, but decoding only as far as the closing '---': a scan needs no body."""
     end = _front_matter_end(data)
-    if end is not None and len(data) <= MAX_POST_BYTES and not looks_binary(data):
+    # Not with an escape character: maybe ISO-2022 text, which the whole file tells.
+    quick = end is not None and len(data) <= MAX_POST_BYTES and b"\x1b" not in data
+    if quick and not looks_binary(data):
         try:
             text = split_front_matter(data[:end].decode("utf-8"), relpath)
         except (UnicodeDecodeError, PostError):

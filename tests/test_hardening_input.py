@@ -17,6 +17,13 @@ categories: emnews
 
 東京株式市場で日経平均株価は続落した。半導体関連株の下げが目立ち、投資家の慎重な姿勢が続いている。
 """
+KOREAN = """---
+title: "서울 증시 하락"
+date: 2021-12-08 15:11:38 +0800
+---
+
+서울 증시는 반도체주 약세로 하락했다.
+"""
 POST = """---
 title: "Editor leftovers"
 date: 2021-12-08 15:11:38 +0800
@@ -82,3 +89,21 @@ def test_utf16_without_a_bom_after_a_blank_line_is_read(
     titles = published(out)
     assert set(titles) - GOOD == {"tag:finews.withounder.com,2021-12-08:u16"}
     assert "東京株式市場は続落、半導体株が下げを主導" in titles.values()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name"), [("iso2022_jp", "ISO-2022-JP"), ("iso2022_kr", "ISO-2022-KR")]
+)
+def test_seven_bit_iso_2022_text_is_refused_not_read_as_utf8(
+    encoding: str, name: str, tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    text = JAPANESE if encoding.endswith("jp") else KOREAN
+    post = "2021-12-08-iso-2022.md"
+    result = build("--source", source_with(tmp_path, {post: text.encode(encoding)}), "--out", out)
+    assert result.exit_code == 3, result.stderr
+    (line,) = problems(result.stderr)
+    assert line.startswith(f"{post}: decode: {name} text, not UTF-8")
+    assert f"iconv -f {name} -t UTF-8" in line
+    assert set(published(out)) == GOOD
