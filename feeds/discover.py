@@ -74,6 +74,9 @@ class Listing:
     # Folders that could not be read (EACCES, EIO, a stale NFS handle), with the reason:
     # what is below them is unknown, not gone (see unlisted_message).
     unlisted: tuple[tuple[str, str], ...] = ()
+    # Links to folders outside the source: never followed (nor any link to a folder), each
+    # reported (see link_out_message). Links to files outside are reported when read.
+    links_out: tuple[str, ...] = ()
 
     def below_unlisted(self, relpath: str) -> bool:
         """Whether the file lies below a folder that could not be listed."""
@@ -102,6 +105,7 @@ class Listing:
         h.update(self.mtimes.tobytes())
         h.update(repr(sorted(set(self.categories))).encode("utf-8", "surrogatepass"))
         h.update("\0".join(self.misnamed).encode("utf-8", "surrogatepass"))
+        h.update("\0".join(self.links_out).encode("utf-8", "surrogatepass"))
         return h.hexdigest()[:32]
 
     def newest_mtime(self) -> int:
@@ -283,7 +287,26 @@ def find_post_files(
             trusted_before=trusted_before,
             quick=False,
         )
+    if -1 in sizes:
+        no_file = (relpath for relpath, size in zip(relpaths, sizes, strict=True) if size == -1)
+        listing = replace(listing, links_out=_links_out(source, no_file))
     return with_sizes(listing, sizes, mtimes)
+
+
+def _links_out(source: Path, relpaths: Iterable[str]) -> tuple[str, ...]:
+    """Of these names, found no regular file, the links to folders out of the source."""
+    root = source.resolve()
+    found = []
+    for relpath in relpaths:
+        path = source / relpath
+        if path.is_symlink() and path.is_dir() and not path.resolve().is_relative_to(root):
+            found.append(relpath)
+    return tuple(found)
+
+
+def link_out_message(relpath: str) -> str:
+    """The line that reports a link to a folder outside the source."""
+    return f"{relpath}: read: a link to a folder outside the source folder; not followed"
 
 
 def _candidates(
@@ -411,7 +434,9 @@ def _unstated(source: Path, listing: Listing) -> Listing:
     for i, size, mtime in zip(asked, *found, strict=True):
         sizes[i], mtimes[i] = size, mtime
     kept = [i for i, size in enumerate(sizes) if size != -1]  # -1: no file behind it
-    return _select(replace(listing, sizes=sizes, mtimes=mtimes, stated=False), kept)
+    links_out = _links_out(source, (listing.relpaths[i] for i in asked if sizes[i] == -1))
+    stated = replace(listing, sizes=sizes, mtimes=mtimes, stated=False, links_out=links_out)
+    return _select(stated, kept)
 
 
 def with_sizes(listing: Listing, sizes: array[int], mtimes: array[int]) -> Listing:

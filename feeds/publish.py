@@ -41,6 +41,7 @@ from feeds.decode import BINARY_SNIFF
 from feeds.discover import (
     Listing,
     find_post_files,
+    link_out_message,
     misnamed_message,
     unlisted_message,
     with_sizes,
@@ -135,6 +136,7 @@ def publish(
             _check_strict(config, report)
             return
         report.errors.extend(map(misnamed_message, found.misnamed))
+        report.errors.extend(map(link_out_message, found.links_out))
         report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
         said = len(report.errors), len(report.warnings)
         for attempt in (1, 2):

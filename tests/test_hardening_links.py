@@ -76,3 +76,21 @@ def test_a_post_swapped_for_a_link_after_the_scan_is_not_rendered(
     (source / "2024-01-02-leak.md").symlink_to(_secret(tmp_path))
     with pytest.raises(Exception, match="outside the source folder"):
         read_post(source / "2024-01-02-leak.md", "2024-01-02-leak.md")
+
+
+def test_a_link_to_a_folder_out_of_the_source_is_named_not_followed(
+    tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    source = source_with(tmp_path, {})
+    private = _secret(tmp_path).parent
+    (private / "2024-01-02-leak.md").write_bytes(SECRET)
+    (source / "leaked").symlink_to(private)
+    for _ in range(2):  # a cold build, then one that finds nothing changed
+        result = build("--source", source, "--out", out)
+        assert result.exit_code == 3, result.stderr
+        assert problems(result.stderr) == [
+            "leaked: read: a link to a folder outside the source folder; not followed"
+        ]
+        assert set(published(out)) == GOOD
