@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from feeds.model import Author, Entry, Post, PostFields
 from feeds.output import replace_file
 
-SCHEMA = 8  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument); 8: held posts
+SCHEMA = 8  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument); 8: `held`
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 GONE = 4  # a listed file found gone, or no regular file, when read: never stored
 PAGE_SIZE = 16384
@@ -44,12 +44,12 @@ CREATE TABLE entries (
     summary TEXT NOT NULL, outlet TEXT, original_url TEXT, content BLOB NOT NULL,
     atom BLOB, rss BLOB
 );
+CREATE TABLE held (relpath TEXT PRIMARY KEY, message TEXT NOT NULL);
 """
 _INDEXES = {
     "files_post_order": "files (kind, ts DESC, id)",
     "files_id": "files (kind, id, relpath)",  # covers shared_ids
     "files_unreadable": "files (relpath) WHERE digest = ''",
-    "files_held": "files (relpath) WHERE kind = 1 AND message IS NOT NULL",  # see hold
     "categories_order": "categories (category, ts DESC, id)",
     "categories_relpath": "categories (relpath)",
 }
@@ -173,7 +173,7 @@ class Cache:
 
     def forget(self, relpaths: Iterable[str]) -> None:
         keys = [(r,) for r in relpaths]
-        for table in ("files", "categories", "entries"):
+        for table in ("files", "categories", "entries", "held"):
             self.db.executemany(f"DELETE FROM {table} WHERE relpath = ?", keys)
 
     @contextlib.contextmanager
@@ -190,9 +190,9 @@ class Cache:
     def store(self, rows: Sequence[FileRow], *, replacing: bool) -> None:
         """Record what each file is now; `replacing` when some were seen before."""
         if replacing:
-            self.db.executemany(
-                "DELETE FROM categories WHERE relpath = ?", [(row.relpath,) for row in rows]
-            )
+            keys = [(row.relpath,) for row in rows]
+            self.db.executemany("DELETE FROM categories WHERE relpath = ?", keys)
+            self.db.executemany("DELETE FROM held WHERE relpath = ?", keys)
         self.db.executemany(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -208,7 +208,7 @@ class Cache:
     def messages(self) -> list[str]:
         """The reasons every bad post was skipped, and every held one kept, by path."""
         rows = self.db.execute("SELECT message FROM files WHERE kind = ? ORDER BY relpath", (BAD,))
-        held = self.db.execute(_HELD.format("message"))
+        held = self.db.execute("SELECT message FROM held")
         return sorted(str(r[0]) for r in [*rows, *held])
 
     def were_posts(self, relpaths: Sequence[str]) -> set[str]:
@@ -222,13 +222,14 @@ class Cache:
         return found
 
     def hold(self, relpath: str, message: str) -> None:
-        """Keep a post's row as it was, its file now no post or unreadable: it stays in
-        the feeds, reported with this message, until its file is fixed or deleted."""
-        self.db.execute("UPDATE files SET message = ? WHERE relpath = ?", (message, relpath))
+        """Keep a post's rows as they were, its file now no post or unreadable: it stays
+        in the feeds, reported with this message, until its file is stored again (fixed)
+        or forgotten (deleted)."""
+        self.db.execute("INSERT OR REPLACE INTO held VALUES (?, ?)", (relpath, message))
 
     def held(self) -> list[str]:
         """The posts kept as they were (see hold): their files are read at every build."""
-        return [str(r[0]) for r in self.db.execute(_HELD.format("relpath"))]
+        return [str(r[0]) for r in self.db.execute("SELECT relpath FROM held ORDER BY relpath")]
 
     def count(self, kind: int) -> int:
         if kind == POST:  # nearly every file: the whole less the others, which the index finds
@@ -405,10 +406,6 @@ class Cache:
             "UPDATE entries SET atom = ?, rss = ? WHERE relpath = ?",
             [(e.atom, e.rss, e.post.relpath) for e in entries if e.atom and e.rss],
         )
-
-
-# Literal, not bound: SQLite uses the partial index files_held only for its very terms.
-_HELD = "SELECT {} FROM files WHERE kind = 1 AND message IS NOT NULL ORDER BY relpath"
 
 
 def _batches(values: Sequence[str]) -> Iterator[tuple[Sequence[str], str]]:
