@@ -37,7 +37,6 @@ from feeds.cache import (
     entry_digest,
 )
 from feeds.config import Config
-from feeds.decode import BINARY_SNIFF
 from feeds.discover import (
     Listing,
     find_post_files,
@@ -295,13 +294,12 @@ def _hold(cache: Cache, rows: list[FileRow], source: Path) -> list[FileRow]:
 
 def _why(source: Path, row: FileRow) -> str:
     """Why a file that was a post is none now, read again: rare, and not worth a column."""
-    from feeds.posts import not_a_post_reason
+    from feeds.posts import not_a_post_reason, read_bytes
 
     try:
-        with (source / row.relpath).open("rb") as file:
-            return not_a_post_reason(file.read(BINARY_SNIFF))
-    except OSError as exc:
-        return exc.strerror or str(exc)
+        return not_a_post_reason(read_bytes(source / row.relpath, row.relpath))
+    except PostError as exc:
+        return exc.reason
 
 
 def _build(
