@@ -353,8 +353,10 @@ def _shared_ids(cache: Cache, report: Report, out: Path, previous: State) -> dic
         sharing.setdefault(id_, []).append(relpath)
     if not sharing:
         return {}
+    from feeds.published import published_links
+
     posts = {relpath: cache.post(relpath) for relpaths in sharing.values() for relpath in relpaths}
-    links = _published_links(out, previous, set(sharing), posts.values())
+    links = published_links(out, previous, set(sharing), posts.values())
     excluded: dict[str, float] = {}
     for id_, relpaths in sharing.items():
         keeper = next((r for r in relpaths if posts[r].url == links.get(id_)), relpaths[0])
@@ -365,26 +367,6 @@ def _shared_ids(cache: Cache, report: Report, out: Path, previous: State) -> dic
             report.errors.append(str(PostError(relpath, "id", reason)))
             excluded[relpath] = cache.timestamp(relpath)
     return excluded
-
-
-def _published_links(
-    out: Path, previous: State, ids: set[str], posts: Iterable[Post]
-) -> dict[str, str]:
-    """id -> the link published under it, from the combined feed and those of the posts'
-    categories, as the last build wrote them."""
-    from feeds.published import published_links
-
-    feeds = ["atom.xml"]
-    for post in posts:
-        feeds.extend(
-            f"{previous.slugs[c]}/atom.xml" for c in post.categories if c in previous.slugs
-        )
-    paths = []
-    for name in dict.fromkeys(feeds):
-        if name in previous.files:
-            with contextlib.suppress(OutputError):  # a tampered state names it: not read
-                paths.append(confined(out, name))
-    return published_links(paths, ids)
 
 
 @dataclass
