@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from feeds.model import Author, Entry, Post, PostFields
 from feeds.output import TEMP_MARK, is_temp_file, read_no_follow, refuse_link, replace_file
 
-SCHEMA = 7  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument)
+SCHEMA = 8  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument); 8: `held`
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 GONE = 4  # a listed file found gone, or no regular file, when read: never stored
 PAGE_SIZE = 16384
@@ -44,6 +44,7 @@ CREATE TABLE entries (
     summary TEXT NOT NULL, outlet TEXT, original_url TEXT, content BLOB NOT NULL,
     atom BLOB, rss BLOB
 );
+CREATE TABLE held (relpath TEXT PRIMARY KEY, message TEXT NOT NULL);
 """
 _INDEXES = {
     "files_post_order": "files (kind, ts DESC, id)",
@@ -179,7 +180,7 @@ class Cache:
 
     def forget(self, relpaths: Iterable[str]) -> None:
         keys = [(r,) for r in relpaths]
-        for table in ("files", "categories", "entries"):
+        for table in ("files", "categories", "entries", "held"):
             self.db.executemany(f"DELETE FROM {table} WHERE relpath = ?", keys)
 
     @contextlib.contextmanager
@@ -197,9 +198,9 @@ class Cache:
         """Record what each file is now; `replacing` when some were seen before."""
         if replacing:
             rows = self._still_bad(rows)
-            self.db.executemany(
-                "DELETE FROM categories WHERE relpath = ?", [(row.relpath,) for row in rows]
-            )
+            keys = [(row.relpath,) for row in rows]
+            self.db.executemany("DELETE FROM categories WHERE relpath = ?", keys)
+            self.db.executemany("DELETE FROM held WHERE relpath = ?", keys)
         self.db.executemany(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -234,9 +235,30 @@ class Cache:
         ]
 
     def messages(self) -> list[str]:
-        """The reasons every bad post was skipped, by path."""
+        """The reasons every bad post was skipped, and every held one kept, by path."""
         rows = self.db.execute("SELECT message FROM files WHERE kind = ? ORDER BY relpath", (BAD,))
-        return [str(r[0]) for r in rows]
+        held = self.db.execute("SELECT message FROM held")
+        return sorted(str(r[0]) for r in [*rows, *held])
+
+    def were_posts(self, relpaths: Sequence[str]) -> set[str]:
+        """Those of the relpaths whose stored row is a post."""
+        found: set[str] = set()
+        for chunk, marks in _batches(relpaths):
+            rows = self.db.execute(
+                f"SELECT relpath FROM files WHERE kind = ? AND relpath IN ({marks})", (POST, *chunk)
+            )
+            found.update(str(r[0]) for r in rows)
+        return found
+
+    def hold(self, relpath: str, message: str) -> None:
+        """Keep a post's rows as they were, its file now no post or unreadable: it stays
+        in the feeds, reported with this message, until its file is stored again (fixed)
+        or forgotten (deleted)."""
+        self.db.execute("INSERT OR REPLACE INTO held VALUES (?, ?)", (relpath, message))
+
+    def held(self) -> list[str]:
+        """The posts kept as they were (see hold): their files are read at every build."""
+        return [str(r[0]) for r in self.db.execute("SELECT relpath FROM held ORDER BY relpath")]
 
     def count(self, kind: int) -> int:
         if kind == POST:  # nearly every file: the whole less the others, which the index finds
@@ -349,6 +371,7 @@ class Cache:
         return [str(r[0]) for r in rows]
 
     def post(self, relpath: str) -> Post | None:
+        """The stored post at relpath, or None if it is none (any more)."""
         row = self.db.execute(
             "SELECT relpath, id, post FROM files WHERE relpath = ? AND kind = ?", (relpath, POST)
         ).fetchone()

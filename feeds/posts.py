@@ -4,6 +4,7 @@ Pure functions over bytes and text, except `read_post`, which reads the file. A 
 that cannot be published raises PostError naming the stage and the reason.
 """
 
+import errno
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -55,6 +56,8 @@ _TAG = re.compile(r"constructor for the tag '([^']*)'")
 # regular file, but for one under a lease (Samba, NFSv4), which fails with EAGAIN instead
 # of waiting: reported, and read again at the next build. Missing flags are left out.
 _OPEN_NEW = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FDS = "/proc/self/fd"  # where Linux names the file an open descriptor reads
 MAX_DEPTH = 100  # nesting levels in front matter; Jekyll's use two or three
 MAX_EXPANDED = 1_000_000  # characters front matter may grow to through YAML aliases
 
@@ -90,13 +93,48 @@ def read_bytes(path: Path | str, relpath: str, size: int | None = None) -> bytes
     """The file's bytes, up to one byte past the size limit; `size` saves asking for it."""
     try:
         # The system calls themselves, without a file object: a scan reads 100,000 files.
-        fd = os.open(path, os.O_RDONLY)
+        fd = _open_inside(str(path), relpath, os.O_RDONLY)
         try:
             return _read_open(fd, os.fstat(fd).st_size if size is None else size)
         finally:
             os.close(fd)
     except OSError as exc:
         raise PostError(relpath, "read", exc.strerror or str(exc)) from exc
+
+
+def _open_inside(path: str, relpath: str, flags: int) -> int:
+    """The file at path (the source folder joined with relpath), opened; a link is
+    followed only to a file inside the source folder, as the file actually opened shows,
+    so that a link swapped in meanwhile cannot lead out (Jekyll's safe mode follows none;
+    a link within the source is a post kept elsewhere in it)."""
+    try:
+        return os.open(path, flags | _NOFOLLOW)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP or not _NOFOLLOW:
+            raise
+    fd = os.open(path, flags)
+    try:
+        source = os.path.realpath(path.removesuffix(relpath))
+        opened = _opened_path(fd, path)
+        if not opened.startswith(source.rstrip(os.sep) + os.sep):
+            raise PostError(
+                relpath,
+                "read",
+                "a link to a file outside the source folder; not followed (move the file "
+                "into the source, or copy it there)",
+            )
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _opened_path(fd: int, path: str) -> str:
+    """The real path of the file open at fd: from the kernel where it tells, else of path."""
+    try:
+        return str(Path(f"{_OPEN_FDS}/{fd}").readlink())
+    except OSError:
+        return os.path.realpath(path)
 
 
 def _read_open(fd: int, size: int) -> bytes:
@@ -114,7 +152,7 @@ def read_new(path: str, relpath: str) -> tuple[bytes, int, int] | None:
     before reading; None if it is gone or no regular file (a folder, a fifo). For a build
     that reads every file: one system call per file saved against `stat`, then `open`."""
     try:
-        fd = os.open(path, _OPEN_NEW)
+        fd = _open_inside(path, relpath, _OPEN_NEW)
     except OSError as exc:
         _raise_if_there(path, relpath, exc)
         return None
@@ -163,6 +201,15 @@ def post_text(data: bytes, relpath: str) -> PostText | None:
     return split_front_matter(text, relpath)
 
 
+def not_a_post_reason(data: bytes) -> str:
+    """Why bytes that post_text finds no post in are none: for a file that was one."""
+    if not data.strip(b" \t\r\n"):
+        return "the file is empty"
+    if looks_binary(data):
+        return "it holds NUL bytes, as a binary file does"
+    return "it does not open with front matter ('---' on the first line)"
+
+
 def _meant_as_post(data: bytes, relpath: str) -> bool:
     """An undecodable file is reported if it is named like a post or has front matter."""
     if date_from_filename(relpath.rsplit("/", 1)[-1]) is not None:
@@ -176,7 +223,9 @@ def _meant_as_post(data: bytes, relpath: str) -> bool:
 def front_matter_only(data: bytes, relpath: str) -> PostText | None:
     """Like post_text, but decoding only as far as the closing '---': a scan needs no body."""
     end = _front_matter_end(data)
-    if end is not None and len(data) <= MAX_POST_BYTES and not looks_binary(data):
+    # Not with an escape character: maybe ISO-2022 text, which the whole file tells.
+    quick = end is not None and len(data) <= MAX_POST_BYTES and b"\x1b" not in data
+    if quick and not looks_binary(data):
         try:
             text = split_front_matter(data[:end].decode("utf-8"), relpath)
         except (UnicodeDecodeError, PostError):

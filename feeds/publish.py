@@ -25,9 +25,28 @@ from itertools import chain, compress, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from feeds.cache import GONE, POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
+from feeds.cache import (
+    BAD,
+    GONE,
+    NOT_A_POST,
+    POST,
+    UNPUBLISHED,
+    Cache,
+    EntryStub,
+    FileRow,
+    discard,
+    entry_digest,
+)
 from feeds.config import Config
-from feeds.discover import Listing, find_post_files, misnamed_message, with_sizes, with_stats
+from feeds.discover import (
+    Listing,
+    find_post_files,
+    link_out_message,
+    misnamed_message,
+    unlisted_message,
+    with_sizes,
+    with_stats,
+)
 from feeds.errors import BuildError, Crashed, PostError
 from feeds.group import category_title, combined_groups, feed_title, same_articles
 from feeds.model import Entry, Post, Report
@@ -61,6 +80,7 @@ JOURNAL_NAME = ".feeds-rendering"  # see workers.Journal
 FORMATS: tuple[tuple[Literal["atom", "rss"], str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
 # The feed files feeds writes, and so may remove: combined and per category (see slugs).
 FEED_PATH = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?(?:atom|rss)\.xml")
+HELD = "its last published version stays in the feeds until the file is fixed or deleted"
 RACY_NS = 2_000_000_000  # a file changed this close to a scan may keep its size and mtime
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -112,11 +132,17 @@ def publish(
                     write_folders(config.out, config.source, found.folders, listed_ns)
         listing = found.digest() if found.stated else ""  # else known once scanned
         settings = settings_fingerprint(config, found.jekyll)
-        if found.stated and _nothing_changed(previous, listing, settings, found, now, config.out):
+        if (
+            found.stated
+            and not found.unlisted
+            and _nothing_changed(previous, listing, settings, found, now, config.out)
+        ):
             _replay(previous, report)
             _check_strict(config, report)
             return
         report.errors.extend(map(misnamed_message, found.misnamed))
+        report.errors.extend(map(link_out_message, found.links_out))
+        report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
         said = len(report.errors), len(report.warnings)
         for attempt in (1, 2):
             state = State(listing=listing, settings=settings)
@@ -132,6 +158,8 @@ def publish(
                 discard(cache_path)
                 del report.errors[said[0] :], report.warnings[said[1] :]
                 report.warnings.append(f"{cache_path}: damaged ({exc}); rebuilt from the posts")
+        if found.unlisted:
+            state.listing = ""  # the folders that could not be listed are read again next time
         _check_strict(config, report)
         _guard(config, state, previous, now)
         with _timed(report, "write"):
@@ -218,11 +246,14 @@ def _sync(
         todo = list(range(len(found)))
     else:
         todo, gone = found.changes(*previous)
+        # Unknown, not gone: they stay as last scanned, and in the feeds.
+        gone = [relpath for relpath in gone if not found.below_unlisted(relpath)]
     # Scanned again: a file changed so close to the last scan that its stamp may lie, and
     # one that could not be read.
     racy = int(cache.meta("scanned_ns") or 0) - RACY_NS
     again = set(compress(range(len(found)), map(racy.__le__, found.mtimes)))
     again.update(i for i in map(found.index, cache.unreadable()) if i is not None)
+    again.update(i for i in map(found.index, cache.held()) if i is not None)
     todo = sorted(again.union(todo))
     replacing = previous is not None  # files scanned again: their old categories go first
     cache.forget(gone)
@@ -240,6 +271,8 @@ def _sync(
                 sizes.extend([row.size for row in rows])
                 mtimes.extend([row.mtime_ns for row in rows])
                 rows = [row for row in rows if row.kind != GONE]
+            if replacing:
+                rows = _hold(cache, rows, config.source)
             cache.store(rows, replacing=replacing)
             report.warnings.extend(
                 line
@@ -257,6 +290,33 @@ def _sync(
     return found
 
 
+def _hold(cache: Cache, rows: list[FileRow], source: Path) -> list[FileRow]:
+    """The rows less those of posts whose files are now unreadable or no post: a
+    half-written file or a failing disk must not take a post out of the feeds unsaid.
+    Each is kept as it was, reported, and read again at every build (see Cache.hold)."""
+    lost = [r for r in rows if r.kind == NOT_A_POST or (r.kind == BAD and not r.digest)]
+    if not lost:
+        return rows
+    held = cache.were_posts([r.relpath for r in lost])
+    if not held:
+        return rows
+    for row in lost:
+        if row.relpath in held:
+            said = row.message or f"{row.relpath}: read: no longer a post: {_why(source, row)}"
+            cache.hold(row.relpath, f"{said}; {HELD}")
+    return [r for r in rows if r.relpath not in held]
+
+
+def _why(source: Path, row: FileRow) -> str:
+    """Why a file that was a post is none now, read again: rare, and not worth a column."""
+    from feeds.posts import not_a_post_reason, read_bytes
+
+    try:
+        return not_a_post_reason(read_bytes(source / row.relpath, row.relpath))
+    except PostError as exc:
+        return exc.reason
+
+
 def _build(
     cache: Cache,
     config: Config,
@@ -270,7 +330,7 @@ def _build(
     until = float("inf") if config.future else now.timestamp()
     journal = Journal(config.out / JOURNAL_NAME)
     _retry_crashed(cache, config, journal)
-    excluded = _shared_ids(cache, report)
+    excluded = _shared_ids(cache, report, config.out, previous)
     report.errors.extend(cache.messages())
     report.errors.sort()
     posts = cache.count(POST) - len(excluded)
@@ -279,8 +339,8 @@ def _build(
     report.posts_ignored = cache.count(UNPUBLISHED) + posts - due
     state.read, state.posts, state.ignored = posts, due, report.posts_ignored
     state.next_due = cache.next_due(until)
-    if cache.unreadable():
-        state.listing = ""  # a file that could not be read is tried again next time
+    if cache.unreadable() or cache.held():
+        state.listing = ""  # a file that could not be read, or held, is read again next time
     if due <= 0:
         raise BuildError(
             f"{config.source}: no publishable posts found (is it mounted?); nothing published"
@@ -324,22 +384,33 @@ def _retry_crashed(cache: Cache, config: Config, journal: Journal) -> None:
     journal.close()
 
 
-def _shared_ids(cache: Cache, report: Report) -> dict[str, float]:
-    """Posts whose id an earlier path already has: skipped, by path -> date."""
-    excluded: dict[str, float] = {}
-    first: dict[str, str] = {}
+def _shared_ids(cache: Cache, report: Report, out: Path, previous: State) -> dict[str, float]:
+    """Posts whose id another post keeps: skipped, by path -> date. Of the posts sharing
+    an id, the one readers have under it (at the link the published feeds give) keeps it,
+    so that a newcomer never takes it over; else the first by path."""
+    sharing: dict[str, list[str]] = {}
     for id_, relpath in cache.shared_ids():
-        if id_ not in first:
-            first[id_] = relpath
-            continue
-        report.errors.append(
-            str(
-                PostError(
-                    relpath, "id", f"same id as {first[id_]} ({id_}); give one of them an 'id:' key"
-                )
-            )
-        )
-        excluded[relpath] = cache.timestamp(relpath)
+        sharing.setdefault(id_, []).append(relpath)
+    if not sharing:
+        return {}
+    from feeds.published import published_links
+
+    posts: dict[str, Post] = {}
+    for relpath in chain.from_iterable(sharing.values()):
+        post = cache.post(relpath)
+        if post is None:  # shared_ids lists posts only: the cache contradicts itself
+            raise sqlite3.DatabaseError(f"{relpath} is not a post in the cache")
+        posts[relpath] = post
+    links = published_links(out, previous, set(sharing), posts.values())
+    excluded: dict[str, float] = {}
+    for id_, relpaths in sharing.items():
+        keeper = next((r for r in relpaths if posts[r].url == links.get(id_)), relpaths[0])
+        for relpath in relpaths:
+            if relpath == keeper:
+                continue
+            reason = f"same id as {keeper} ({id_}); give one of them an 'id:' key"
+            report.errors.append(str(PostError(relpath, "id", reason)))
+            excluded[relpath] = cache.timestamp(relpath)
     return excluded
 
 

@@ -93,7 +93,7 @@ def write_state(out: Path, state: State) -> None:
     write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
 
 
-FOLDERS_VERSION = 2  # 2: names joined by '/', which no name holds (JSON copies it as is)
+FOLDERS_VERSION = 3  # 2: names joined by '/' (JSON copies it as is); 3: editors' files left out
 FOLDERS_RECHECK_NS = 3600 * 10**9  # at the latest, every folder is read again hourly
 
 
