@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from feeds.model import Author, Entry, Post, PostFields
-from feeds.output import replace_file
+from feeds.output import TEMP_MARK, is_temp_file, read_no_follow, refuse_link, replace_file
 
-SCHEMA = 7  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument)
+SCHEMA = 8  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument); 8: `held`
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 GONE = 4  # a listed file found gone, or no regular file, when read: never stored
 PAGE_SIZE = 16384
@@ -44,6 +44,7 @@ CREATE TABLE entries (
     summary TEXT NOT NULL, outlet TEXT, original_url TEXT, content BLOB NOT NULL,
     atom BLOB, rss BLOB
 );
+CREATE TABLE held (relpath TEXT PRIMARY KEY, message TEXT NOT NULL);
 """
 _INDEXES = {
     "files_post_order": "files (kind, ts DESC, id)",
@@ -65,7 +66,7 @@ class FileRow(NamedTuple):
     mtime_ns: int
     digest: str
     kind: int
-    message: str | None = None
+    message: str | None = None  # a bad post's reason; a post's warnings, one a line
     ts: float | None = None
     id: str | None = None
     post: str | None = None  # post_json
@@ -73,7 +74,13 @@ class FileRow(NamedTuple):
 
     @classmethod
     def of_post(
-        cls, relpath: str, size: int, mtime_ns: int, digest: str, post: PostFields
+        cls,
+        relpath: str,
+        size: int,
+        mtime_ns: int,
+        digest: str,
+        post: PostFields,
+        warnings: str | None = None,
     ) -> "FileRow":
         _, id_, _, published, _, _, categories, *_ = post
         return cls(
@@ -82,7 +89,7 @@ class FileRow(NamedTuple):
             mtime_ns,
             digest,
             POST,
-            None,
+            warnings,
             published.timestamp(),
             id_,
             post_json(post),
@@ -158,8 +165,9 @@ class Cache:
         as a file, where a row of a table cost 45-65 ms with its journal and commit."""
         token = os.urandom(16).hex()
         path = listing_path(self.path)
-        for leftover in path.parent.glob(f".{path.name}.*.tmp"):  # a killed build's
-            leftover.unlink(missing_ok=True)
+        for leftover in path.parent.glob(f".{path.name}{TEMP_MARK}*.tmp"):  # a killed build's
+            if is_temp_file(leftover.name):
+                leftover.unlink(missing_ok=True)
         data = listing_bytes(token, relpaths, sizes, mtimes)
         mode = stat.S_IMODE(self.path.stat().st_mode)  # as private as the cache
         replace_file(path, data, durable=False, mode=mode)  # a cache: lost, never trusted
@@ -172,7 +180,7 @@ class Cache:
 
     def forget(self, relpaths: Iterable[str]) -> None:
         keys = [(r,) for r in relpaths]
-        for table in ("files", "categories", "entries"):
+        for table in ("files", "categories", "entries", "held"):
             self.db.executemany(f"DELETE FROM {table} WHERE relpath = ?", keys)
 
     @contextlib.contextmanager
@@ -189,9 +197,10 @@ class Cache:
     def store(self, rows: Sequence[FileRow], *, replacing: bool) -> None:
         """Record what each file is now; `replacing` when some were seen before."""
         if replacing:
-            self.db.executemany(
-                "DELETE FROM categories WHERE relpath = ?", [(row.relpath,) for row in rows]
-            )
+            rows = self._still_bad(rows)
+            keys = [(row.relpath,) for row in rows]
+            self.db.executemany("DELETE FROM categories WHERE relpath = ?", keys)
+            self.db.executemany("DELETE FROM held WHERE relpath = ?", keys)
         self.db.executemany(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -204,10 +213,52 @@ class Cache:
             [(r.relpath, category, r.ts, r.id) for r in rows for category in r.categories],
         )
 
+    def _still_bad(self, rows: Sequence[FileRow]) -> Sequence[FileRow]:
+        """A post recorded as bad while it was rendered (see mark_bad) stays bad when its
+        file is read again with the same bytes: it would kill its renderer again."""
+        posts = [row.relpath for row in rows if row.kind == POST]
+        bad: dict[str, tuple[str, str]] = {}
+        for chunk, marks in _batches(posts):
+            found = self.db.execute(
+                "SELECT relpath, digest, message FROM files "
+                f"WHERE kind = ? AND digest != '' AND relpath IN ({marks})",
+                (BAD, *chunk),
+            )
+            bad.update((relpath, (digest, message)) for relpath, digest, message in found)
+        if not bad:
+            return rows
+        return [
+            FileRow(row.relpath, row.size, row.mtime_ns, row.digest, BAD, bad[row.relpath][1])
+            if row.relpath in bad and row.digest == bad[row.relpath][0]
+            else row
+            for row in rows
+        ]
+
     def messages(self) -> list[str]:
-        """The reasons every bad post was skipped, by path."""
+        """The reasons every bad post was skipped, and every held one kept, by path."""
         rows = self.db.execute("SELECT message FROM files WHERE kind = ? ORDER BY relpath", (BAD,))
-        return [str(r[0]) for r in rows]
+        held = self.db.execute("SELECT message FROM held")
+        return sorted(str(r[0]) for r in [*rows, *held])
+
+    def were_posts(self, relpaths: Sequence[str]) -> set[str]:
+        """Those of the relpaths whose stored row is a post."""
+        found: set[str] = set()
+        for chunk, marks in _batches(relpaths):
+            rows = self.db.execute(
+                f"SELECT relpath FROM files WHERE kind = ? AND relpath IN ({marks})", (POST, *chunk)
+            )
+            found.update(str(r[0]) for r in rows)
+        return found
+
+    def hold(self, relpath: str, message: str) -> None:
+        """Keep a post's rows as they were, its file now no post or unreadable: it stays
+        in the feeds, reported with this message, until its file is stored again (fixed)
+        or forgotten (deleted)."""
+        self.db.execute("INSERT OR REPLACE INTO held VALUES (?, ?)", (relpath, message))
+
+    def held(self) -> list[str]:
+        """The posts kept as they were (see hold): their files are read at every build."""
+        return [str(r[0]) for r in self.db.execute("SELECT relpath FROM held ORDER BY relpath")]
 
     def count(self, kind: int) -> int:
         if kind == POST:  # nearly every file: the whole less the others, which the index finds
@@ -318,6 +369,23 @@ class Cache:
             (until,),
         )
         return [str(r[0]) for r in rows]
+
+    def post(self, relpath: str) -> Post | None:
+        """The stored post at relpath, or None if it is none (any more)."""
+        row = self.db.execute(
+            "SELECT relpath, id, post FROM files WHERE relpath = ? AND kind = ?", (relpath, POST)
+        ).fetchone()
+        return None if row is None else post_from_row(row)
+
+    def mark_bad(self, relpath: str, message: str) -> None:
+        """Record the post as bad, as its file is now: skipped until the file changes."""
+        self.db.execute(
+            "UPDATE files SET kind = ?, message = ?, ts = NULL, id = NULL, post = NULL "
+            "WHERE relpath = ?",
+            (BAD, message, relpath),
+        )
+        for table in ("categories", "entries"):
+            self.db.execute(f"DELETE FROM {table} WHERE relpath = ?", (relpath,))
 
     def entry(self, post: Post) -> Entry | None:
         """The cleaned body stored for this post's current version, if any."""
@@ -445,6 +513,8 @@ def post_from_row(row: Sequence[Any]) -> Post:
 
 def _connect(path: Path, fingerprint: str) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
+    for name in (path, *_companions(path)):  # SQLite would create a dangling link's target
+        refuse_link(name)
     try:
         db = sqlite3.connect(path)
         if _valid(db, fingerprint):
@@ -458,8 +528,13 @@ def _connect(path: Path, fingerprint: str) -> sqlite3.Connection:
 
 def discard(path: Path) -> None:
     """Delete the cache file at path, its journal and its listing, if any."""
-    for leftover in (path, path.with_name(path.name + "-journal"), listing_path(path)):
+    for leftover in (path, *_companions(path)):
         leftover.unlink(missing_ok=True)
+
+
+def _companions(path: Path) -> list[Path]:
+    """The files kept beside the cache: SQLite's journals and the listing."""
+    return [path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm", "-listing")]
 
 
 _LISTING_MAGIC = b"feeds listing 2\n"
@@ -489,7 +564,7 @@ def read_listing(path: Path, token: str) -> tuple[list[str], "array[int]", "arra
     """The listing in the file, if it has this token and is whole: of the length its
     header says, its paths sorted, none twice. Else None."""
     try:
-        data = path.read_bytes()
+        data = read_no_follow(path)
     except OSError:
         return None
     head = _LISTING_MAGIC + token.encode() + b"\n"

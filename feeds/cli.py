@@ -127,9 +127,7 @@ def build(
     except OSError as exc:
         _fail(report, _os_error(exc), EXIT_FAILED)
     except sqlite3.Error as exc:
-        _fail(
-            report, f"the build cache: {exc}; delete it, or set another with --cache", EXIT_FAILED
-        )
+        _fail(report, _cache_error(exc), EXIT_FAILED)
     except Exception as exc:  # a bug: say so on one line, as cron expects, and fail
         if verbose:
             import traceback  # here: it costs a rebuild's start-up 5-10 ms
@@ -181,6 +179,12 @@ def _os_error(exc: OSError) -> str:
     """`out/emnews: No space left on device`, not `[Errno 28] ...`."""
     where = f"{exc.filename}: " if exc.filename else ""
     return f"{where}{exc.strerror or exc}; no feed was left half-written"
+
+
+def _cache_error(exc: sqlite3.Error) -> str:
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return f"the build cache: {exc}: the disk is full; free some space, then run again"
+    return f"the build cache: {exc}; delete it, or set another with --cache"
 
 
 def _fail(report: Report, message: str, code: int) -> None:

@@ -8,7 +8,7 @@ the tool's options. Every value is checked here, and a bad one names its file an
 import json
 import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from stat import S_IMODE, S_ISREG
@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.errors import ConfigError
 from feeds.model import Author, Site
-from feeds.output import replace_file
+from feeds.output import LinkError, read_no_follow, replace_file
+from feeds.text import one_line
+from feeds.urls import safe_email, safe_link
 
 DEFAULT_PERMALINK = "/:categories/:year/:month/:day/:title:output_ext"
 PERMALINK_STYLES = {
@@ -163,9 +165,11 @@ def _parse_jekyll_config(path: Path) -> dict[str, Any]:
 
 def _kept_jekyll_config(kept: Path, where: str, stamp: list[int]) -> dict[str, Any] | None:
     try:
-        saved = json.loads(kept.read_text(encoding="utf-8"))
+        saved = json.loads(read_no_follow(kept).decode("utf-8"))
         if saved["path"] == where and saved["stamp"] == stamp and isinstance(saved["data"], dict):
             return saved["data"]
+    except LinkError:
+        raise
     except Exception:  # a copy only, whatever is wrong with it: parse again
         pass
     return None
@@ -236,23 +240,48 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
     )
 
 
-def parse_author(value: Any, where: str, key: str) -> Author | None:
-    """An author given as a name, or as a mapping with name, email and uri."""
+def parse_author(
+    value: Any, where: str, key: str, refused: Callable[[str, str], None] | None = None
+) -> Author | None:
+    """An author given as a name, or as a mapping with name, email and uri; the name on one
+    line. An email or uri that fails feeds.urls' checks is left out, told to `refused` as
+    (key, reason); without `refused`, it is a ConfigError."""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        name = str(value).strip()
+        name = one_line(str(value))
         return Author(name) if name else None
     if isinstance(value, Mapping):
-        name = str(value.get("name") or "").strip()
-        email = value.get("email")
-        uri = value.get("uri") or value.get("url")
+        name = one_line(str(value.get("name") or ""))
+        email = _checked(value.get("email"), safe_email, where, f"{key}.email", refused)
+        uri_key = f"{key}.uri" if value.get("uri") else f"{key}.url"
+        uri = _checked(value.get("uri") or value.get("url"), safe_link, where, uri_key, refused)
         if not name and not email:
             return None
-        return Author(
-            name or str(email),
-            str(email).strip() if email else None,
-            str(uri).strip() if uri else None,
-        )
+        return Author(name or str(email), email, uri)
     raise ConfigError(where, key, "an author is a name or a mapping with name, email, uri")
+
+
+_KINDS: dict[Callable[[str], str | None], str] = {
+    safe_email: "an e-mail address (name@example.org)",
+    safe_link: "an absolute http(s) URL",
+}
+
+
+def _checked(
+    value: Any,
+    check: Callable[[str], str | None],
+    where: str,
+    key: str,
+    refused: Callable[[str, str], None] | None,
+) -> str | None:
+    """The value, on one line, if `check` takes it; None if it is empty or refused."""
+    text = one_line(str(value)) if value not in (None, "") else ""
+    if not text or check(text) is not None:
+        return text or None
+    reason = f"{text!r} is not {_KINDS[check]}"
+    if refused is None:
+        raise ConfigError(where, key, reason)
+    refused(key, reason)
+    return None
 
 
 def _text(value: Any, where: str, key: str) -> str:
@@ -263,8 +292,7 @@ def _text(value: Any, where: str, key: str) -> str:
 
 def _url(value: Any, where: str, key: str) -> str:
     text = _text(value, where, key)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if safe_link(text) is None:
         raise ConfigError(where, key, f"must be an absolute http(s) URL, not {text!r}")
     return text.rstrip("/")
 
@@ -294,8 +322,12 @@ def _path(table: Mapping[str, Any], key: str, base: Path, where: str) -> Path | 
 
 def _number(table: Mapping[str, Any], key: str, where: str, *, default: float) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError(where, key, "must be a number of 0 or more")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value < float("inf")  # nan too: it would wait for ever
+    ):
+        raise ConfigError(where, key, "must be a finite number of 0 or more")
     return float(value)
 
 

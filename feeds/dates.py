@@ -1,5 +1,6 @@
 """Post dates as Jekyll accepts them, made time-zone aware. No I/O."""
 
+import contextlib
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
@@ -12,6 +13,10 @@ _DATE = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+EXAMPLE = "2022-01-25 22:27:49 +0800"
+EARLIEST_YEAR = 1970  # RSS readers, feedgen and RFC 822 all fail somewhere before it
+# How far past the build an update may lie: a time zone written wrong, a clock ahead.
+FUTURE_ALLOWANCE = timedelta(days=1)
 
 
 def parse_date(value: object, tz: ZoneInfo) -> datetime:
@@ -21,23 +26,99 @@ def parse_date(value: object, tz: ZoneInfo) -> datetime:
     Raises ValueError with a readable reason.
     """
     if isinstance(value, datetime):
-        return _aware(value.replace(microsecond=0), tz)
+        return _in_range(_aware(value.replace(microsecond=0), tz))
     if isinstance(value, date):
-        return datetime.combine(value, time(0), tz)
+        return _in_range(datetime.combine(value, time(0), tz))
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return _digits(str(value), tz)
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("is empty")
+        raise ValueError(_not_a_date(value))
     text = value.strip()
     if len(text) == 25:  # the scraper's form, 2022-01-25 22:27:49 +0800, read in C
         fast = _usual_date(text)
         if fast is not None:
-            return fast
+            return _in_range(fast)
+    if text.isascii() and text.isdigit():
+        return _digits(text, tz)
     return _date_text(text, tz)
+
+
+def shown_update(
+    published: datetime, updated: datetime, now: datetime
+) -> tuple[datetime, str | None]:
+    """The `updated` an entry shows, and why it is not `last_modified_at` when it is not:
+    an update before the post's date, or later than the build (by more than a day), would
+    stand first in readers and pin the feed's own date (to the year 9999)."""
+    if updated == published:
+        return updated, None
+    if updated < published:
+        return published, f"{_day(updated)} is before its 'date' ({_day(published)}); ignored"
+    if updated > max(now, published) + FUTURE_ALLOWANCE:
+        return published, f"{_day(updated)} is in the future; the post's date is used until then"
+    return updated, None
+
+
+def _day(value: datetime) -> str:
+    return value.date().isoformat()
+
+
+def _not_a_date(value: object) -> str:
+    """What a front matter value that is no date is instead, and how to write one."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "is empty"
+    if isinstance(value, bool):
+        kind = f"a yes/no value ({value})"
+    elif isinstance(value, int | float):
+        kind = f"a number ({value})"
+    elif isinstance(value, list | tuple):
+        kind = f"a list ({list(value)})"
+    elif isinstance(value, dict):
+        kind = "a mapping"
+    else:
+        kind = f"a {type(value).__name__}"
+    return f"is {kind}, not a date: write it as {EXAMPLE}"
+
+
+def _digits(text: str, tz: ZoneInfo) -> datetime:
+    """A date written as digits alone, as Jekyll reads one (`20240101`, `202401011230`);
+    anything else made of digits is a number, perhaps a Unix time, which Jekyll refuses."""
+    if len(text) in (8, 10, 12, 14):
+        d = text.ljust(14, "0")
+        try:
+            naive = datetime(
+                int(d[:4]), int(d[4:6]), int(d[6:8]), int(d[8:10]), int(d[10:12]), int(d[12:])
+            )
+        except ValueError:
+            pass
+        else:
+            return _in_range(_aware(naive, tz))
+    example = EXAMPLE
+    if len(text) in (9, 10):  # a Unix time, as of 1973 to 2286: say which date it gives
+        with contextlib.suppress(ValueError, OverflowError, OSError):
+            example = datetime.fromtimestamp(int(text), tz).strftime("%Y-%m-%d %H:%M:%S %z")
+    raise ValueError(f"is a number ({text}), not a date: write it as {example}")
+
+
+def _in_range(value: datetime) -> datetime:
+    """The date, if feed readers can show it: not before 1970, and within Python's
+    calendar once in UTC (`9999-12-31 23:00 -0500` is not)."""
+    if value.year < EARLIEST_YEAR:
+        raise ValueError(
+            f"{value.date().isoformat()} is before {EARLIEST_YEAR}, which feed readers cannot "
+            "show: write the post's real date"
+        )
+    if value.year == 9999:
+        try:
+            value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError(f"{value.isoformat(' ')} is past the year 9999") from exc
+    return value
 
 
 def _date_text(text: str, tz: ZoneInfo) -> datetime:
     match = _DATE.match(text)
     if match is None:
-        raise ValueError(f"{text!r} is not a date like 2022-01-25 22:27:49 +0800")
+        raise ValueError(f"{text!r} is not a date like {EXAMPLE}")
     y, m, d, hour, minute, second, _fraction, offset = match.groups()
     fields = (int(y), int(m), int(d), int(hour or 0), int(minute or 0), int(second or 0))
     try:
@@ -45,7 +126,8 @@ def _date_text(text: str, tz: ZoneInfo) -> datetime:
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a valid date: {exc}") from exc
     # Made again with its offset, not `replace`d: a scan parses 100,000 of them.
-    return _aware(naive, tz) if offset is None else datetime(*fields, tzinfo=_offset(offset))
+    aware = _aware(naive, tz) if offset is None else datetime(*fields, tzinfo=_offset(offset))
+    return _in_range(aware)
 
 
 def _usual_date(text: str) -> datetime | None:

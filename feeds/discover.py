@@ -26,6 +26,10 @@ from typing import NamedTuple
 from feeds.config import is_jekyll_site
 
 SKIPPED_DIRS = {"_site", "_drafts", "node_modules", "vendor", ".git"}
+# Names Jekyll's EntryFilter ignores (dot files, `_`, Emacs `#autosave#` and `~lock`
+# files, `backup~`), and a merge tool's `.orig` copy: editors' leftovers, never posts.
+_IGNORED_LEADING = (".", "_", "#", "~")
+_IGNORED_TRAILING = ("~", ".orig")
 FORKED_STAT = 20_000  # from this many files, a second process asks for some of the stats
 STAT_CHUNK = 2_000  # files a process asks for at a time when two share the stats
 UNSTATED = -2  # the size and mtime of a file in a listing made without `stat`
@@ -67,6 +71,16 @@ class Listing:
     # or cache can hold such a path. Each is reported (see misnamed_message).
     misnamed: tuple[str, ...] = ()
     jekyll: bool = False  # read as a Jekyll site: the folders above `_posts` are categories
+    # Folders that could not be read (EACCES, EIO, a stale NFS handle), with the reason:
+    # what is below them is unknown, not gone (see unlisted_message).
+    unlisted: tuple[tuple[str, str], ...] = ()
+    # Links to folders outside the source: never followed (nor any link to a folder), each
+    # reported (see link_out_message). Links to files outside are reported when read.
+    links_out: tuple[str, ...] = ()
+
+    def below_unlisted(self, relpath: str) -> bool:
+        """Whether the file lies below a folder that could not be listed."""
+        return any(not rel_dir or relpath.startswith(f"{rel_dir}/") for rel_dir, _ in self.unlisted)
 
     def __len__(self) -> int:
         return len(self.relpaths)
@@ -91,6 +105,7 @@ class Listing:
         h.update(self.mtimes.tobytes())
         h.update(repr(sorted(set(self.categories))).encode("utf-8", "surrogatepass"))
         h.update("\0".join(self.misnamed).encode("utf-8", "surrogatepass"))
+        h.update("\0".join(self.links_out).encode("utf-8", "surrogatepass"))
         return h.hexdigest()[:32]
 
     def newest_mtime(self) -> int:
@@ -229,7 +244,7 @@ def find_post_files(
         if known and _shared(jobs, sum(len(folder.files) for folder in known.values())):
             before = _candidates(known, jekyll)
             early = _Stats(source, before[0], jobs)
-        seen, reread = _walk(source, skip, known or {}, trusted_before, quick)
+        seen, reread, unlisted = _walk(source, skip, known or {}, trusted_before, quick)
         renamed = _names_changed(seen, known) if known else False
         if before is not None and not renamed:
             relpaths, categories = before
@@ -245,6 +260,7 @@ def find_post_files(
             reread,
             misnamed=misnamed,
             jekyll=jekyll,
+            unlisted=unlisted,
         )
         if not stat:
             return _unstated(source, listing)
@@ -271,7 +287,26 @@ def find_post_files(
             trusted_before=trusted_before,
             quick=False,
         )
+    if -1 in sizes:
+        no_file = (relpath for relpath, size in zip(relpaths, sizes, strict=True) if size == -1)
+        listing = replace(listing, links_out=_links_out(source, no_file))
     return with_sizes(listing, sizes, mtimes)
+
+
+def _links_out(source: Path, relpaths: Iterable[str]) -> tuple[str, ...]:
+    """Of these names, found no regular file, the links to folders out of the source."""
+    root = source.resolve()
+    found = []
+    for relpath in relpaths:
+        path = source / relpath
+        if path.is_symlink() and path.is_dir() and not path.resolve().is_relative_to(root):
+            found.append(relpath)
+    return tuple(found)
+
+
+def link_out_message(relpath: str) -> str:
+    """The line that reports a link to a folder outside the source."""
+    return f"{relpath}: read: a link to a folder outside the source folder; not followed"
 
 
 def _candidates(
@@ -336,6 +371,14 @@ def misnamed_message(relpath: str) -> str:
     )
 
 
+def unlisted_message(rel_dir: str, reason: str) -> str:
+    """The line that reports a folder that could not be listed."""
+    return (
+        f"{rel_dir or '.'}: read: cannot list the folder ({reason}); its posts stay in the "
+        "feeds as last listed until it can be listed"
+    )
+
+
 def _restamped(
     early: _Stats, asked: list[str], relpaths: list[str]
 ) -> tuple[array[int], array[int]]:
@@ -391,7 +434,9 @@ def _unstated(source: Path, listing: Listing) -> Listing:
     for i, size, mtime in zip(asked, *found, strict=True):
         sizes[i], mtimes[i] = size, mtime
     kept = [i for i, size in enumerate(sizes) if size != -1]  # -1: no file behind it
-    return _select(replace(listing, sizes=sizes, mtimes=mtimes, stated=False), kept)
+    links_out = _links_out(source, (listing.relpaths[i] for i in asked if sizes[i] == -1))
+    stated = replace(listing, sizes=sizes, mtimes=mtimes, stated=False, links_out=links_out)
+    return _select(stated, kept)
 
 
 def with_sizes(listing: Listing, sizes: array[int], mtimes: array[int]) -> Listing:
@@ -578,47 +623,46 @@ def _walk(
     known: Mapping[str, Folder],
     trusted_before: int,
     quick: bool = True,
-) -> tuple[dict[str, Folder], bool]:
-    """Each folder below source by relative path, not following folder links; and whether
-    any was read rather than known. `quick`: a known folder that changed is read for its
-    names only, see _read_folder."""
+) -> tuple[dict[str, Folder], bool, tuple[tuple[str, str], ...]]:
+    """Each folder below source by relative path, not following folder links; whether
+    any was read rather than known; and those that could not be read, with the reason.
+    `quick`: a known folder that changed is read for its names only, see _read_folder."""
     seen: dict[str, Folder] = {}
     reread = False
+    unlisted: list[tuple[str, str]] = []
     stack = [("", str(source))]
     while stack:
         rel_dir, full = stack.pop()
         try:
             st = Path(full).stat()  # before the entries: a later change shows
-        except OSError:
+            stamp = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+            folder = known.get(rel_dir)
+            if folder is None or folder.stamp != stamp or max(stamp[2:]) >= trusted_before:
+                reread = True
+                folder = _read_folder(full, stamp, folder if quick else None)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # gone since its parent was read
+        except OSError as exc:
+            unlisted.append((rel_dir, exc.strerror or str(exc)))
             continue
-        stamp = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
-        folder = known.get(rel_dir)
-        if folder is None or folder.stamp != stamp or max(stamp[2:]) >= trusted_before:
-            folder = _read_folder(full, stamp, folder if quick else None)
-            reread = True
-            if folder is None:
-                continue
         seen[rel_dir] = folder
         for name in folder.folders:
             path = f"{full}{os.sep}{name}"
             if os.path.realpath(path) not in skip:
                 stack.append((f"{rel_dir}/{name}" if rel_dir else name, path))
-    return seen, reread
+    return seen, reread, tuple(sorted(unlisted))
 
 
 def _read_folder(
     full: str, stamp: tuple[int, int, int, int], before: Folder | None = None
-) -> Folder | None:
+) -> Folder:
     """A folder's entries. Given how it was before, only its names are read, and only the
     new ones and the former folders are asked whether they are folders: a file that became
     a folder is found by `stat` (see find_post_files). A third of the time, in a folder of
     100,000 posts that gained a few."""
     if before is None:
         return _read_entries(full, stamp)
-    try:
-        names = os.listdir(full)  # noqa: PTH208 (names as str: Path objects cost)
-    except OSError:
-        return None
+    names = os.listdir(full)  # noqa: PTH208 (names as str: Path objects cost)
     # The names not listed before, found by striking the old ones off (no set of those):
     # if as many were struck off as there were, none is gone.
     unknown = set(names)
@@ -632,9 +676,14 @@ def _read_folder(
     new = sorted(n for n in unknown.difference(old_folders) if not n.startswith("."))
     asked = new + old_folders
     inside = {name for name in asked if _is_dir(full, name)}
-    added = [name for name in asked if name not in inside]
+    added = [name for name in asked if name not in inside and not ignored_file(name)]
     listed = tuple(sorted([*kept, *added])) if added else kept
     return Folder(stamp, listed, tuple(sorted(inside - SKIPPED_DIRS)))
+
+
+def ignored_file(name: str) -> bool:
+    """A file name Jekyll would not read as a post (folders such as `_posts` are not)."""
+    return name.startswith(_IGNORED_LEADING) or name.endswith(_IGNORED_TRAILING)
 
 
 def _is_dir(folder: str, name: str) -> bool:
@@ -645,12 +694,9 @@ def _is_dir(folder: str, name: str) -> bool:
         return False
 
 
-def _read_entries(full: str, stamp: tuple[int, int, int, int]) -> Folder | None:
-    try:
-        with os.scandir(full) as it:
-            entries = [entry for entry in it if not entry.name.startswith(".")]
-    except OSError:
-        return None
+def _read_entries(full: str, stamp: tuple[int, int, int, int]) -> Folder:
+    with os.scandir(full) as it:
+        entries = [entry for entry in it if not entry.name.startswith(".")]
     try:  # the file system tells folders and files in the listing itself: no call per entry
         inside = {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}
         regular = {entry.name for entry in entries if entry.is_file(follow_symlinks=False)}
@@ -664,6 +710,8 @@ def _read_entries(full: str, stamp: tuple[int, int, int, int]) -> Folder | None:
                     regular.add(entry.name)
     # Links to folders are not followed; a link or a fifo is kept as a file, and `stat`
     # says whether it is one now. Sorted: cheap to merge.
-    files = sorted(entry.name for entry in entries if entry.name not in inside)
+    files = sorted(
+        entry.name for entry in entries if entry.name not in inside and not ignored_file(entry.name)
+    )
     unusual = tuple(name for name in files if name not in regular)
     return Folder(stamp, tuple(files), tuple(sorted(inside - SKIPPED_DIRS)), unusual)

@@ -2,18 +2,19 @@
 that the archive's bodies are never all held in memory.
 """
 
+import contextlib
 from collections.abc import Generator, Sequence
 from functools import partial
 
 from feeds.cleaning import clean_body
 from feeds.cleaning.tree import Unparsable, visible_strings
 from feeds.config import Config
-from feeds.errors import PostError
+from feeds.errors import Crashed, PostError
 from feeds.model import Entry, Post
 from feeds.posts import read_post
 from feeds.render import render_markdown
 from feeds.text import one_line, xml_safe
-from feeds.workers import map_chunks
+from feeds.workers import Journal, isolated, map_chunks
 
 CHUNK = 20
 MAX_ENTRY_BYTES = 8 * 2**20  # libxml2, hence lxml and many readers, stop at 10 MB of text
@@ -29,12 +30,12 @@ MAX_TAGS = 250_000
 
 
 def make_entries(
-    posts: Sequence[Post], config: Config, *, jobs: int
+    posts: Sequence[Post], config: Config, *, jobs: int, journal: Journal
 ) -> Generator[Entry | PostError, None, None]:
     """An Entry, or the PostError that skips it, for each post, in order. Closing the
     generator early stops the workers."""
-    work = partial(_entry_chunk, config=config)
-    chunks = map_chunks(work, posts, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK)
+    work = partial(_entry_chunk, config=config, journal=journal)
+    chunks = map_chunks(work, posts, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK, died=crashed)
     try:
         for chunk in chunks:
             yield from chunk
@@ -42,14 +43,27 @@ def make_entries(
         chunks.close()
 
 
-def _entry_chunk(posts: Sequence[Post], *, config: Config) -> list[Entry | PostError]:
+def _entry_chunk(
+    posts: Sequence[Post], *, config: Config, journal: Journal | None = None
+) -> list[Entry | PostError]:
     results: list[Entry | PostError] = []
     for post in posts:
         try:
-            results.append(make_entry(post, config))
+            with journal.working_on(post.relpath) if journal else contextlib.nullcontext():
+                results.append(make_entry(post, config))
         except PostError as exc:
             results.append(exc)
     return results
+
+
+def crashed(post: Post, how: str) -> PostError:
+    return Crashed(post.relpath, "render", f"the process rendering it {how}")
+
+
+def make_isolated(post: Post, config: Config) -> Entry | PostError:
+    """make_entry, in a child process: a post that kills it is a Crashed error."""
+    made = isolated(partial(_entry_chunk, config=config), [post])
+    return crashed(post, made) if isinstance(made, str) else made[0]
 
 
 def make_entry(post: Post, config: Config) -> Entry:

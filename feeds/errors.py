@@ -34,3 +34,8 @@ class BuildError(PublishError):
 
 class LockedError(BuildError):
     """Another build holds the output folder's lock."""
+
+
+class Crashed(PostError):
+    """A post whose process died working on it (a native crash, the OOM killer): it is
+    recorded as bad, so that later builds skip it until its file changes."""

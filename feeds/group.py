@@ -4,16 +4,28 @@ The order itself (newest first, then by id) comes from the cache's ordered queri
 """
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from feeds.config import CategoryConfig
 from feeds.model import Post, Site
 
+T = TypeVar("T")
+
 
 def duplicate_key(post: Post) -> tuple[str, datetime]:
-    """One article published twice (an aggregator copy and the outlet's) shares these."""
+    """One article published twice (an aggregator copy and the outlet's) shares these; so
+    may two articles (a daily column's title), told apart once rendered: same_articles."""
     return post.title, post.published
+
+
+def same_articles(copies: Iterable[T], article: Callable[[T], str]) -> list[list[T]]:
+    """Copies grouped by the article each is, in the order each article comes first."""
+    groups: dict[str, list[T]] = {}
+    for copy in copies:
+        groups.setdefault(article(copy), []).append(copy)
+    return list(groups.values())
 
 
 def combined_groups(posts: Iterable[Post]) -> Iterator[list[Post]]:

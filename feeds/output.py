@@ -7,15 +7,25 @@ mtime, and with it the web server's ETag and Last-Modified, stay put.
 """
 
 import contextlib
+import errno
 import fcntl
 import os
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from feeds.children import close_in_children, keep_in_children
 from feeds.errors import LockedError, PublishError
 
 LOCK_NAME = ".feeds.lock"
+# `.<name>.feeds-XXXXXXXX.tmp`, as tempfile.mkstemp makes it below: no other program's
+# file is taken for one of ours and removed.
+TEMP_MARK = ".feeds-"
+_TEMP_NAME = re.compile(r"\..+\.feeds-[a-z0-9_]{8}\.tmp")
+# Opened without following a link: a link planted there must not make us create, lock or
+# read a file elsewhere.
+NO_FOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class OutputError(PublishError):
@@ -61,7 +71,7 @@ def replace_file(path: Path, data: bytes, *, durable: bool = True, mode: int = 0
     import tempfile  # here: a rebuild that finds nothing changed writes nothing
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{TEMP_MARK}", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -70,19 +80,62 @@ def replace_file(path: Path, data: bytes, *, durable: bool = True, mode: int = 0
                 os.fsync(fh.fileno())
         Path(tmp).chmod(mode)
         Path(tmp).replace(path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
+        if isinstance(exc, OSError) and exc.filename is None:  # a full disk: name the file
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
     if durable:
         _fsync_dir(path.parent)
 
 
-def remove_stale_temp_files(out: Path) -> None:
-    """Temporary files left by a build that was killed mid-write."""
-    for tmp in out.rglob(".*.tmp"):
+def is_temp_file(name: str) -> bool:
+    """Whether a file of this name is one replace_file writes before renaming it."""
+    return _TEMP_NAME.fullmatch(name) is not None
+
+
+def remove_stale_temp_files(folders: Iterable[Path]) -> None:
+    """Temporary files left in these folders by a build that was killed mid-write: ours
+    only, told by their names."""
+    for folder in folders:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            for entry in os.scandir(folder):
+                if is_temp_file(entry.name) and entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        Path(entry.path).unlink()
+
+
+def open_no_follow(path: Path, flags: int, mode: int = 0o644) -> int:
+    """os.open, refusing a symbolic link at path with a message that says what to do."""
+    try:
+        return os.open(path, flags | NO_FOLLOW, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LinkError(path) from None
+        raise
+
+
+def refuse_link(path: Path) -> None:
+    """Raise LinkError if path is a symbolic link (dangling or not)."""
+    if path.is_symlink():
+        raise LinkError(path)
+
+
+def read_no_follow(path: Path) -> bytes:
+    """The bytes of the file at path, not through a link."""
+    fd = open_no_follow(path, os.O_RDONLY)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+class LinkError(OutputError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            path,
+            "is a symbolic link, which feeds does not follow here; remove it "
+            "(feeds writes its own file there)",
+        )
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -98,7 +151,8 @@ def _fsync_dir(folder: Path) -> None:
 def build_lock(out: Path, timeout: float) -> Iterator[None]:
     """Hold an exclusive lock on the output folder; wait up to `timeout` seconds for it."""
     out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_no_follow(out / LOCK_NAME, os.O_RDWR | os.O_CREAT)
+    close_in_children(fd)  # only this process publishes: see feeds.children
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -113,4 +167,5 @@ def build_lock(out: Path, timeout: float) -> Iterator[None]:
                 time.sleep(0.1)
         yield
     finally:
+        keep_in_children(fd)
         os.close(fd)

@@ -4,6 +4,7 @@ Pure functions over bytes and text, except `read_post`, which reads the file. A 
 that cannot be published raises PostError naming the stage and the reason.
 """
 
+import errno
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -25,7 +26,8 @@ from feeds.dates import date_from_filename, parse_date
 from feeds.decode import UndecodableError, decode_text, looks_binary
 from feeds.errors import ConfigError, PostError
 from feeds.model import Author, Post, PostFields, Site
-from feeds.text import one_line, xml_safe
+from feeds.text import one_line, words, xml_safe
+from feeds.urls import LINK_SCHEMES, safe_id, safe_link
 
 MAX_POST_BYTES = 16 * 1024 * 1024
 HTML_EXTENSIONS = (".html", ".htm")
@@ -54,6 +56,8 @@ _TAG = re.compile(r"constructor for the tag '([^']*)'")
 # regular file, but for one under a lease (Samba, NFSv4), which fails with EAGAIN instead
 # of waiting: reported, and read again at the next build. Missing flags are left out.
 _OPEN_NEW = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FDS = "/proc/self/fd"  # where Linux names the file an open descriptor reads
 MAX_DEPTH = 100  # nesting levels in front matter; Jekyll's use two or three
 MAX_EXPANDED = 1_000_000  # characters front matter may grow to through YAML aliases
 # Each category is a feed the post is written into, each category or tag an element of its
@@ -61,6 +65,10 @@ MAX_EXPANDED = 1_000_000  # characters front matter may grow to through YAML ali
 # archive's posts have one of each; Jekyll sites a handful).
 MAX_CATEGORIES = 100
 MAX_TAGS = 1_000
+
+
+Refused = Callable[[str, str], None]  # (front matter key, why): a value left out
+LEFT_OUT = "; left out"
 
 
 class Unpublished(Exception):
@@ -90,13 +98,48 @@ def read_bytes(path: Path | str, relpath: str, size: int | None = None) -> bytes
     """The file's bytes, up to one byte past the size limit; `size` saves asking for it."""
     try:
         # The system calls themselves, without a file object: a scan reads 100,000 files.
-        fd = os.open(path, os.O_RDONLY)
+        fd = _open_inside(str(path), relpath, os.O_RDONLY)
         try:
             return _read_open(fd, os.fstat(fd).st_size if size is None else size)
         finally:
             os.close(fd)
     except OSError as exc:
         raise PostError(relpath, "read", exc.strerror or str(exc)) from exc
+
+
+def _open_inside(path: str, relpath: str, flags: int) -> int:
+    """The file at path (the source folder joined with relpath), opened; a link is
+    followed only to a file inside the source folder, as the file actually opened shows,
+    so that a link swapped in meanwhile cannot lead out (Jekyll's safe mode follows none;
+    a link within the source is a post kept elsewhere in it)."""
+    try:
+        return os.open(path, flags | _NOFOLLOW)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP or not _NOFOLLOW:
+            raise
+    fd = os.open(path, flags)
+    try:
+        source = os.path.realpath(path.removesuffix(relpath))
+        opened = _opened_path(fd, path)
+        if not opened.startswith(source.rstrip(os.sep) + os.sep):
+            raise PostError(
+                relpath,
+                "read",
+                "a link to a file outside the source folder; not followed (move the file "
+                "into the source, or copy it there)",
+            )
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _opened_path(fd: int, path: str) -> str:
+    """The real path of the file open at fd: from the kernel where it tells, else of path."""
+    try:
+        return str(Path(f"{_OPEN_FDS}/{fd}").readlink())
+    except OSError:
+        return os.path.realpath(path)
 
 
 def _read_open(fd: int, size: int) -> bytes:
@@ -114,7 +157,7 @@ def read_new(path: str, relpath: str) -> tuple[bytes, int, int] | None:
     before reading; None if it is gone or no regular file (a folder, a fifo). For a build
     that reads every file: one system call per file saved against `stat`, then `open`."""
     try:
-        fd = os.open(path, _OPEN_NEW)
+        fd = _open_inside(path, relpath, _OPEN_NEW)
     except OSError as exc:
         _raise_if_there(path, relpath, exc)
         return None
@@ -163,6 +206,15 @@ def post_text(data: bytes, relpath: str) -> PostText | None:
     return split_front_matter(text, relpath)
 
 
+def not_a_post_reason(data: bytes) -> str:
+    """Why bytes that post_text finds no post in are none: for a file that was one."""
+    if not data.strip(b" \t\r\n"):
+        return "the file is empty"
+    if looks_binary(data):
+        return "it holds NUL bytes, as a binary file does"
+    return "it does not open with front matter ('---' on the first line)"
+
+
 def _meant_as_post(data: bytes, relpath: str) -> bool:
     """An undecodable file is reported if it is named like a post or has front matter."""
     if date_from_filename(relpath.rsplit("/", 1)[-1]) is not None:
@@ -176,7 +228,9 @@ def _meant_as_post(data: bytes, relpath: str) -> bool:
 def front_matter_only(data: bytes, relpath: str) -> PostText | None:
     """Like post_text, but decoding only as far as the closing '---': a scan needs no body."""
     end = _front_matter_end(data)
-    if end is not None and len(data) <= MAX_POST_BYTES and not looks_binary(data):
+    # Not with an escape character: maybe ISO-2022 text, which the whole file tells.
+    quick = end is not None and len(data) <= MAX_POST_BYTES and b"\x1b" not in data
+    if quick and not looks_binary(data):
         try:
             text = split_front_matter(data[:end].decode("utf-8"), relpath)
         except (UnicodeDecodeError, PostError):
@@ -385,16 +439,30 @@ def _yaml_reason(exc: yaml.YAMLError, front: str) -> str:
 
 
 def parse_post(
-    relpath: str, front: Mapping[str, Any], site: Site, dir_categories: tuple[str, ...] = ()
+    relpath: str,
+    front: Mapping[str, Any],
+    site: Site,
+    dir_categories: tuple[str, ...] = (),
+    warnings: list[str] | None = None,
 ) -> Post:
-    """A Post from front matter keys, as Jekyll reads them; raises PostError or Unpublished."""
-    return Post(*post_fields(relpath, front, site, dir_categories))
+    """A Post from front matter keys, as Jekyll reads them; raises PostError or Unpublished.
+    A value left out (an unsafe URL, a bad e-mail address) adds a line to `warnings`."""
+    return Post(*post_fields(relpath, front, site, dir_categories, warnings))
 
 
 def post_fields(
-    relpath: str, front: Mapping[str, Any], site: Site, dir_categories: tuple[str, ...] = ()
+    relpath: str,
+    front: Mapping[str, Any],
+    site: Site,
+    dir_categories: tuple[str, ...] = (),
+    warnings: list[str] | None = None,
 ) -> PostFields:
     """parse_post's Post as a tuple of its fields."""
+
+    def refused(key: str, reason: str) -> None:
+        if warnings is not None:
+            warnings.append(f"{relpath}: front matter: {key!r} {reason}")
+
     published_flag = front.get("published")
     if published_flag is False or (
         isinstance(published_flag, str) and published_flag.strip().lower() in _FALSE
@@ -423,7 +491,7 @@ def post_fields(
     return (
         relpath,
         _post_id(
-            relpath, front, site, named[0].isoformat() if named else None, published, file_slug
+            front, site, named[0].isoformat() if named else None, published, file_slug, refused
         ),
         title,
         published,
@@ -431,10 +499,10 @@ def post_fields(
         url,
         categories,
         tags,
-        _author(relpath, front),
+        _author(relpath, front, refused),
         _summary(front),
         one_line(str(front["source"])) if front.get("source") else None,
-        _source_url(relpath, front.get("source_url")),
+        _source_url(front.get("source_url"), refused),
         not name.lower().endswith(HTML_EXTENSIONS),
     )
 
@@ -448,7 +516,10 @@ def _published(relpath: str, front: Mapping[str, Any], named: Any, tz: ZoneInfo)
     if "date" in front:
         return _date(relpath, "date", front["date"], tz)
     if named is not None:
-        return parse_date(named[0], tz)
+        try:
+            return parse_date(named[0], tz)
+        except ValueError as exc:  # a date before 1970
+            raise PostError(relpath, "file name", f"its date {exc}") from exc
     raise PostError(
         relpath,
         "front matter",
@@ -482,7 +553,7 @@ def _words(value: object) -> list[str]:
         return []
     if isinstance(value, list | tuple):
         return [w for item in value if item is not None for w in [one_line(str(item))] if w]
-    return xml_safe(str(value)).split()  # what one_line keeps, split at once
+    return words(str(value))
 
 
 def _one(value: object) -> list[str]:
@@ -511,14 +582,14 @@ def _check_count(relpath: str, key: str, count: int, limit: int) -> None:
         )
 
 
-def _author(relpath: str, front: Mapping[str, Any]) -> Author | None:
+def _author(relpath: str, front: Mapping[str, Any], refused: Refused) -> Author | None:
     value = front.get("author")
     if value is None and isinstance(front.get("authors"), list) and front["authors"]:
         value = front["authors"][0]
     if value in (None, ""):
         return None
     try:
-        return parse_author(value, relpath, "author")
+        return parse_author(value, relpath, "author", lambda key, why: refused(key, why + LEFT_OUT))
     except ConfigError as exc:
         raise PostError(relpath, "front matter", f"'author': {exc.reason}") from exc
 
@@ -531,35 +602,55 @@ def _summary(front: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _source_url(relpath: str, value: object) -> str | None:
+def _source_url(value: object, refused: Refused) -> str | None:
     if value in (None, ""):
         return None
     text = one_line(str(value))
-    if urlsplit(text).scheme not in ("http", "https"):
-        raise PostError(relpath, "front matter", f"'source_url' {text!r} is not an http(s) URL")
+    if safe_link(text) is None:
+        refused("source_url", f"{text!r} is not an absolute http(s) URL{LEFT_OUT}")
+        return None
     return text
 
 
 def _post_id(
-    relpath: str,
     front: Mapping[str, Any],
     site: Site,
     file_date: str | None,
     published: datetime,
     file_slug: str,
+    refused: Refused,
 ) -> str:
-    """A tag: URI that survives edits of title, date, categories and the site's scheme."""
+    """A tag: URI that survives edits of title, date, categories and the site's scheme.
+    An `id:` or `guid:` with a scheme is kept if it is a safe id of this site's (see
+    _own_id); without one, it names the post within the default."""
+    host = _host(site.url)
+    day = file_date or published.date().isoformat()
     for key in ("id", "guid"):
         value = front.get(key)
         if value not in (None, ""):
             text = one_line(str(value))
-            if urlsplit(text).scheme:
+            if ":" not in text:
+                file_slug = text
+                break
+            default = f"tag:{host},{day}:{quote(file_slug, safe='')}"
+            why = _refused_id(text, host)
+            if why is None:
                 return text
-            file_slug = text
-            break
-    host = _host(site.url)
-    day = file_date or published.date().isoformat()
+            refused(key, f"{text!r} {why}; the post's id is {default}")
+            return default
     return f"tag:{host},{day}:{quote(file_slug, safe='')}"
+
+
+def _refused_id(text: str, host: str) -> str | None:
+    """Why an id given in front matter is refused, or None. A reader that meets another
+    site's URL as an id may take the entry for that site's (and replace it); a scheme
+    that is not http(s), tag: or urn: is no id, and may run when followed (javascript:)."""
+    if safe_id(text) is None:
+        return "is not an http(s) URL, tag: or urn: name"
+    scheme = text.partition(":")[0].lower()
+    if scheme in LINK_SCHEMES and (urlsplit(text).hostname or "") != host:
+        return f"is a URL of another site than {host}"
+    return None
 
 
 @cache

@@ -12,23 +12,43 @@ changed are generated and written.
 
 import contextlib
 import hashlib
+import re
 import sqlite3
 import sys
 import time
 from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
-from itertools import compress, islice
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from itertools import chain, compress, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from feeds.cache import GONE, POST, UNPUBLISHED, Cache, EntryStub, discard, entry_digest
+from feeds.cache import (
+    BAD,
+    GONE,
+    NOT_A_POST,
+    POST,
+    UNPUBLISHED,
+    Cache,
+    EntryStub,
+    FileRow,
+    discard,
+    entry_digest,
+)
 from feeds.config import Config
-from feeds.discover import Listing, find_post_files, misnamed_message, with_sizes, with_stats
-from feeds.errors import BuildError, PostError
-from feeds.group import category_title, combined_groups, feed_title
+from feeds.discover import (
+    Listing,
+    find_post_files,
+    link_out_message,
+    misnamed_message,
+    unlisted_message,
+    with_sizes,
+    with_stats,
+)
+from feeds.errors import BuildError, Crashed, PostError
+from feeds.group import category_title, combined_groups, feed_title, same_articles
 from feeds.model import Entry, Post, Report
 from feeds.output import (
     OutputError,
@@ -45,10 +65,12 @@ from feeds.state import (
     outputs_intact,
     read_folders,
     read_state,
+    recent_peaks,
     settings_fingerprint,
     write_folders,
     write_state,
 )
+from feeds.workers import Journal
 
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed never loads it
     from feedgen.entry import FeedEntry
@@ -56,7 +78,11 @@ if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed n
     from feeds.writer import FeedDocument
 
 CACHE_NAME = ".feeds-cache.sqlite"
+JOURNAL_NAME = ".feeds-rendering"  # see workers.Journal
 FORMATS: tuple[tuple[Literal["atom", "rss"], str], ...] = (("atom", "atom.xml"), ("rss", "rss.xml"))
+# The feed files feeds writes, and so may remove: combined and per category (see slugs).
+FEED_PATH = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?(?:atom|rss)\.xml")
+HELD = "its last published version stays in the feeds until the file is fixed or deleted"
 RACY_NS = 2_000_000_000  # a file changed this close to a scan may keep its size and mtime
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -108,11 +134,17 @@ def publish(
                     write_folders(config.out, config.source, found.folders, listed_ns)
         listing = found.digest() if found.stated else ""  # else known once scanned
         settings = settings_fingerprint(config, found.jekyll)
-        if found.stated and _nothing_changed(previous, listing, settings, found, now, config.out):
+        if (
+            found.stated
+            and not found.unlisted
+            and _nothing_changed(previous, listing, settings, found, now, config.out)
+        ):
             _replay(previous, report)
             _check_strict(config, report)
             return
         report.errors.extend(map(misnamed_message, found.misnamed))
+        report.errors.extend(map(link_out_message, found.links_out))
+        report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
         said = len(report.errors), len(report.warnings)
         for attempt in (1, 2):
             state = State(listing=listing, settings=settings)
@@ -128,10 +160,12 @@ def publish(
                 discard(cache_path)
                 del report.errors[said[0] :], report.warnings[said[1] :]
                 report.warnings.append(f"{cache_path}: damaged ({exc}); rebuilt from the posts")
+        if found.unlisted:
+            state.listing = ""  # the folders that could not be listed are read again next time
         _check_strict(config, report)
-        _guard(config, state.posts, previous)
+        _guard(config, state, previous, now)
         with _timed(report, "write"):
-            _write(config.out, docs, state, previous, report)
+            _write(config.out, docs, state, previous, report, _source_folder(config))
 
 
 def _cached_build(
@@ -152,7 +186,7 @@ def _cached_build(
         keep_xml = cache.meta("listing") is not None
         state.scanned_ns = time.time_ns()
         with _timed(report, "scan"):
-            synced = _sync(cache, found, config, jobs, progress)
+            synced = _sync(cache, found, config, jobs, progress, report)
         if synced is not found:
             state.listing = synced.digest()
         cache.set_meta("scanned_ns", str(state.scanned_ns))
@@ -200,9 +234,12 @@ def _check_strict(config: Config, report: Report) -> None:
         raise BuildError(f"--strict: {len(report.errors)} post(s) skipped; nothing published")
 
 
-def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Progress) -> Listing:
+def _sync(
+    cache: Cache, found: Listing, config: Config, jobs: int, progress: Progress, report: Report
+) -> Listing:
     """Bring the cache up to date with the source: scan new and changed files, drop gone ones.
-    Return the listing recorded: `found`, with its sizes and mtimes if it had none."""
+    Return the listing recorded: `found`, with its sizes and mtimes if it had none. What a
+    post left out is reported as it is scanned: once, while it stays as it is."""
     previous = cache.listing()
     if previous is not None and not found.stated:  # the cache was there after all
         found = with_stats(found, config.source, jobs)
@@ -211,11 +248,14 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
         todo = list(range(len(found)))
     else:
         todo, gone = found.changes(*previous)
+        # Unknown, not gone: they stay as last scanned, and in the feeds.
+        gone = [relpath for relpath in gone if not found.below_unlisted(relpath)]
     # Scanned again: a file changed so close to the last scan that its stamp may lie, and
     # one that could not be read.
     racy = int(cache.meta("scanned_ns") or 0) - RACY_NS
     again = set(compress(range(len(found)), map(racy.__le__, found.mtimes)))
     again.update(i for i in map(found.index, cache.unreadable()) if i is not None)
+    again.update(i for i in map(found.index, cache.held()) if i is not None)
     todo = sorted(again.union(todo))
     replacing = previous is not None  # files scanned again: their old categories go first
     cache.forget(gone)
@@ -233,7 +273,15 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
                 sizes.extend([row.size for row in rows])
                 mtimes.extend([row.mtime_ns for row in rows])
                 rows = [row for row in rows if row.kind != GONE]
+            if replacing:
+                rows = _hold(cache, rows, config.source)
             cache.store(rows, replacing=replacing)
+            report.warnings.extend(
+                line
+                for row in rows
+                if row.kind == POST and row.message
+                for line in row.message.split("\n")
+            )
             if stored is not None:
                 stored.update(row.id for row in rows if row.kind == POST and row.id)
             advance(done)
@@ -242,6 +290,33 @@ def _sync(cache: Cache, found: Listing, config: Config, jobs: int, progress: Pro
     cache.set_listing(found.relpaths, found.sizes, found.mtimes)
     cache.refresh_shared_ids(stored)
     return found
+
+
+def _hold(cache: Cache, rows: list[FileRow], source: Path) -> list[FileRow]:
+    """The rows less those of posts whose files are now unreadable or no post: a
+    half-written file or a failing disk must not take a post out of the feeds unsaid.
+    Each is kept as it was, reported, and read again at every build (see Cache.hold)."""
+    lost = [r for r in rows if r.kind == NOT_A_POST or (r.kind == BAD and not r.digest)]
+    if not lost:
+        return rows
+    held = cache.were_posts([r.relpath for r in lost])
+    if not held:
+        return rows
+    for row in lost:
+        if row.relpath in held:
+            said = row.message or f"{row.relpath}: read: no longer a post: {_why(source, row)}"
+            cache.hold(row.relpath, f"{said}; {HELD}")
+    return [r for r in rows if r.relpath not in held]
+
+
+def _why(source: Path, row: FileRow) -> str:
+    """Why a file that was a post is none now, read again: rare, and not worth a column."""
+    from feeds.posts import not_a_post_reason, read_bytes
+
+    try:
+        return not_a_post_reason(read_bytes(source / row.relpath, row.relpath))
+    except PostError as exc:
+        return exc.reason
 
 
 def _build(
@@ -255,7 +330,9 @@ def _build(
     keep_xml: bool,
 ) -> list[FeedDoc]:
     until = float("inf") if config.future else now.timestamp()
-    excluded = _shared_ids(cache, report)
+    journal = Journal(config.out / JOURNAL_NAME)
+    _retry_crashed(cache, config, journal)
+    excluded = _shared_ids(cache, report, config.out, previous)
     report.errors.extend(cache.messages())
     report.errors.sort()
     posts = cache.count(POST) - len(excluded)
@@ -264,14 +341,15 @@ def _build(
     report.posts_ignored = cache.count(UNPUBLISHED) + posts - due
     state.read, state.posts, state.ignored = posts, due, report.posts_ignored
     state.next_due = cache.next_due(until)
-    if cache.unreadable():
-        state.listing = ""  # a file that could not be read is tried again next time
+    if cache.unreadable() or cache.held():
+        state.listing = ""  # a file that could not be read, or held, is read again next time
     if due <= 0:
         raise BuildError(
             f"{config.source}: no publishable posts found (is it mounted?); nothing published"
         )
-    feeds = _plan(cache, config, until, excluded, state, previous.slugs)
-    entries = _Entries(cache, config, report, keep_xml)
+    updates = _Updates(now)
+    feeds = _plan(cache, config, until, excluded, state, previous.slugs, updates, report)
+    entries = _Entries(cache, config, report, keep_xml, updates.held, journal)
     try:
         entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
         # A feed written under other settings (site facts, code) is never reused as it is.
@@ -282,27 +360,87 @@ def _build(
         entries.close()
     report.errors.sort()
     state.errors = list(report.errors)
+    # Said once, while it stays so, as the warnings of a scan are (see _sync).
+    state.warnings = sorted(updates.warnings.values())
+    said = set(previous.warnings)
+    report.warnings.extend(w for w in state.warnings if w not in said)
+    if updates.due is not None and (state.next_due is None or updates.due < state.next_due):
+        state.next_due = updates.due  # a build must run when a held update comes
     cache.db.commit()
     return docs
 
 
-def _shared_ids(cache: Cache, report: Report) -> dict[str, float]:
-    """Posts whose id an earlier path already has: skipped, by path -> date."""
-    excluded: dict[str, float] = {}
-    first: dict[str, str] = {}
-    for id_, relpath in cache.shared_ids():
-        if id_ not in first:
-            first[id_] = relpath
+def _retry_crashed(cache: Cache, config: Config, journal: Journal) -> None:
+    """The post a build was rendering when it died, tried alone in a child process: if
+    that dies too, the post is recorded as bad (see errors.Crashed); if not, the build
+    was killed for some other reason, and the post is rendered as any other."""
+    for relpath in journal.stale():
+        post = cache.post(relpath)
+        if post is None:
             continue
-        report.errors.append(
-            str(
-                PostError(
-                    relpath, "id", f"same id as {first[id_]} ({id_}); give one of them an 'id:' key"
-                )
-            )
-        )
-        excluded[relpath] = cache.timestamp(relpath)
+        from feeds.entries import make_isolated
+
+        made = make_isolated(post, config)
+        if isinstance(made, Crashed):
+            cache.mark_bad(relpath, str(made))
+    journal.close()
+
+
+def _shared_ids(cache: Cache, report: Report, out: Path, previous: State) -> dict[str, float]:
+    """Posts whose id another post keeps: skipped, by path -> date. Of the posts sharing
+    an id, the one readers have under it (at the link the published feeds give) keeps it,
+    so that a newcomer never takes it over; else the first by path."""
+    sharing: dict[str, list[str]] = {}
+    for id_, relpath in cache.shared_ids():
+        sharing.setdefault(id_, []).append(relpath)
+    if not sharing:
+        return {}
+    from feeds.published import published_links
+
+    posts: dict[str, Post] = {}
+    for relpath in chain.from_iterable(sharing.values()):
+        post = cache.post(relpath)
+        if post is None:  # shared_ids lists posts only: the cache contradicts itself
+            raise sqlite3.DatabaseError(f"{relpath} is not a post in the cache")
+        posts[relpath] = post
+    links = published_links(out, previous, set(sharing), posts.values())
+    excluded: dict[str, float] = {}
+    for id_, relpaths in sharing.items():
+        keeper = next((r for r in relpaths if posts[r].url == links.get(id_)), relpaths[0])
+        for relpath in relpaths:
+            if relpath == keeper:
+                continue
+            reason = f"same id as {keeper} ({id_}); give one of them an 'id:' key"
+            report.errors.append(str(PostError(relpath, "id", reason)))
+            excluded[relpath] = cache.timestamp(relpath)
     return excluded
+
+
+class _Updates:
+    """Each published post's `updated` as its entry shows it (see dates.shown_update), and
+    the warnings for the posts whose `last_modified_at` is not shown."""
+
+    def __init__(self, now: datetime) -> None:
+        from feeds.dates import FUTURE_ALLOWANCE, shown_update  # see the module docstring
+
+        self.now, self.allowance, self.shown_update = now, FUTURE_ALLOWANCE, shown_update
+        self.warnings: dict[str, str] = {}  # by path
+        # Posts shown with their date until their update comes: their entries are not
+        # kept, as the next builds may show them otherwise, and a build runs then (`due`).
+        self.held: set[str] = set()
+        self.due: float | None = None
+
+    def settle(self, post: Post) -> Post:
+        shown, reason = self.shown_update(post.published, post.updated, self.now)
+        if reason is None:
+            return post
+        error = PostError(post.relpath, "front matter", f"'last_modified_at' {reason}")
+        self.warnings[post.relpath] = str(error)
+        if post.updated > post.published:
+            self.held.add(post.relpath)
+            comes = (post.updated - self.allowance).timestamp()
+            self.due = comes if self.due is None else min(self.due, comes)
+        return replace(post, updated=shown)
 
 
 @dataclass
@@ -323,9 +461,11 @@ def _plan(
     excluded: dict[str, float],
     state: State,
     published: dict[str, str],
+    updates: _Updates,
+    report: Report,
 ) -> list[_Feed]:
     def keep(posts: Iterable[Post]) -> Iterator[Post]:
-        return (p for p in posts if p.relpath not in excluded)
+        return (updates.settle(p) for p in posts if p.relpath not in excluded)
 
     def feed(prefix: str, key: str | None, groups: Iterator[list[Post]]) -> _Feed:
         first = list(islice(groups, config.limit) if config.limit else groups)
@@ -333,15 +473,32 @@ def _plan(
 
     feeds = [feed("", None, combined_groups(keep(cache.newest(until))))]
     categories = cache.categories(until)
-    from feeds.slugs import category_slugs  # here: python-slugify is slow to import
+    from feeds.slugs import category_slugs, short_hash  # here: python-slugify is slow to import
 
     pinned = {c: s.slug for c, s in config.categories.items() if s.slug}
-    slugs = category_slugs(categories, pinned, published)
+    taken = _source_folder(config)
+    slugs = category_slugs(categories, pinned, published, taken)
+    for category, slug in slugs.items():
+        wanted, _, tail = slug.rpartition("-")
+        if wanted in taken and tail == short_hash(category):
+            report.warnings.append(
+                f"{config.out / slug}: the feeds of category {category!r}: not in "
+                f"{config.out / wanted}, which holds the source"
+            )
     state.slugs = slugs
     for category in categories:
         groups = ([p] for p in keep(cache.newest_in(category, until)))
         feeds.append(feed(slugs[category] + "/", category, groups))
     return feeds
+
+
+def _source_folder(config: Config) -> frozenset[str]:
+    """The folder of the output folder that holds the source, when the source lies inside
+    it: no feed is written or removed there."""
+    out, source = config.out.resolve(), config.source.resolve()
+    if source != out and source.is_relative_to(out):
+        return frozenset(source.relative_to(out).parts[:1])
+    return frozenset()
 
 
 class _Entries:
@@ -351,8 +508,18 @@ class _Entries:
     them; a feed is written as soon as its entries are in, while the rest render.
     """
 
-    def __init__(self, cache: Cache, config: Config, report: Report, keep_xml: bool) -> None:
+    def __init__(
+        self,
+        cache: Cache,
+        config: Config,
+        report: Report,
+        keep_xml: bool,
+        held: set[str],
+        journal: Journal,
+    ) -> None:
         self.cache, self.config, self.report = cache, config, report
+        self.held = held  # see _Updates
+        self.journal = journal  # names the post being rendered here (see _retry_crashed)
         self.keep_xml = keep_xml  # see writer.FeedDocument
         self.feed_entries: dict[str, FeedEntry] = {}  # see writer.FeedDocument, `shared`
         self.done: dict[str, Entry | None] = {}
@@ -371,7 +538,7 @@ class _Entries:
         self.digests.update((relpath, stub.content) for relpath, stub in self.stubs.items())
         todo = [post for relpath, post in wanted.items() if relpath not in self.stubs]
         self.coming = {post.relpath for post in todo}
-        self.rendering = make_entries(todo, self.config, jobs=jobs)
+        self.rendering = make_entries(todo, self.config, jobs=jobs, journal=self.journal)
         self.results = zip(todo, self.rendering, strict=True)
 
     def finish(self) -> None:
@@ -392,6 +559,7 @@ class _Entries:
         """Stop the workers, if the build ends before they are done (a failure)."""
         if self.rendering is not None:
             self.rendering.close()
+        self.journal.close()
 
     def get(self, post: Post) -> Entry | None:
         from feeds.entries import make_entry
@@ -405,7 +573,9 @@ class _Entries:
                 self.done[post.relpath] = cached
             else:
                 try:
-                    self._keep(post, make_entry(post, self.config))
+                    with self.journal.working_on(post.relpath):
+                        made = make_entry(post, self.config)
+                    self._keep(post, made)
                 except PostError as exc:
                     self._keep(post, exc)
         return self.done[post.relpath]
@@ -422,20 +592,30 @@ class _Entries:
             known = self.digests[entry.post.relpath] = entry_digest(entry)
         return known
 
-    def best(self, copies: list[Post]) -> Entry | None:
-        """Of several copies of one article, the one with the richest attribution."""
+    def best(self, copies: list[Post]) -> list[Entry]:
+        """Of posts that may be copies of one article, the one with the richest attribution
+        for each article they are (see same_articles)."""
         made = [e for e in map(self.get, copies) if e is not None]
-        if not made:
-            return None
-        return max(made, key=_attribution_richness)
+        if len(made) < 2:
+            return made
+        from feeds.cleaning import get_profile
+
+        article_of = get_profile(self.config.cleaning).article_of
+        groups = same_articles(made, lambda entry: _article(entry, article_of))
+        return [max(group, key=_attribution_richness) for group in groups]
 
     def _keep(self, post: Post, made: Entry | PostError) -> None:
         self.coming.discard(post.relpath)
         if isinstance(made, PostError):
             self.report.errors.append(str(made))
             self.done[post.relpath] = None
+            if isinstance(made, Crashed):
+                self.cache.mark_bad(post.relpath, str(made))
         else:
-            self.digests[post.relpath] = self.cache.store_entry(made)
+            held = post.relpath in self.held
+            self.digests[post.relpath] = (
+                entry_digest(made) if held else self.cache.store_entry(made)
+            )
             self.done[post.relpath] = made
 
 
@@ -449,9 +629,10 @@ def _documents(
         yield from unchanged
         return
     entries.load(post for group in feed.first for post in group)
-    chosen = _take(map(entries.best, [*feed.first]), config.limit)
+    chosen = _take(chain.from_iterable(map(entries.best, feed.first)), config.limit)
     if config.limit and len(chosen) < config.limit:  # some failed: take from the rest
-        chosen += _take(map(entries.best, feed.more), config.limit - len(chosen))
+        more = chain.from_iterable(map(entries.best, feed.more))
+        chosen += _take(more, config.limit - len(chosen))
     if not chosen:
         if not feed.first:
             return  # no post of its own left (its posts' ids are earlier ones'): no feed
@@ -486,14 +667,8 @@ def _documents(
         entries.written(document)
 
 
-def _take(entries: Iterable[Entry | None], limit: int) -> list[Entry]:
-    chosen: list[Entry] = []
-    for entry in entries:
-        if entry is not None:
-            chosen.append(entry)
-            if limit and len(chosen) >= limit:
-                break
-    return chosen
+def _take(entries: Iterable[Entry], limit: int) -> list[Entry]:
+    return list(islice(entries, limit) if limit else entries)
 
 
 def _unchanged(
@@ -503,14 +678,25 @@ def _unchanged(
     from the stored entries' digests, without reading a body. None if not, or if some
     post of the feed has no stored entry (to render, or failed): then it is worked out
     whole."""
+    from feeds.cleaning import get_profile  # loaded by now: see _Entries.prepare
+
+    article_of = get_profile(config.cleaning).article_of
     chosen: list[EntryStub] = []
     for group in feed.first:
-        stubs = [entries.stubs.get(post.relpath) for post in group]
-        if None in stubs:
+        found = [entries.stubs.get(post.relpath) for post in group]
+        stubs = [stub for stub in found if stub is not None]
+        if len(stubs) < len(found):
             return None
-        chosen.append(max(stubs, key=_attribution_richness))  # type: ignore[arg-type]
+        if len(stubs) > 1 and not all(stub.original_url for stub in stubs):
+            return None  # told apart by their bodies (see _article), which stubs do not hold
+        if len(stubs) == 1:
+            chosen.extend(stubs)
+            continue
+        for copies in same_articles(stubs, lambda stub: article_of(stub.original_url or "")):
+            chosen.append(max(copies, key=_attribution_richness))
     if not chosen:
         return None
+    chosen = chosen[: config.limit] if config.limit else chosen
     title = _title(feed, [stub.post for stub in chosen], config)
     content = _content_digest(stub.content for stub in chosen)
     docs = []
@@ -541,6 +727,13 @@ def _title(feed: _Feed, posts: list[Post], config: Config) -> str:
     return feed_title(config.site, category_title(feed.key, posts, config.categories))
 
 
+def _article(entry: Entry, article_of: Callable[[str], str]) -> str:
+    """Which article an entry is: the one its original URL names, else its body's."""
+    if entry.original_url:
+        return article_of(entry.original_url)
+    return hashlib.blake2b(entry.html.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def _attribution_richness(entry: Entry | EntryStub) -> int:
     return (entry.outlet is not None) + (entry.original_url is not None)
 
@@ -558,23 +751,37 @@ def _digest_of(place: tuple[str, str, str], content: bytes) -> str:
     return hashlib.blake2b(repr(place).encode() + content, digest_size=16).hexdigest()
 
 
-def _guard(config: Config, posts: int, previous: State) -> None:
-    """Refuse to publish when far fewer posts are found than last time: a missing mount."""
-    before = previous.posts
-    if config.force or before <= 0:
-        return
-    if posts < before * (1 - config.max_drop):
+def _guard(config: Config, state: State, previous: State, now: datetime) -> None:
+    """Refuse to publish when far fewer posts are found than lately: a missing mount, or
+    one losing files. The mark is the most posts of a build in the last days, or of the
+    last build if more; --force publishes anyway and starts the mark again."""
+    today = now.astimezone(UTC).date()
+    peaks = recent_peaks(previous.peaks, today)
+    mark, day = max(((posts, day) for day, posts in peaks.items()), default=(0, ""))
+    if previous.posts >= mark:  # the last build (or a state file from before the peaks)
+        mark, day = previous.posts, ""
+    posts = state.posts
+    if config.force:
+        peaks = {}
+    elif mark > 0 and posts < mark * (1 - config.max_drop):
+        when = f"at a build on {day}" if day else "at the last build"
         raise BuildError(
-            f"{config.source}: {posts} publishable posts, down from {before} at the last "
-            f"build (more than {config.max_drop:.0%} fewer); nothing published. Check the "
+            f"{config.source}: {posts} publishable posts, down from {mark} {when} "
+            f"(more than {config.max_drop:.0%} fewer); nothing published. Check the "
             "source folder, or run with --force if the posts really were removed"
         )
+    state.peaks = {**peaks, today.isoformat(): max(posts, peaks.get(today.isoformat(), 0))}
 
 
 def _write(
-    out: Path, docs: Sequence[FeedDoc], state: State, previous: State, report: Report
+    out: Path,
+    docs: Sequence[FeedDoc],
+    state: State,
+    previous: State,
+    report: Report,
+    source_folder: frozenset[str],
 ) -> None:
-    remove_stale_temp_files(out)
+    remove_stale_temp_files(_folders_written(out, [*previous.files, *(d.relpath for d in docs)]))
     for doc in sorted(docs, key=lambda d: d.relpath):
         path = confined(out, doc.relpath)
         if doc.data is not None and write_if_changed(path, doc.data):
@@ -583,15 +790,33 @@ def _write(
             report.feeds_unchanged += 1
         stat = path.stat()
         state.files[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
-    for relpath in previous.files:
+    for relpath, known in previous.files.items():
         if relpath not in state.files:
-            _remove_feed(out, relpath, report)
+            _remove_feed(out, relpath, known, source_folder, report)
     write_state(out, state)
 
 
-def _remove_feed(out: Path, relpath: str, report: Report) -> None:
+def _folders_written(out: Path, relpaths: Iterable[str]) -> list[Path]:
+    """The output folder and each feed's folder: where feeds leaves its own files."""
+    folders = {out}
+    for relpath in relpaths:
+        folder, slash, _ = relpath.partition("/")
+        if slash and FEED_PATH.fullmatch(relpath):  # a slug: no link, no `..`
+            folders.add(out / folder)
+    return sorted(folders)
+
+
+def _remove_feed(
+    out: Path, relpath: str, known: Published, source_folder: frozenset[str], report: Report
+) -> None:
+    """Remove a feed file of the last build, if it is one: the state file names it, and
+    a tampered one must not make us remove another program's file."""
     try:
         path = confined(out, relpath)
+        if not FEED_PATH.fullmatch(relpath) or relpath.partition("/")[0] in source_folder:
+            raise OutputError(path, "not a feed file feeds writes")
+        if path.is_symlink() or (path.exists() and not file_intact(path, known)):
+            raise OutputError(path, "changed since feeds wrote it")
         path.unlink(missing_ok=True)
         if path.parent != out and not any(path.parent.iterdir()):
             path.parent.rmdir()

@@ -12,7 +12,7 @@ from typing import Any
 
 from feeds.cache import BAD, GONE, NOT_A_POST, UNPUBLISHED, FileRow
 from feeds.discover import UNSTATED, SourceFile
-from feeds.errors import PostError
+from feeds.errors import Crashed, PostError
 from feeds.model import Site
 from feeds.posts import (
     Unpublished,
@@ -37,8 +37,22 @@ def scan_files(
 ) -> Iterator[list[FileRow]]:
     """FileRows for files, a chunk at a time, in the order given."""
     work = partial(_scan_chunk, source=source, site=site)
-    for chunk in map_chunks(work, files, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK):
+    died = partial(_died, source=source)
+    for chunk in map_chunks(work, files, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK, died=died):
         yield list(map(FileRow._make, chunk))
+
+
+def _died(file: SourceFile, how: str, *, source: Path) -> tuple[object, ...]:
+    """A bad post, with a digest: it is not read again until its size or mtime change."""
+    size, mtime_ns = file.size, file.mtime_ns
+    if size == UNSTATED:
+        try:
+            st = (source / file.relpath).stat()
+            size, mtime_ns = st.st_size, st.st_mtime_ns
+        except OSError:
+            return tuple(FileRow(file.relpath, 0, 0, "", GONE, None))
+    message = str(Crashed(file.relpath, "read", f"the process reading it {how}"))
+    return tuple(FileRow(file.relpath, size, mtime_ns, "crashed", BAD, message))
 
 
 def _scan_chunk(
@@ -62,6 +76,7 @@ def scan_chunk(files: Sequence[SourceFile], source: Path, site: Site) -> list[Fi
     is kept between stages, never a file's bytes.
     """
     rows: dict[int, FileRow] = {}
+    warnings: dict[int, list[str]] = {}  # a post's values left out (see posts.post_fields)
     digests: dict[int, str] = {}
     stamps: dict[int, tuple[int, int]] = {}  # size and mtime, of the unstated files
 
@@ -112,10 +127,13 @@ def scan_chunk(files: Sequence[SourceFile], source: Path, site: Site) -> list[Fi
     mappings = stage(fronts, lambda i, front: load_front_matter(front, files[i].relpath))
     posts = stage(
         mappings,
-        lambda i, front: post_fields(files[i].relpath, front, site, files[i].dir_categories),
+        lambda i, front: post_fields(
+            files[i].relpath, front, site, files[i].dir_categories, warnings.setdefault(i, [])
+        ),
     )
     for i, post in posts.items():
         file = files[i]
         size, mtime_ns = stamps.get(i, (file.size, file.mtime_ns))
-        rows[i] = FileRow.of_post(file.relpath, size, mtime_ns, digests[i], post)
+        said = "\n".join(warnings.get(i, ())) or None
+        rows[i] = FileRow.of_post(file.relpath, size, mtime_ns, digests[i], post, said)
     return [rows[i] for i in range(len(files))]

@@ -9,7 +9,7 @@ whose slug the config pins, and the others get a short hash of their name.
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 MAX_SLUG = 80
 # What slugify gives back unchanged: lower-case ASCII words joined by single '-'.
@@ -46,9 +46,11 @@ def category_slugs(
     categories: Iterable[str],
     pinned: Mapping[str, str] | None = None,
     published: Mapping[str, str] | None = None,
+    taken: Collection[str] = (),
 ) -> dict[str, str]:
     """A distinct slug for each category: the config's if it pins one, else the one its
-    feed was published under (its URL is a contract), else its own."""
+    feed was published under (its URL is a contract), else its own. None is one of the
+    `taken` names (folders of the output folder that are not the feeds')."""
     pinned = pinned or {}
     published = published or {}
     wanted: dict[str, list[str]] = defaultdict(list)
@@ -62,6 +64,9 @@ def category_slugs(
         wanted[slug].append(category)
     result: dict[str, str] = {}
     for slug, owners in wanted.items():
+        if slug in taken:
+            result.update((c, f"{slug}-{short_hash(c)}") for c in owners)
+            continue
         if len(owners) == 1:
             result[owners[0]] = slug
             continue

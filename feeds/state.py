@@ -11,6 +11,7 @@ import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from feeds import __version__
 from feeds.cache import SCHEMA, ascending
 from feeds.config import Config
 from feeds.discover import Folder
-from feeds.output import write_if_changed
+from feeds.output import read_no_follow, write_if_changed
 
 STATE_NAME = ".feeds-state.json"
 FOLDERS_NAME = ".feeds-folders.json"
@@ -50,6 +51,10 @@ class State:
     posts: int = 0  # publishable posts: what the drop guard compares
     ignored: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # posts' dates not shown, once said
+    # The most publishable posts a build published each day, over PEAK_DAYS days: the
+    # drop guard's mark, which a source shrinking a little at every build cannot lower.
+    peaks: dict[str, int] = field(default_factory=dict)
     files: dict[str, Published] = field(default_factory=dict)
     slugs: dict[str, str] = field(default_factory=dict)  # category -> its feed's folder
 
@@ -57,14 +62,30 @@ class State:
 def read_state(out: Path) -> State:
     """The last build's state; an empty one when it is missing or unreadable."""
     try:
-        data = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
+        data = json.loads(read_no_follow(out / STATE_NAME).decode("utf-8"))
         files = {k: Published(**v) for k, v in data.pop("files").items()}
         slugs = data.pop("slugs", {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in slugs.items()):
             slugs = {}
-        return State(**data, files=files, slugs=slugs)
+        warnings = data.pop("warnings", [])  # an older state file has none
+        if not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
+            warnings = []
+        peaks = data.pop("peaks", {})  # an older state file has none
+        if not all(isinstance(k, str) and type(v) is int for k, v in peaks.items()):
+            peaks = {}
+        return State(**data, files=files, slugs=slugs, warnings=warnings, peaks=peaks)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return State()
+
+
+PEAK_DAYS = 30
+
+
+def recent_peaks(peaks: dict[str, int], today: date) -> dict[str, int]:
+    """The daily peaks of the last PEAK_DAYS days, today's included (none of a day to
+    come, which only a clock set back, or a tampered file, could give)."""
+    first, last = (today - timedelta(days=PEAK_DAYS - 1)).isoformat(), today.isoformat()
+    return {day: posts for day, posts in peaks.items() if first <= day <= last}
 
 
 def write_state(out: Path, state: State) -> None:
@@ -72,7 +93,7 @@ def write_state(out: Path, state: State) -> None:
     write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
 
 
-FOLDERS_VERSION = 2  # 2: names joined by '/', which no name holds (JSON copies it as is)
+FOLDERS_VERSION = 3  # 2: names joined by '/' (JSON copies it as is); 3: editors' files left out
 FOLDERS_RECHECK_NS = 3600 * 10**9  # at the latest, every folder is read again hourly
 
 
@@ -80,7 +101,7 @@ def read_folders(out: Path, source: Path) -> tuple[dict[str, Folder], int]:
     """The source's folders as the last listing read them, and when it began (ns); none
     when the file is missing, damaged, for another source, or over an hour old."""
     try:
-        data = json.loads((out / FOLDERS_NAME).read_text(encoding="utf-8", errors="surrogatepass"))
+        data = json.loads(read_no_follow(out / FOLDERS_NAME).decode("utf-8", "surrogatepass"))
         if (data["version"], data["source"]) != (FOLDERS_VERSION, str(source.resolve())):
             return {}, 0
         taken_ns = int(data["taken_ns"])

@@ -17,7 +17,7 @@ from lxml import etree
 
 from feeds import __version__
 from feeds.model import Author, Entry, Site
-from feeds.text import xml_safe
+from feeds.text import field_text
 
 Format = Literal["atom", "rss"]
 FORMATS: tuple[Format, ...] = ("atom", "rss")
@@ -47,12 +47,12 @@ class FeedDocument:
     ) -> None:
         self.site, self.entries, self.keep = site, entries, keep
         self.shared = {} if shared is None else shared
+        self.subtitle = subtitle or title  # RSS needs a description
         self.fresh: dict[int, FeedEntry] = {}  # feedgen's entries, made once for both formats
         self.xml_made: dict[Format, dict[int, bytes]] = {"atom": {}, "rss": {}}
         fg = self.fg = FeedGenerator()
         fg.load_extension("dc", atom=False, rss=True)
-        fg.title(xml_safe(title))
-        fg.subtitle(xml_safe(subtitle or title))  # RSS needs a description
+        fg.title(field_text(title))
         author = site.author or Author(site.title)
         fg.author(_author_dict(author))
         if site.language:
@@ -64,6 +64,11 @@ class FeedDocument:
         """The document in one format, served from self_url."""
         fg = self.fg
         fg.id(self_url)
+        # One value feedgen writes twice: Atom's subtitle is text, RSS's description HTML.
+        if fmt == "rss":
+            fg.description(field_text(self.subtitle, "html"))
+        else:
+            fg.subtitle(field_text(self.subtitle))
         # RSS takes the channel link from the last link: the site, not the feed.
         fg.link(
             [
@@ -155,7 +160,7 @@ def newest_update(entries: Sequence[Entry], *, fallback: Site) -> datetime:
 def _add_entry(fe: FeedEntry, entry: Entry, site: Site) -> None:
     post = entry.post
     fe.id(post.id)
-    fe.title(xml_safe(post.title))
+    fe.title(field_text(post.title))
     fe.link(href=post.url, rel="alternate", type="text/html")
     fe.published(post.published)
     fe.updated(post.updated)
@@ -163,22 +168,28 @@ def _add_entry(fe: FeedEntry, entry: Entry, site: Site) -> None:
     if author is not None:
         fe.author(_author_dict(author))  # RSS writes <author> only with an e-mail address
         if not author.email:
-            fe.dc.dc_creator(xml_safe(author.name))
+            fe.dc.dc_creator(field_text(author.name))
     terms = dict.fromkeys((*post.categories, *post.tags))
     if terms:  # at once: feedgen's category() copies every category it has on each call
-        fe.category([{"term": xml_safe(term)} for term in terms])
+        fe.category([{"term": field_text(term)} for term in terms])
+    summary = entry.summary or post.title
+    # feedgen writes one summary as Atom's <summary> (text) and RSS's <description>, which
+    # readers render as HTML: the description is set apart first (it sets the Atom
+    # content too, which content() then replaces), and summary() leaves it alone.
+    fe.description(field_text(summary, "html"))
     fe.content(entry.html, type="html")
-    fe.summary(entry.summary or post.title)
+    fe.summary(field_text(summary))
     if entry.original_url:
-        fe.source(url=entry.original_url, title=xml_safe(entry.outlet or _host(entry.original_url)))
+        outlet = entry.outlet or _host(entry.original_url)
+        fe.source(url=entry.original_url, title=field_text(outlet))
 
 
 def _author_dict(author: Author) -> dict[str, str]:
-    result = {"name": xml_safe(author.name)}
+    result = {"name": field_text(author.name)}
     if author.email:
-        result["email"] = xml_safe(author.email)
+        result["email"] = field_text(author.email)
     if author.uri:
-        result["uri"] = xml_safe(author.uri)
+        result["uri"] = field_text(author.uri)
     return result
 
 

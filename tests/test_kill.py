@@ -160,3 +160,90 @@ def _outcome(found: dict[str, bytes], old: dict[str, bytes], new: dict[str, byte
     if found == old:
         return "old"
     return "new" if found == new else "some old, some new"
+
+
+# kill -9 of the build process alone, as the OOM killer or a cron timeout would, while
+# its workers run: they must neither keep the lock nor outlive it.
+PARENT_KILLS = 30
+PARENT_POSTS = 240  # rendered by two worker processes (see entries.make_entries)
+
+
+def test_sigkill_of_the_build_process_never_locks_the_next_build_out(tmp_path: Path) -> None:
+    source = write_archive(tmp_path / "source", PARENT_POSTS)
+    config = tmp_path / "feeds.toml"
+    config.write_text(
+        CONFIG.read_text(encoding="utf-8").replace("lock_timeout = 60", "lock_timeout = 1"),
+        encoding="utf-8",
+    )
+    expected, out = tmp_path / "expected", tmp_path / "out"
+    start = time.monotonic()
+    assert run_to_end(source, expected, config).returncode == 0
+    duration = time.monotonic() - start
+    cold = feeds_in(expected)
+    assert len(cold) > 20
+    rng = random.Random(SEED)
+    with_workers = 0
+    for trial in range(PARENT_KILLS):
+        shutil.rmtree(out, ignore_errors=True)
+        proc = subprocess.Popen(
+            [*parent_argv(source, out, config)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            if trial % 2:  # once its workers are there
+                deadline = time.monotonic() + duration
+                while not children(proc.pid) and time.monotonic() < deadline:
+                    time.sleep(0.005)
+                time.sleep(rng.uniform(0, 0.2))
+            else:
+                time.sleep(rng.uniform(0, duration))
+            workers = children(proc.pid)
+            with_workers += bool(workers)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGKILL)  # the build process only
+            proc.wait()
+            after = run_to_end(source, out, config)
+            assert not alive(workers), f"trial {trial}: workers outlived the build"
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # whatever outlived it, for the next trial
+        assert after.returncode in (0, 3), f"trial {trial}: {after.stderr}"
+        assert feeds_in(out) == cold, f"trial {trial}: not as a cold build writes them"
+    assert with_workers >= PARENT_KILLS // 5
+    print(f"\n{PARENT_KILLS} kills of the build process, {with_workers} while it had children")
+
+
+def parent_argv(source: Path, out: Path, config: Path) -> list[str]:
+    return [sys.executable, "-m", "feeds", "build", "-q", "--source", str(source),
+            "--out", str(out), "--config", str(config), "--limit", "0", "--jobs", "2"]  # fmt: skip
+
+
+def run_to_end(source: Path, out: Path, config: Path) -> subprocess.CompletedProcess[str]:
+    """A build to its end: one that waits for the lock fails with exit 4 after a second."""
+    return subprocess.run(
+        parent_argv(source, out, config),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def alive(pids: list[str]) -> list[str]:
+    """The processes still running, of these (a zombie is dead: it waits to be reaped)."""
+    running = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+                running.append(pid)
+    return running

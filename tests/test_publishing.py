@@ -132,7 +132,10 @@ def test_temporary_files_of_a_killed_build_are_removed(tmp_path: Path, build: Bu
     source, out = tmp_path / "source", tmp_path / "out"
     shutil.copytree(SEEDS, source)
     assert build("--source", source, "--out", out).exit_code == 0
-    stale = [out / ".atom.xml.k1l2m3.tmp", out / "shanghaizhengquanbao" / ".rss.xml.x9y8.tmp"]
+    stale = [
+        out / ".atom.xml.feeds-k1l2m3n4.tmp",
+        out / "shanghaizhengquanbao" / ".rss.xml.feeds-x9y8z7_6.tmp",
+    ]
     for path in stale:
         path.write_bytes(b"<?xml version='1.0'?><feed")  # half a feed
     (out / ".htaccess").write_text("Options -Indexes\n")

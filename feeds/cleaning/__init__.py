@@ -19,6 +19,7 @@ from feeds.cleaning.attribution import (
     credit_line,
     no_attribution,
     resolve_attribution,
+    same_article,
 )
 from feeds.cleaning.generic import (
     GENERIC_RULES,
@@ -67,11 +68,13 @@ class Profile:
     name: str
     rules: tuple[Rule, ...]
     take_attribution: Callable[[HtmlElement], Attribution]
+    # What copies of one article share, from its original URL (see publish._Entries).
+    article_of: Callable[[str], str] = same_article
 
 
 PROFILES: Mapping[str, Profile] = MappingProxyType(
     {
-        "finews": Profile("finews", finews.RULES, finews.take_attribution),
+        "finews": Profile("finews", finews.RULES, finews.take_attribution, finews.article_of),
         "generic": Profile("generic", GENERIC_RULES, no_attribution),
     }
 )

@@ -19,6 +19,8 @@ from feeds.cleaning.generic import (
     remove_xml_forbidden_characters,
 )
 from feeds.cleaning.tree import contents, is_element, remove, tags, text_of
+from feeds.text import field_text
+from feeds.urls import safe_link
 
 CREDIT_LABEL = "来源："
 ORIGINAL_LABEL = "原文"
@@ -103,16 +105,24 @@ def resolve_attribution(
     given_url = absolute_url(original_url, base_url) if original_url else None
     found_url = absolute_url(found.original_url, base_url) if found.original_url else None
     url = given_url or found_url
-    if url is not None and urlsplit(url).scheme not in AUTOLINK_SCHEMES:
+    if url is not None and safe_link(url) is None:
         url = None
     return Attribution(normalize_outlet(outlet) or normalize_outlet(found.outlet), url)
+
+
+def same_article(url: str) -> str:
+    """What two copies of one article share: the original's URL, but for its scheme,
+    the case of its host and its fragment."""
+    parts = urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.netloc.lower()}{parts.path}{query}"
 
 
 def credit_line(attribution: Attribution) -> str:
     """Write `<p>来源：上海证券报 · <a href="…">原文</a></p>`, or "" when nothing is known."""
     parts = []
     if attribution.outlet:
-        parts.append(escape(attribution.outlet, quote=False))
+        parts.append(field_text(attribution.outlet, "html"))
     if attribution.original_url:
         parts.append(f'<a href="{escape(attribution.original_url)}">{ORIGINAL_LABEL}</a>')
     return f"<p>{CREDIT_LABEL}{SEPARATOR.join(parts)}</p>" if parts else ""

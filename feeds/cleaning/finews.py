@@ -12,7 +12,12 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
 from feeds.cleaning import generic
-from feeds.cleaning.attribution import Attribution, take_outlet_line, take_source_autolink
+from feeds.cleaning.attribution import (
+    Attribution,
+    same_article,
+    take_outlet_line,
+    take_source_autolink,
+)
 from feeds.cleaning.generic import BLANK, Rule, neighbour
 from feeds.cleaning.tree import (
     Node,
@@ -43,6 +48,9 @@ _MAY_BE_NAV_FOOTERS = etree.XPath("descendant::p[a[contains(., '返回')]]")
 _LINKS_WITH_CLASS = etree.XPath("descendant::a[@class]")
 _SPANS_WITH_ATTRIBUTES = etree.XPath("descendant::span[@id or @web or @class]")
 _WITH_SCRAPER_ATTRIBUTES = etree.XPath("descendant::*[@orginial_src or @web]")
+# The aggregator's copy links the article on eastmoney (`news/1353,<code>.html`), the
+# outlet's copy its share page (`NewsShare.html?infoCode=NW<code>`): the code is one.
+ARTICLE_CODE = re.compile(r"(?:/news/\d+,|[?&]infoCode=NW)(\d+)(?:\.html)?$")
 IMAGE_CREDIT = re.compile(r"(?:图源|图片来源|图片|图|摄影|制图|供图)\s*[：:]\s*\S.*")
 
 
@@ -190,6 +198,13 @@ def take_attribution(body: HtmlElement) -> Attribution:
     original_url = take_source_autolink(body)
     outlet = take_outlet_line(body, OUTLET_LINE)
     return Attribution(outlet, original_url)
+
+
+def article_of(url: str) -> str:
+    """The article an original URL names: its eastmoney code, whichever copy links it
+    (2022-01-07-202201072239307540.md and 2022-01-07-NW202201072239307540.md)."""
+    code = ARTICLE_CODE.search(url)
+    return f"eastmoney:{code[1]}" if code else same_article(url)
 
 
 RULES: tuple[Rule, ...] = (

@@ -6,9 +6,11 @@ rules are written in, where strings are nodes between elements (`contents`), and
 that keep the text around what they remove or unwrap where it was. No site knowledge.
 """
 
+import contextlib
 import re
 from collections.abc import Iterator
 from html import escape
+from html.parser import HTMLParser
 from typing import Any, TypeAlias
 
 import lxml.html  # type: ignore[import-untyped, unused-ignore]
@@ -110,7 +112,7 @@ def parse_document_body(html: str) -> HtmlElement:
     deep raises TooDeep rather than lose its end (a parser target, used for a fragment
     with wrappers of its own, has no limit; the sanitizer's parse checks again).
     """
-    document = _document(html)
+    document = _document(without_doctypes(html))
     if _WRAPPER_END.search(html):
         check_shape(html, nesting=False)
         return etree.fromstring(document, etree.HTMLParser(target=_OneBody(), huge_tree=True))
@@ -121,6 +123,50 @@ def parse_document_body(html: str) -> HtmlElement:
     if "&#" in html:
         _remove_forbidden_characters(body)
     return body
+
+
+def without_doctypes(html: str) -> str:
+    """The fragment without its `<!DOCTYPE …>` declarations, internal subset (`[…]`) and
+    all. An HTML parser ends a doctype at its first `>`, and would leave the rest of a
+    subset (` ]>`) in the text; a doctype inside a body declares nothing anyway."""
+    if _DOCTYPE.search(html) is None:
+        return html
+    finder = _Doctypes(len(html))
+    with contextlib.suppress(AssertionError):  # markup it cannot read: the spans so far
+        finder.feed(html)
+        finder.close()
+    kept, start = [], 0
+    for begin, end in finder.spans:
+        kept.append(html[start:begin])
+        start = end
+    kept.append(html[start:])
+    return "".join(kept)
+
+
+_DOCTYPE = re.compile("<!doctype", re.IGNORECASE)  # only says whether to look further
+
+
+class _Doctypes(HTMLParser):
+    """The spans of a fragment's doctypes, read as the XML grammar reads them: the
+    standard library's HTML tokenizer (comments, scripts and attribute values are not
+    markup), with its SGML declaration scanner, which reads an internal subset whole."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(convert_charrefs=False)
+        self.length = length  # the tokenizer drops what it has read: where `rawdata` starts
+        self.spans: list[tuple[int, int]] = []
+
+    def parse_html_declaration(self, i: int) -> int:
+        if self.rawdata[i : i + 9].lower() == "<!doctype":
+            try:
+                end = self.parse_declaration(i)
+            except AssertionError:  # not a declaration it can read: left to the HTML parser
+                end = -1
+            if end > i:
+                start = self.length - len(self.rawdata)
+                self.spans.append((start + i, start + end))
+                return end
+        return super().parse_html_declaration(i)
 
 
 def _remove_forbidden_characters(body: HtmlElement) -> None:

@@ -1,0 +1,68 @@
+"""Messages that tell the operator what to do (issue 16, item 14): a lock_timeout that
+would wait for ever, a full disk under the cache or a feed."""
+
+import errno
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import feeds.cache
+import feeds.output
+from conftest import SEEDS, Build, feed_files
+
+SITE = 'title = "T"\nurl = "https://example.com"\n'
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "+inf", "-1", "-inf"])
+def test_a_lock_timeout_that_is_not_a_finite_number_is_a_config_error(
+    tmp_path: Path, build: Build, value: str
+) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(f"{SITE}lock_timeout = {value}\n", encoding="utf-8")
+    result = build("--source", SEEDS, "--out", tmp_path / "out", config=config)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"feeds: error: config error: {config}: lock_timeout: "
+        "must be a finite number of 0 or more\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_full_disk_under_the_cache_says_to_free_space(
+    tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_connect = sqlite3.connect
+
+    def full(*args: object, **kwargs: object) -> sqlite3.Connection:
+        db = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        db.execute("PRAGMA max_page_count = 2")  # no room for the posts: SQLITE_FULL
+        return db
+
+    monkeypatch.setattr(feeds.cache.sqlite3, "connect", full)
+    result = build("--source", SEEDS, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    message = result.stderr.splitlines()[-1]
+    assert message.startswith("feeds: error: the build cache: database or disk is full")
+    assert message.endswith("the disk is full; free some space, then run again")
+    assert "--cache" not in message
+
+
+def test_a_full_disk_while_writing_a_feed_names_the_file(
+    tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, out = tmp_path / "source", tmp_path / "out"
+    shutil.copytree(SEEDS, source)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(feeds.output.os, "fsync", full)
+    result = build("--source", source, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"feeds: error: {out / 'atom.xml'}: No space left on device; "
+        "no feed was left half-written\n"
+    )
+    assert feed_files(out) == []
