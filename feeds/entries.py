@@ -7,7 +7,7 @@ from collections.abc import Generator, Sequence
 from functools import partial
 
 from feeds.cleaning import clean_body
-from feeds.cleaning.tree import TooDeep, visible_strings
+from feeds.cleaning.tree import Unparsable, visible_strings
 from feeds.config import Config
 from feeds.errors import Crashed, PostError
 from feeds.model import Entry, Post
@@ -18,6 +18,15 @@ from feeds.workers import Journal, isolated, map_chunks
 
 CHUNK = 20
 MAX_ENTRY_BYTES = 8 * 2**20  # libxml2, hence lxml and many readers, stop at 10 MB of text
+# cmark makes a node of each line, each Markdown mark and each run of text between them,
+# some 370 bytes of memory each: 14 MB of short lines took 2.7 GB, or cmark's abort()
+# under a memory limit. The marks a node can start with, and the most a body may have:
+# within 150 MB. The archive's posts have 1,100 at most; 5 MB of long paragraphs, 2,000.
+MARKS = "\n*_`[]<>!&\\-+.)"
+MAX_MARKS = 400_000
+# Tags ('<') in the rendered body: what lxml's and nh3's trees cost, in time and memory,
+# is about 1 KB and 10 µs an element; a news post has a few hundred.
+MAX_TAGS = 250_000
 
 
 def make_entries(
@@ -62,7 +71,10 @@ def make_entry(post: Post, config: Config) -> Entry:
     text = read_post(config.source / post.relpath, post.relpath)
     if text is None:
         raise PostError(post.relpath, "read", "no longer a post")
+    if post.markdown:
+        check_marks(text.body, post.relpath)
     html = render_markdown(text.body) if post.markdown else text.body
+    check_tag_count(html, post.relpath)
     try:
         cleaned = clean_body(
             html,
@@ -71,7 +83,7 @@ def make_entry(post: Post, config: Config) -> Entry:
             outlet=post.source_name,
             original_url=post.source_url,
         )
-    except TooDeep as exc:
+    except Unparsable as exc:
         raise PostError(post.relpath, "clean", str(exc)) from exc
     except Exception as exc:  # a cleaning bug must cost one post, not the build
         raise PostError(post.relpath, "clean", f"{type(exc).__name__}: {exc}") from exc
@@ -88,6 +100,31 @@ def make_entry(post: Post, config: Config) -> Entry:
     except Exception as exc:  # as for cleaning: one post, not the build
         raise PostError(post.relpath, "summary", f"{type(exc).__name__}: {exc}") from exc
     return Entry(post, cleaned.html, summary, cleaned.outlet, cleaned.original_url)
+
+
+def check_marks(body: str, relpath: str) -> None:
+    """Refuse a Markdown body that cmark would make too many nodes of: before it does."""
+    marks = sum(map(body.count, MARKS))
+    if marks > MAX_MARKS:
+        size = len(body.encode("utf-8", "surrogatepass")) / 2**20
+        raise PostError(
+            relpath,
+            "render",
+            f"its body ({size:.1f} MiB) has {marks:,} lines and Markdown marks, over the "
+            f"{MAX_MARKS:,} a post's body may have; split the post",
+        )
+
+
+def check_tag_count(html: str, relpath: str) -> None:
+    """Refuse a body of more elements than can be cleaned within bounded memory."""
+    tags = html.count("<")  # one for each tag at least
+    if tags > MAX_TAGS:
+        raise PostError(
+            relpath,
+            "render",
+            f"its HTML has {tags:,} tags, over the {MAX_TAGS:,} a post's body may have; "
+            "split the post",
+        )
 
 
 def plain_text(html: str) -> str:

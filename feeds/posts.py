@@ -60,6 +60,11 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _OPEN_FDS = "/proc/self/fd"  # where Linux names the file an open descriptor reads
 MAX_DEPTH = 100  # nesting levels in front matter; Jekyll's use two or three
 MAX_EXPANDED = 1_000_000  # characters front matter may grow to through YAML aliases
+# Each category is a feed the post is written into, each category or tag an element of its
+# entry: a post past these is a scraper's slip or an attack, never a news item (the
+# archive's posts have one of each; Jekyll sites a handful).
+MAX_CATEGORIES = 100
+MAX_TAGS = 1_000
 
 
 Refused = Callable[[str, str], None]  # (front matter key, why): a value left out
@@ -478,6 +483,8 @@ def post_fields(
         [*dir_categories, *_words(front.get("categories")), *_one(front.get("category"))]
     )
     tags = _unique([*_words(front.get("tags")), *_one(front.get("tag"))])
+    _check_count(relpath, "categories", len(categories), MAX_CATEGORIES)
+    _check_count(relpath, "tags", len(tags), MAX_TAGS)
     title = _title(relpath, front.get("title"), file_slug)
     slug = one_line(str(front["slug"])) if front.get("slug") else file_slug
     url = site.url + permalink(front.get("permalink"), site, categories, published, file_slug, slug)
@@ -561,6 +568,18 @@ def _one(value: object) -> list[str]:
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
+
+
+def _check_count(relpath: str, key: str, count: int, limit: int) -> None:
+    """Skip a post with more categories or tags than any real post has: kept, it would
+    be written into that many feeds, or its entries would hold that many elements."""
+    if count > limit:
+        raise PostError(
+            relpath,
+            "front matter",
+            f"{count:,} {key}, over the {limit:,} a post may have: it is not published; "
+            f"keep the {key} that matter",
+        )
 
 
 def _author(relpath: str, front: Mapping[str, Any], refused: Refused) -> Author | None:

@@ -73,6 +73,8 @@ from feeds.state import (
 from feeds.workers import Journal
 
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed never loads it
+    from feedgen.entry import FeedEntry
+
     from feeds.writer import FeedDocument
 
 CACHE_NAME = ".feeds-cache.sqlite"
@@ -519,6 +521,7 @@ class _Entries:
         self.held = held  # see _Updates
         self.journal = journal  # names the post being rendered here (see _retry_crashed)
         self.keep_xml = keep_xml  # see writer.FeedDocument
+        self.feed_entries: dict[str, FeedEntry] = {}  # see writer.FeedDocument, `shared`
         self.done: dict[str, Entry | None] = {}
         self.stubs: dict[str, EntryStub] = {}  # the stored entries, without their bodies
         self.digests: dict[str, bytes] = {}  # see digest()
@@ -651,7 +654,14 @@ def _documents(
             yield FeedDoc(relpath, fingerprint, None)
             continue
         if document is None:
-            document = FeedDocument(site, title, feed.subtitle, chosen, keep=entries.keep_xml)
+            document = FeedDocument(
+                site,
+                title,
+                feed.subtitle,
+                chosen,
+                keep=entries.keep_xml,
+                shared=entries.feed_entries,
+            )
         yield FeedDoc(relpath, fingerprint, document.xml(fmt, self_url))
     if document is not None:
         entries.written(document)

@@ -31,7 +31,8 @@ class FeedDocument:
     here, or read back from the XML kept with the entry by an earlier build (Entry.atom,
     Entry.rss), which costs a third as much: a rebuild after new posts regenerates the
     feeds they land in, each mostly of entries it wrote before. `keep`: the XML made here
-    is serialized too, for `made()`, so that the cache can keep it.
+    is serialized too, for `made()`, so that the cache can keep it. `shared`: feedgen's
+    entries by post, made once a build for every feed of that build a post is in.
     """
 
     def __init__(
@@ -42,8 +43,10 @@ class FeedDocument:
         entries: Sequence[Entry],
         *,
         keep: bool = False,
+        shared: dict[str, FeedEntry] | None = None,
     ) -> None:
         self.site, self.entries, self.keep = site, entries, keep
+        self.shared = {} if shared is None else shared
         self.subtitle = subtitle or title  # RSS needs a description
         self.fresh: dict[int, FeedEntry] = {}  # feedgen's entries, made once for both formats
         self.xml_made: dict[Format, dict[int, bytes]] = {"atom": {}, "rss": {}}
@@ -106,9 +109,13 @@ class FeedDocument:
         """The i-th entry's element in one format, as feedgen makes it."""
         fe = self.fresh.get(i)
         if fe is None:
-            fe = self.fresh[i] = FeedEntry()
-            fe.load_extension("dc", atom=False, rss=True)
-            _add_entry(fe, self.entries[i], self.site)
+            entry = self.entries[i]
+            fe = self.shared.get(entry.post.relpath)
+            if fe is None:
+                fe = self.shared[entry.post.relpath] = FeedEntry()
+                fe.load_extension("dc", atom=False, rss=True)
+                _add_entry(fe, entry, self.site)
+            self.fresh[i] = fe
         if fmt == "rss":
             element = fe.rss_entry()
         else:
@@ -162,8 +169,9 @@ def _add_entry(fe: FeedEntry, entry: Entry, site: Site) -> None:
         fe.author(_author_dict(author))  # RSS writes <author> only with an e-mail address
         if not author.email:
             fe.dc.dc_creator(field_text(author.name))
-    for term in dict.fromkeys((*post.categories, *post.tags)):
-        fe.category(term=field_text(term))
+    terms = dict.fromkeys((*post.categories, *post.tags))
+    if terms:  # at once: feedgen's category() copies every category it has on each call
+        fe.category([{"term": field_text(term)} for term in terms])
     summary = entry.summary or post.title
     # feedgen writes one summary as Atom's <summary> (text) and RSS's <description>, which
     # readers render as HTML: the description is set apart first (it sets the Atom

@@ -28,9 +28,17 @@ from feeds.cleaning.generic import (
     normalize_newlines,
     remove_xml_forbidden_characters,
 )
-from feeds.cleaning.sanitize import parse_fragment, sanitize, serialize_fragment
+from feeds.cleaning.sanitize import (
+    ALLOWED_ATTRIBUTES,
+    GENERIC_ATTRIBUTES,
+    parse_fragment,
+    sanitize,
+    serialize_fragment,
+)
 from feeds.cleaning.tree import collapse_blank_strings, parse_document_body, serialize_children
 from feeds.summary import summarize_fragment
+
+SANITIZED_ATTRIBUTES = MappingProxyType({"*": GENERIC_ATTRIBUTES, **ALLOWED_ATTRIBUTES})
 
 __all__ = [
     "PROFILES",
@@ -94,13 +102,21 @@ def apply_rules(body: HtmlElement, rules: tuple[Rule, ...]) -> None:
         rule(body)
 
 
-def serialize_body(body: HtmlElement) -> str:
+def serialize_body(body: HtmlElement, keep: Mapping[str, frozenset[str]] | None = None) -> str:
     """Write the body's content back out, without the body element itself, attributes
-    in name order (as feeds written by earlier versions have them)."""
+    in name order (as feeds written by earlier versions have them). `keep`: the only
+    attributes to keep, by tag, "*" for every tag (the sanitizer's, which drops the others
+    anyway): those are few, and libxml2 looks each attribute set up among those set."""
     for element in body.iter(etree.Element):
         attributes = element.attrib
-        if len(attributes) > 1:
-            ordered = sorted(attributes.items())
+        if not attributes:
+            continue
+        items = attributes.items()
+        if keep is not None:
+            tag, every = keep.get(element.tag, frozenset()), keep.get("*", frozenset())
+            items = [item for item in items if item[0] in tag or item[0] in every]
+        ordered = sorted(items)
+        if ordered != attributes.items():
             attributes.clear()
             attributes.update(ordered)
     return serialize_children(body).strip()
@@ -129,7 +145,7 @@ def clean_body(
     absolutize_urls(parsed, base_url)
     # nh3 writes HTML5 (`<br>`, `<img …>`); lxml re-reads it so that the entry is
     # written as markup that XML and HTML parsers both accept.
-    body = parse_fragment(sanitize(serialize_body(parsed)))
+    body = parse_fragment(sanitize(serialize_body(parsed, SANITIZED_ATTRIBUTES)))
     attribution = resolve_attribution(
         found, base_url=base_url, outlet=outlet, original_url=original_url
     )

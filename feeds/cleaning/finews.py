@@ -30,7 +30,7 @@ from feeds.cleaning.tree import (
     select,
     tags,
     text_of,
-    unwrap,
+    unwrap_all,
 )
 
 WIDGET_START = "EM_StockImg_Start"
@@ -164,16 +164,12 @@ def remove_nav_footer(body: HtmlElement) -> None:
 
 def unwrap_keyword_links(body: HtmlElement) -> None:
     """Keep the text of `a.keytip`/`a.infokey` quote links, not the link (2022-01-21-…099936.md)."""
-    for link in select(body, _LINKS_WITH_CLASS):
-        if is_keyword_link(link):
-            unwrap(link)
+    unwrap_all([link for link in select(body, _LINKS_WITH_CLASS) if is_keyword_link(link)])
 
 
 def unwrap_ticker_spans(body: HtmlElement) -> None:
     """Keep the text of `span#stock_…` and `span[web]` ticker spans (2022-05-30-…396671291.md)."""
-    for span in select(body, _SPANS_WITH_ATTRIBUTES):
-        if is_ticker_span(span):
-            unwrap(span)
+    unwrap_all([span for span in select(body, _SPANS_WITH_ATTRIBUTES) if is_ticker_span(span)])
 
 
 def attach_image_credits(body: HtmlElement) -> None:

@@ -12,7 +12,7 @@ import nh3
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
 from feeds.cleaning.generic import REMOVED_WITH_CONTENT, remove_xml_forbidden_characters
-from feeds.cleaning.tree import check_nesting, html_parser, serialize_children
+from feeds.cleaning.tree import check_shape, html_parser, serialize_children
 
 ALLOWED_TAGS = frozenset(
     {
@@ -75,6 +75,8 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "td": frozenset({"colspan", "rowspan"}),
     "th": frozenset({"colspan", "rowspan", "scope"}),
 }
+# On every tag ("*"): ammonia's default, written out so that serialize_body knows it too.
+GENERIC_ATTRIBUTES = frozenset({"lang", "title"})
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # XML has no void elements: every other element needs an end tag, or an HTML parser
 # reading `<a href="…"/>` back would leave the link open over the rest of the entry.
@@ -87,7 +89,10 @@ def cleaner() -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(REMOVED_WITH_CONTENT),
-        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attributes={
+            "*": set(GENERIC_ATTRIBUTES),
+            **{tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        },
         url_schemes=set(URL_SCHEMES),
         url_relative="deny",
         link_rel=None,
@@ -103,7 +108,7 @@ def sanitize(html: str) -> str:
 def parse_fragment(html: str) -> HtmlElement:
     """Parse a sanitized fragment into the children of a wrapper <div>. nh3 can nest it
     deeper than it was (a <tbody> in each table), so its depth is checked again."""
-    check_nesting(html)
+    check_shape(html)
     return lxml.html.fragment_fromstring(html, create_parent="div", parser=html_parser())
 
 

@@ -60,18 +60,45 @@ SELF_CLOSED = frozenset(
 MAX_NESTING = 2048
 
 
-class TooDeep(ValueError):
+# Attributes on one element: libxml2, lxml and nh3 take time in their square (40,000 on
+# one element took 20 s). Real elements have a few, a widget's a few dozen.
+MAX_ATTRIBUTES = 1_000
+# An attribute follows white space, a '/' or the quote that closes the one before.
+_ATTRIBUTE_SEPARATORS = " \t\n\r\f/\"'"
+
+
+class Unparsable(ValueError):
+    """HTML the parser would not read whole, or only at a cost past all bounds."""
+
+
+class TooDeep(Unparsable):
     """HTML nested deeper than the parser reads: it cannot be cleaned whole."""
 
 
-def check_nesting(html: str) -> None:
+class TooManyAttributes(Unparsable):
+    """An element with more attributes than can be read in bounded time."""
+
+
+def check_shape(html: str, *, nesting: bool = True) -> None:
     """Raise TooDeep if libxml2 would stop inside this fragment when building its tree,
-    as it parses one: inside html and body. Measured only when it has the tags to be that
-    deep: a post seldom has 2,000."""
-    if html.count("<") > MAX_NESTING - 2 and _deepest(_document(html)) > MAX_NESTING:
+    as it parses one: inside html and body; TooManyAttributes if an element has too many
+    attributes to build it. Measured only when it has the tags to be that deep (a post
+    seldom has 2,000) or the separators for that many attributes (a post seldom has
+    1,000), without building a tree."""
+    deep = nesting and html.count("<") > MAX_NESTING - 2
+    wide = sum(map(html.count, _ATTRIBUTE_SEPARATORS)) > MAX_ATTRIBUTES
+    if not (deep or wide):
+        return
+    depth, attributes = _measure(_document(html))
+    if deep and depth > MAX_NESTING:
         raise TooDeep(
             f"its HTML is nested too deep for the HTML parser ({MAX_NESTING:,} levels at "
             "most): the rest of the body would be lost; flatten its markup"
+        )
+    if attributes > MAX_ATTRIBUTES:
+        raise TooManyAttributes(
+            f"an element of its HTML has {attributes:,} attributes, over the "
+            f"{MAX_ATTRIBUTES:,} one may have"
         )
 
 
@@ -87,8 +114,9 @@ def parse_document_body(html: str) -> HtmlElement:
     """
     document = _document(without_doctypes(html))
     if _WRAPPER_END.search(html):
+        check_shape(html, nesting=False)
         return etree.fromstring(document, etree.HTMLParser(target=_OneBody(), huge_tree=True))
-    check_nesting(html)
+    check_shape(html)
     root = lxml.html.document_fromstring(document, parser=html_parser())
     body = root.find("body")
     body = root if body is None else body
@@ -180,23 +208,25 @@ def _document(html: str) -> str:
     return f"<html><body>{html}</body></html>"
 
 
-def _deepest(document: str) -> int:
-    """How deep the document nests, as libxml2 reads it (implied end tags closed), without
-    building a tree, which would stop at the limit."""
-    parser = etree.HTMLParser(target=_Depth(), huge_tree=True)
-    deepest: int = etree.fromstring(document, parser)  # type: ignore[assignment]
-    return deepest
+def _measure(document: str) -> tuple[int, int]:
+    """How deep the document nests, as libxml2 reads it (implied end tags closed), and
+    the most attributes an element has, without building a tree, which would stop at the
+    nesting limit, and take time in the square of the attributes."""
+    parser = etree.HTMLParser(target=_Shape(), huge_tree=True)
+    shape: tuple[int, int] = etree.fromstring(document, parser)  # type: ignore[assignment]
+    return shape
 
 
-class _Depth:
-    """A parser target that measures the deepest nesting."""
+class _Shape:
+    """A parser target that measures the deepest nesting and the most attributes."""
 
     def __init__(self) -> None:
-        self.depth = self.deepest = 0
+        self.depth = self.deepest = self.attributes = 0
 
     def start(self, tag: str | bytes, attrib: dict[str | bytes, str | bytes]) -> None:
         self.depth += 1
         self.deepest = max(self.deepest, self.depth)
+        self.attributes = max(self.attributes, len(attrib))
 
     def end(self, tag: str | bytes) -> None:
         self.depth -= 1
@@ -207,8 +237,8 @@ class _Depth:
     def comment(self, text: str | bytes) -> None:
         pass
 
-    def close(self) -> int:
-        return self.deepest
+    def close(self) -> tuple[int, int]:
+        return self.deepest, self.attributes
 
 
 class _OneBody:
@@ -383,10 +413,65 @@ def remove(node: HtmlElement) -> None:
         node.drop_tree()
 
 
-def unwrap(element: HtmlElement) -> None:
-    """Replace an element with its content."""
-    if element.getparent() is not None:
-        element.drop_tag()
+def remove_all(nodes: list[HtmlElement]) -> None:
+    """remove() each node, the string after each staying where it was. Each run of removed
+    siblings joins its strings once: removed one at a time, a run of 100,000 <br> grew the
+    same string 100,000 times."""
+    for parent, gone in _by_parent(nodes):
+        before: HtmlElement | None = None  # the kept node the strings go after; None: the text
+        strings: list[str] = []
+        for child in list(parent):
+            if child in gone:
+                strings.append(child.tail or "")
+                parent.remove(child)  # its tail goes with it
+                continue
+            _append_text(parent, before, strings)
+            before, strings = child, []
+        _append_text(parent, before, strings)
+
+
+def unwrap_all(elements: list[HtmlElement]) -> None:
+    """Replace each element with its content, in one pass over each parent's children:
+    lxml's drop_tag looks for the element among its siblings, and grows the string before
+    it, each time (100,000 sibling <span>s took minutes)."""
+    # Deepest parents first, so that an element unwrapped into its parent's parent has
+    # been unwrapped itself: the result is the same in any order.
+    for parent, gone in reversed(_by_parent(elements)):
+        before: HtmlElement | None = None
+        strings: list[str] = []
+        for child in list(parent):
+            if child not in gone:
+                _append_text(parent, before, strings)
+                before, strings = child, []
+                continue
+            strings.append(child.text or "")
+            for grandchild in list(child):
+                _append_text(parent, before, strings)
+                child.addprevious(grandchild)  # with its tail
+                before, strings = grandchild, []
+            strings.append(child.tail or "")
+            parent.remove(child)
+        _append_text(parent, before, strings)
+
+
+def _by_parent(nodes: list[HtmlElement]) -> list[tuple[HtmlElement, set[HtmlElement]]]:
+    """The nodes that are in a tree, by parent, the parents in the order of their first node."""
+    by_parent: dict[HtmlElement, set[HtmlElement]] = {}
+    for node in nodes:
+        parent = node.getparent()
+        if parent is not None:
+            by_parent.setdefault(parent, set()).add(node)
+    return list(by_parent.items())
+
+
+def _append_text(parent: HtmlElement, before: HtmlElement | None, strings: list[str]) -> None:
+    text = "".join(strings)
+    if not text:
+        return
+    if before is None:
+        parent.text = (parent.text or "") + text
+    else:
+        before.tail = (before.tail or "") + text
 
 
 def new_element(near: HtmlElement, name: str) -> HtmlElement:
