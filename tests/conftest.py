@@ -1,8 +1,12 @@
 """Shared helpers: run the real command into a temporary folder and parse what it wrote."""
 
+import functools
+import importlib.util
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import feedparser
 import pytest
@@ -34,6 +38,19 @@ NS = {
 }
 
 Build = Callable[..., Result]
+
+
+@functools.cache
+def load_generator() -> ModuleType:
+    """benchmarks/generate.py, the deterministic archive generator, as one module: its
+    workers pickle its functions by their module's name."""
+    path = ROOT / "benchmarks" / "generate.py"
+    spec = importlib.util.spec_from_file_location("bench_generate", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_build(*args: str | Path, config: Path | None = CONFIG) -> Result:

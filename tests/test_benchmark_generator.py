@@ -1,30 +1,18 @@
 """The benchmark's archive generator: deterministic, readable by the tool, shaped like finews."""
 
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import load_generator
 from feeds.cli import cli
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 SIZE = 200
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_generate", BENCHMARKS / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _load_generator()
+generate = load_generator()
 
 
 def _files(site: Path) -> dict[str, bytes]:

@@ -8,19 +8,15 @@ and its commit says which output changed and why.
 """
 
 import hashlib
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from conftest import FINEWS, SEEDS, run_build
+from conftest import FINEWS, SEEDS, load_generator, run_build
 
 RECORDED = Path(__file__).resolve().parent / "data" / "golden-digests.json"
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 GENERATED_SIZE = 2000
 # As benchmarks/run.py configures its archives.
 GENERATED_CONFIG = """\
@@ -29,15 +25,6 @@ timezone = "Asia/Shanghai"
 cleaning = "finews"
 limit = 50
 """
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("golden_generate", BENCHMARKS / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
 
 
 def _published(out: Path) -> dict[str, str]:
@@ -57,7 +44,7 @@ def _build(tmp_path: Path, name: str) -> dict[str, str]:
         result = run_build("--source", FINEWS, "--out", out)
     else:
         site = tmp_path / "site"
-        _generator().generate(GENERATED_SIZE, site, seed=1, jobs=1)
+        load_generator().generate(GENERATED_SIZE, site, seed=1, jobs=1)
         config = tmp_path / "feeds.toml"
         config.write_text(GENERATED_CONFIG, encoding="utf-8")
         result = run_build("--source", site, "--out", out, config=config)
