@@ -14,7 +14,7 @@ from feeds import __version__
 from feeds.config import load_config
 from feeds.errors import BuildError, ConfigError, LockedError, PublishError
 from feeds.model import Report
-from feeds.publish import publish
+from feeds.pipeline import publish
 from feeds.workers import default_jobs
 
 EXIT_OK = 0

@@ -17,10 +17,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.errors import ConfigError
+from feeds.files import LinkError, read_no_follow, replace_file
 from feeds.model import Author, Site
-from feeds.output import LinkError, read_no_follow, replace_file
 from feeds.text import one_line
 from feeds.urls import safe_email, safe_link
+from feeds.versions import code_digest
 
 DEFAULT_PERMALINK = "/:categories/:year/:month/:day/:title:output_ext"
 PERMALINK_STYLES = {
@@ -30,7 +31,7 @@ PERMALINK_STYLES = {
     "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
     "none": "/:categories/:title:output_ext",
 }
-CLEANING_PROFILES = ("finews", "generic")  # feeds.cleaning.PROFILES, not imported: slow
+CLEANING_PROFILES = ("finews", "generic")  # feeds.content.cleaning.PROFILES, not imported: slow
 JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jekyll_config)
 # The keys of _config.yml that _site reads: the only ones kept, so that nothing else a site
 # keeps there (a plugin's API key) is copied into the output folder.
@@ -134,7 +135,7 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
         if data is not None:
             return data
     data = _parse_jekyll_config(path)
-    # Kept once it is older than a file system's stamps can lie (see publish.RACY_NS), in
+    # Kept once it is older than a file system's stamps can lie (see listing.RACY_NS), in
     # an output folder that is there: a config error must not leave a new folder behind.
     settled = max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - 2 * 10**9
     if kept is not None and settled and kept.parent.is_dir():
@@ -144,8 +145,6 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
 
 def _reader() -> str:
     """Which code read the copy: another version of feeds or its libraries reads again."""
-    from feeds.state import code_digest  # here: state imports this module
-
     return code_digest()
 
 

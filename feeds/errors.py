@@ -1,4 +1,5 @@
-"""Errors that carry their subject: the config key, the post file or the output path."""
+"""Errors that carry their subject: the config key, the post file or the output path.
+No business logic."""
 
 from pathlib import Path
 

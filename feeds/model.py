@@ -1,5 +1,7 @@
-"""The data that moves between the pipeline's stages: frozen dataclasses, no I/O."""
+"""The data that moves between the pipeline's stages: frozen dataclasses, no I/O. No
+business logic."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -72,9 +74,54 @@ class Entry:
     outlet: str | None
     original_url: str | None
     # Its Atom <entry> and RSS <item> as an earlier build wrote them, kept in the cache
-    # (see writer.FeedDocument); empty when there are none yet.
+    # (see formats.atom_rss.FeedDocument); empty when there are none yet.
     atom: bytes = b""
     rss: bytes = b""
+
+
+@dataclass(frozen=True)
+class PlannedEntry:
+    """One entry of a planned feed, as every format writes it."""
+
+    relpath: str  # the post's file: names the entry in messages, and within one build
+    id: str
+    title: str
+    published: datetime  # aware
+    updated: datetime  # aware
+    link: str  # the post's permalink
+    authors: tuple[Author, ...]  # the post's author, else the site's; none if neither
+    categories: tuple[str, ...]  # the post's categories, then its tags, each once
+    html: str  # the cleaned body
+    summary: str  # plain text; the title when the post has none
+    outlet: str | None  # attribution: the outlet that first published it
+    original_url: str | None  # and where
+    # What a format made of this entry at an earlier build, by the file it wrote it into
+    # (see formats.atom_rss): reused as it is, at a third of the cost of making it again.
+    kept: Mapping[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlannedFeed:
+    """One feed as planning made it: what each format writes into its own file."""
+
+    path: str  # the feed's folder under the output folder: "" or "<slug>/"
+    url: str  # where its files are served: the site's URL and `path`
+    home: str  # the site's home page
+    title: str
+    subtitle: str  # may be empty
+    language: str | None
+    author: Author  # the site's, else one named after the site
+    updated: datetime  # the newest entry's `updated`: never the clock
+    entries: tuple[PlannedEntry, ...]  # in order, newest first
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a format made of a planned feed: the bytes of each file asked for, and, when
+    asked to keep them, each entry's own XML that it made anew, by the entry's place."""
+
+    files: Mapping[str, bytes]
+    made: Mapping[int, Mapping[str, bytes]]
 
 
 @dataclass

@@ -14,10 +14,18 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from feeds.output import open_no_follow, read_no_follow
+from feeds.files import open_no_follow, read_no_follow
 
 T = TypeVar("T")
 R = TypeVar("R")
+# A long task's progress: called with a label and the number of items, it gives back
+# what to call with the number done so far.
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+def no_progress(label: str, total: int) -> Callable[[int], None]:
+    return lambda done: None
+
 
 # In each worker: the function and its items, inherited at fork (see map_chunks).
 _inherited: tuple[Callable[[Sequence[Any]], list[Any]], Sequence[Any]] | None = None

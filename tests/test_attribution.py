@@ -7,17 +7,17 @@ import pytest
 from lxml import etree
 
 from conftest import real_post
-from feeds.cleaning import CleanBody, clean_body, clean_html, parse_body
-from feeds.cleaning.attribution import (
+from feeds.content.cleaning import CleanBody, clean_body, clean_html, parse_body
+from feeds.content.cleaning.attribution import (
     Attribution,
     credit_line,
     resolve_attribution,
     take_outlet_line,
     take_source_autolink,
 )
-from feeds.cleaning.finews import OUTLET_LINE
-from feeds.cleaning.generic import Rule
-from feeds.render import render_markdown
+from feeds.content.cleaning.finews import OUTLET_LINE
+from feeds.content.cleaning.generic import Rule
+from feeds.content.markdown import render_markdown
 
 BASE = "https://finews.withounder.com/emnews/2022/05/30/202205302396671645.html"
 NEWS_SHARE = "http://finews.zning.xyz/html_News/NewsShare.html?infoCode="

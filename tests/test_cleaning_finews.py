@@ -7,8 +7,8 @@ from lxml import etree
 
 from conftest import REAL_POSTS as FIXTURES
 from conftest import real_post
-from feeds.cleaning import CleanBody, clean_body, clean_html
-from feeds.cleaning.finews import (
+from feeds.content.cleaning import CleanBody, clean_body, clean_html
+from feeds.content.cleaning.finews import (
     attach_image_credits,
     drop_scraper_attributes,
     remove_chart_images,
@@ -17,8 +17,8 @@ from feeds.cleaning.finews import (
     unwrap_keyword_links,
     unwrap_ticker_spans,
 )
-from feeds.cleaning.generic import Rule
-from feeds.render import render_markdown
+from feeds.content.cleaning.generic import Rule
+from feeds.content.markdown import render_markdown
 
 BASE = "https://finews.withounder.com/emnews/2022/01/21/202201212257099936.html"
 HIDDEN = '<p style="display:none;height:1px;overflow:hidden;"><br/></p>'

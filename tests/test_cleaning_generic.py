@@ -2,8 +2,8 @@
 
 import pytest
 
-from feeds.cleaning import clean_body, clean_html, parse_body, serialize_body
-from feeds.cleaning.generic import (
+from feeds.content.cleaning import clean_body, clean_html, parse_body, serialize_body
+from feeds.content.cleaning.generic import (
     GENERIC_RULES,
     Rule,
     absolute_url,
@@ -20,8 +20,8 @@ from feeds.cleaning.generic import (
     strip_block_edges,
     unwrap_bare_spans,
 )
-from feeds.cleaning.tree import TooDeep
-from feeds.render import render_markdown
+from feeds.content.cleaning.tree import TooDeep
+from feeds.content.markdown import render_markdown
 
 BASE = "https://finews.withounder.com/shanghaizhengquanbao/2022/01/25/NW202201252261386140.html"
 

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from conftest import SEEDS, Build, feed_files, parse
-from feeds.output import OutputError, confined
-from feeds.slugs import category_slugs
+from feeds.files import OutputError, confined
+from feeds.plan.slugs import category_slugs
 
 SITE = 'title = "金融消息"\nurl = "https://finews.withounder.com"\ntimezone = "Asia/Shanghai"\n'
 HOSTILE = [

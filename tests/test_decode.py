@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FINEWS
-from feeds.decode import UndecodableError, decode_text, looks_binary
+from feeds.source.decode import UndecodableError, decode_text, looks_binary
 
 POSTS = sorted((FINEWS / "_posts").glob("*.md"))
 

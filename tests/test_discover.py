@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import feeds.discover
-from feeds.discover import find_post_files
-from feeds.state import read_folders, write_folders
+import feeds.source.discover
+from feeds.incremental.folders import read_folders, write_folders
+from feeds.source.discover import find_post_files
 
 
 def make_site(root: Path, names: list[str]) -> Path:
@@ -23,15 +23,15 @@ def make_site(root: Path, names: list[str]) -> Path:
     return root
 
 
-def stamps(listing: feeds.discover.Listing) -> tuple[list[str], list[int], list[int]]:
+def stamps(listing: feeds.source.discover.Listing) -> tuple[list[str], list[int], list[int]]:
     return listing.relpaths, list(listing.sizes), list(listing.mtimes)
 
 
 @pytest.fixture
 def forked(monkeypatch: pytest.MonkeyPatch) -> None:
     """A child asks for stamps from 2 files on, 5 files a chunk."""
-    monkeypatch.setattr(feeds.discover, "FORKED_STAT", 2)
-    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 5)
+    monkeypatch.setattr(feeds.source.discover, "FORKED_STAT", 2)
+    monkeypatch.setattr(feeds.source.discover, "STAT_CHUNK", 5)
 
 
 def test_a_jekyll_site_lists_its_posts_folders_sorted_with_their_categories(
@@ -68,7 +68,7 @@ def test_work_meanwhile_runs_while_a_child_stats_files_only_when_names_changed(
     def meanwhile() -> None:
         calls.append(os.getpid())
 
-    def listed(known: dict[str, feeds.discover.Folder]) -> feeds.discover.Listing:
+    def listed(known: dict[str, feeds.source.discover.Folder]) -> feeds.source.discover.Listing:
         later = max(folder.stamp[2] for folder in known.values()) + 10**9
         return find_post_files(site, jobs=2, known=known, trusted_before=later, meanwhile=meanwhile)
 
@@ -115,19 +115,19 @@ def test_a_failure_while_the_child_asks_leaves_no_child_behind(tmp_path: Path) -
 def test_stamps_a_failed_child_did_not_send_are_asked_for_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dies_at: int
 ) -> None:
-    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 5)
+    monkeypatch.setattr(feeds.source.discover, "STAT_CHUNK", 5)
     site = make_site(tmp_path, [f"p{n:03}.md" for n in range(60)])  # 12 chunks
     alone = find_post_files(site, jobs=1)
-    ask = feeds.discover._Stats._ask
+    ask = feeds.source.discover._Stats._ask
     parent = os.getpid()
 
-    def failing(stats: feeds.discover._Stats, chunk: int) -> object:
+    def failing(stats: feeds.source.discover._Stats, chunk: int) -> object:
         if os.getpid() != parent and chunk <= dies_at:
             os._exit(3)
         return ask(stats, chunk)
 
-    monkeypatch.setattr(feeds.discover._Stats, "_ask", failing)
-    stats = feeds.discover._Stats(site, alone.relpaths, jobs=2)
+    monkeypatch.setattr(feeds.source.discover._Stats, "_ask", failing)
+    stats = feeds.source.discover._Stats(site, alone.relpaths, jobs=2)
     try:
         os.waitid(os.P_PID, stats.pid, os.WEXITED | os.WNOWAIT)  # gone, not yet reaped
         done = [stats.done[chunk] for chunk in range(12)]
@@ -146,7 +146,7 @@ def test_inserted_puts_each_new_value_at_its_place(values: list[int], data: st.D
     expected = list(values)
     for position, value in zip(positions, new, strict=True):
         expected.insert(position, value)
-    result = feeds.discover._inserted(array("q", values), positions, array("q", new))
+    result = feeds.source.discover._inserted(array("q", values), positions, array("q", new))
     assert list(result) == expected
 
 
@@ -208,7 +208,9 @@ def test_a_folder_whose_mtime_was_set_back_is_read_again(tmp_path: Path) -> None
     assert found.relpaths == ["a.md", "b.md"] and found.reread
 
 
-def _same_listing(quick: feeds.discover.Listing, whole: feeds.discover.Listing) -> None:
+def _same_listing(
+    quick: feeds.source.discover.Listing, whole: feeds.source.discover.Listing
+) -> None:
     assert quick.relpaths == whole.relpaths
     assert (quick.sizes, quick.mtimes, quick.categories) == (
         whole.sizes,
@@ -267,9 +269,11 @@ def test_a_folder_read_for_its_names_only_asks_about_new_names(
     first = find_post_files(site)
     make_site(site, ["new.md"])
     asked: list[str] = []
-    is_dir = feeds.discover._is_dir
+    is_dir = feeds.source.discover._is_dir
     monkeypatch.setattr(
-        feeds.discover, "_is_dir", lambda folder, name: asked.append(name) or is_dir(folder, name)
+        feeds.source.discover,
+        "_is_dir",
+        lambda folder, name: asked.append(name) or is_dir(folder, name),
     )
     found = find_post_files(site, known=first.folders, trusted_before=2**62)
     assert asked == ["new.md"]
@@ -316,7 +320,7 @@ def test_sorted_difference_finds_what_is_on_one_side_only(
     common: set[str], left: set[str], right: set[str]
 ) -> None:
     a, b = sorted(common | left), sorted(common | (right - left))
-    assert feeds.discover.sorted_difference(a, b) == (
+    assert feeds.source.discover.sorted_difference(a, b) == (
         [i for i, item in enumerate(a) if item not in set(b)],
         [j for j, item in enumerate(b) if item not in set(a)],
     )
@@ -328,25 +332,25 @@ def test_sorted_difference_on_long_runs(where: int) -> None:
     paths = [f"_posts/{k:05d}.md" for k in range(10_000)]
     a = sorted([*paths[:where], *paths[where + 1 :], "_posts/99999-new.md"])
     b = paths
-    assert feeds.discover.sorted_difference(a, b) == ([len(a) - 1], [where])
-    assert feeds.discover.sorted_difference(b, b) == ([], [])
+    assert feeds.source.discover.sorted_difference(a, b) == ([len(a) - 1], [where])
+    assert feeds.source.discover.sorted_difference(b, b) == ([], [])
 
 
 def test_a_child_still_asking_when_the_build_fails_is_killed_and_reaped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(feeds.discover, "STAT_CHUNK", 5)
+    monkeypatch.setattr(feeds.source.discover, "STAT_CHUNK", 5)
     site = make_site(tmp_path, [f"p{n:03}.md" for n in range(60)])
-    ask = feeds.discover._Stats._ask
+    ask = feeds.source.discover._Stats._ask
     parent = os.getpid()
 
-    def slow(stats: feeds.discover._Stats, chunk: int) -> object:
+    def slow(stats: feeds.source.discover._Stats, chunk: int) -> object:
         if os.getpid() != parent:
             time.sleep(60)  # a child that would outlive the build
         return ask(stats, chunk)
 
-    monkeypatch.setattr(feeds.discover._Stats, "_ask", slow)
-    stats = feeds.discover._Stats(site, sorted(p.name for p in site.iterdir()), jobs=2)
+    monkeypatch.setattr(feeds.source.discover._Stats, "_ask", slow)
+    stats = feeds.source.discover._Stats(site, sorted(p.name for p in site.iterdir()), jobs=2)
     assert stats.pid
     began = time.monotonic()
     stats.close()  # the build failed before asking for the result

@@ -18,19 +18,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import feeds.cache
 import feeds.cli
-import feeds.publish
+import feeds.incremental.cache
+import feeds.pipeline
 from conftest import DATA, FINEWS, ROOT, SEEDS, Build, feed_files, parse
 from feeds.cli import cli
-from feeds.output import build_lock
+from feeds.publish.lock import build_lock
 
 BAD = DATA / "bad"
 SITE = 'title = "金融消息"\nurl = "https://finews.withounder.com"\ntimezone = "Asia/Shanghai"\n'
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from feeds.output import build_lock
+from feeds.publish.lock import build_lock
 with build_lock(Path(sys.argv[1]), 0):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -254,7 +254,7 @@ def test_1_when_the_build_cache_fails(
     def locked(path: Path, fingerprint: str) -> None:
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(feeds.cache, "_connect", locked)
+    monkeypatch.setattr(feeds.incremental.cache, "_connect", locked)
     result = build("--source", SEEDS, "--out", tmp_path / "out")
     assert result.exit_code == 1
     last = result.stderr.strip().splitlines()[-1]
@@ -269,7 +269,7 @@ def test_1_with_one_line_for_an_unexpected_error(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(feeds.publish, "_build", broken)
+    monkeypatch.setattr(feeds.pipeline, "_build", broken)
     result = build("--source", SEEDS, "--out", tmp_path / "out")
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == (

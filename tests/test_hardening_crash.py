@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from synthetic import post_name, post_text, write_archive
 
-import feeds.entries
-import feeds.scan
+import feeds.content.entries
+import feeds.incremental.scan
 from conftest import CONFIG, ROOT, Build, parse
 
 POSTS = 120  # enough to render in worker processes (see entries.make_entries)
@@ -25,13 +25,13 @@ MARK = "THIS-POST-KILLS-ITS-RENDERER"
 VICTIM = 7
 ABORT_IN_RENDER = f"""\
 import os
-import feeds.render
-_render = feeds.render.render_markdown
+import feeds.content.markdown
+_render = feeds.content.markdown.render_markdown
 def render_markdown(body):
     if "{MARK}" in body:
         os.abort()
     return _render(body)
-feeds.render.render_markdown = render_markdown
+feeds.content.markdown.render_markdown = render_markdown
 """
 
 
@@ -51,7 +51,7 @@ def test_a_worker_killed_mid_render_costs_its_post_only(
 ) -> None:
     source, out, victim = archive(tmp_path)
     here = os.getpid()
-    render = feeds.entries.render_markdown
+    render = feeds.content.entries.render_markdown
 
     def killing(body: str) -> str:
         if MARK in body:
@@ -59,7 +59,7 @@ def test_a_worker_killed_mid_render_costs_its_post_only(
             os.kill(os.getpid(), signal.SIGKILL)
         return render(body)
 
-    monkeypatch.setattr(feeds.entries, "render_markdown", killing)
+    monkeypatch.setattr(feeds.content.entries, "render_markdown", killing)
     message = f"{victim}: render: the process rendering it died (signal 9)"
     result = build("--source", source, "--out", out, "--jobs", "2", "--limit", "0")
     assert result.exit_code == 3, result.stderr
@@ -75,7 +75,7 @@ def test_a_worker_killed_mid_render_costs_its_post_only(
         assert MARK not in body, "the recorded post was rendered again"
         return render(body)
 
-    monkeypatch.setattr(feeds.entries, "render_markdown", not_again)
+    monkeypatch.setattr(feeds.content.entries, "render_markdown", not_again)
     edited = source / post_name(VICTIM + 1)
     edited.write_text(edited.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
     result = build("--source", source, "--out", out, "--jobs", "2", "--limit", "0")
@@ -120,7 +120,7 @@ def test_a_worker_killed_mid_scan_costs_its_post_only(
     source, out, victim = archive(tmp_path, posts=SCANNED)
     os.utime(source / victim, (1e9, 1e9))  # not so new that the next build reads it again
     here = os.getpid()
-    load = feeds.scan.load_front_matter
+    load = feeds.incremental.scan.load_front_matter
 
     def killing(front: str, relpath: str) -> object:
         if relpath == victim:
@@ -128,7 +128,7 @@ def test_a_worker_killed_mid_scan_costs_its_post_only(
             os.kill(os.getpid(), signal.SIGKILL)
         return load(front, relpath)
 
-    monkeypatch.setattr(feeds.scan, "load_front_matter", killing)
+    monkeypatch.setattr(feeds.incremental.scan, "load_front_matter", killing)
     message = f"{victim}: read: the process reading it died (signal 9)"
     for _ in range(2):  # recorded, then skipped
         result = build("--source", source, "--out", out, "--jobs", "2")

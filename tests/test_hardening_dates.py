@@ -17,7 +17,7 @@ from test_incremental import outputs
 from conftest import CONFIG, SEEDS, Build, parse, xml
 from feeds.config import load_config
 from feeds.model import Report
-from feeds.publish import publish
+from feeds.pipeline import publish
 
 NAME = "2024-01-02-odd-date.md"
 

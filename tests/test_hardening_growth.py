@@ -12,7 +12,7 @@ import pytest
 
 from conftest import CONFIG, FINEWS_SITE, SEEDS, feed_files, parse
 from feeds.errors import PostError
-from feeds.posts import MAX_CATEGORIES, MAX_TAGS, parse_post
+from feeds.source.posts import MAX_CATEGORIES, MAX_TAGS, parse_post
 
 HANG_GUARD = 60  # seconds; each build here takes a second or two
 GOOD_TITLES = {

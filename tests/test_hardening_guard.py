@@ -12,8 +12,8 @@ from conftest import CONFIG, Build, parse
 from feeds.config import load_config
 from feeds.errors import BuildError
 from feeds.model import Report
-from feeds.publish import publish
-from feeds.state import STATE_NAME
+from feeds.pipeline import publish
+from feeds.publish.state import STATE_NAME
 
 
 def shrink_to(source: Path, keep: int) -> None:

@@ -70,7 +70,7 @@ def test_a_link_within_the_source_is_read(
 def test_a_post_swapped_for_a_link_after_the_scan_is_not_rendered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from feeds.posts import read_post
+    from feeds.source.posts import read_post
 
     source = source_with(tmp_path, {})
     (source / "2024-01-02-leak.md").symlink_to(_secret(tmp_path))

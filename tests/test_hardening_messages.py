@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import feeds.cache
-import feeds.output
+import feeds.files
+import feeds.incremental.cache
 from conftest import SEEDS, Build, feed_files
 
 SITE = 'title = "T"\nurl = "https://example.com"\n'
@@ -40,7 +40,7 @@ def test_a_full_disk_under_the_cache_says_to_free_space(
         db.execute("PRAGMA max_page_count = 2")  # no room for the posts: SQLITE_FULL
         return db
 
-    monkeypatch.setattr(feeds.cache.sqlite3, "connect", full)
+    monkeypatch.setattr(feeds.incremental.cache.sqlite3, "connect", full)
     result = build("--source", SEEDS, "--out", tmp_path / "out")
     assert result.exit_code == 1
     message = result.stderr.splitlines()[-1]
@@ -58,7 +58,7 @@ def test_a_full_disk_while_writing_a_feed_names_the_file(
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(feeds.output.os, "fsync", full)
+    monkeypatch.setattr(feeds.files.os, "fsync", full)
     result = build("--source", source, "--out", out)
     assert result.exit_code == 1
     assert result.stderr.endswith(

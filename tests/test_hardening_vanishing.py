@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_bad_posts import GOOD, problems, published, source_with
 
-import feeds.scan
+import feeds.incremental.scan
 from conftest import FINEWS, Build, feed_files, parse
 from feeds.errors import PostError
 
@@ -84,14 +84,14 @@ def test_a_published_post_that_cannot_be_read_is_named_and_kept(
     source = source_with(tmp_path, {EXTRA: EXTRA_POST})
     assert build("--source", source, "--out", out).exit_code == 0
     before = {p: p.read_bytes() for p in feed_files(out)}
-    read_bytes = feeds.scan.read_bytes
+    read_bytes = feeds.incremental.scan.read_bytes
 
     def failing(path: Path, relpath: str, size: int | None = None) -> bytes:
         if relpath == EXTRA:
             raise PostError(relpath, "read", os.strerror(errno.EIO))
         return read_bytes(path, relpath, size)
 
-    monkeypatch.setattr(feeds.scan, "read_bytes", failing)
+    monkeypatch.setattr(feeds.incremental.scan, "read_bytes", failing)
     _bump(source / EXTRA)
     result = build("--source", source, "--out", out)
     assert result.exit_code == 3, result.stderr

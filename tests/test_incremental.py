@@ -15,18 +15,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from synthetic import write_archive
 
-import feeds.cache
-import feeds.discover
-import feeds.entries
-import feeds.publish
-import feeds.scan
-import feeds.writer
+import feeds.content.entries
+import feeds.formats.atom_rss
+import feeds.incremental.cache
+import feeds.incremental.documents
+import feeds.incremental.listing
+import feeds.incremental.scan
+import feeds.source.discover
 from conftest import CONFIG, FINEWS, Build, feed_files, parse
-from feeds.config import Config, load_config
+from feeds.config import load_config
 from feeds.errors import PostError
+from feeds.incremental.cache import CACHE_NAME
+from feeds.incremental.listing import RACY_NS
 from feeds.model import Entry, Post, Report
-from feeds.posts import UnreadableFile
-from feeds.publish import CACHE_NAME, RACY_NS, publish
+from feeds.pipeline import publish
+from feeds.source.posts import UnreadableFile
 
 NEW_POST = """---
 layout: post
@@ -84,16 +87,16 @@ class Calls:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.scanned: list[str] = []
         self.rendered: list[str] = []
-        read_bytes, make_entry = feeds.scan.read_bytes, feeds.entries.make_entry
+        read_bytes, make_entry = feeds.incremental.scan.read_bytes, feeds.content.entries.make_entry
         monkeypatch.setattr(
-            feeds.scan,
+            feeds.incremental.scan,
             "read_bytes",
             lambda path, relpath, *a: self.scanned.append(relpath) or read_bytes(path, relpath, *a),
         )
         monkeypatch.setattr(
-            feeds.entries,
+            feeds.content.entries,
             "make_entry",
-            lambda p, c: self.rendered.append(p.relpath) or make_entry(p, c),
+            lambda p, *a: self.rendered.append(p.relpath) or make_entry(p, *a),
         )
 
 
@@ -118,7 +121,7 @@ def test_no_change_rebuild_reads_no_post(
     out = tmp_path / "out"
     assert build("--source", site, "--out", out).exit_code == 0
     calls = Calls(monkeypatch)
-    monkeypatch.setattr(feeds.scan, "read_bytes", lambda *a: pytest.fail("read a post"))
+    monkeypatch.setattr(feeds.incremental.scan, "read_bytes", lambda *a: pytest.fail("read a post"))
     result = build("--source", site, "--out", out, "--jobs", "1")
     assert result.exit_code == 0
     assert (calls.scanned, calls.rendered) == ([], [])
@@ -133,13 +136,13 @@ def test_a_new_cache_is_filled_without_asking_each_file_first(
     then finds unchanged."""
     out = tmp_path / "out"
     asked: list[int] = []
-    stat_below = feeds.discover._stat_below
+    stat_below = feeds.source.discover._stat_below
 
     def counted(source: Path, relpaths: list[str], *args: object) -> object:
         asked.append(len(relpaths))
         return stat_below(source, relpaths, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(feeds.discover, "_stat_below", counted)
+    monkeypatch.setattr(feeds.source.discover, "_stat_below", counted)
     assert build("--source", site, "--out", out).exit_code == 0
     assert asked == []
     result = build("--source", site, "--out", out)
@@ -252,17 +255,17 @@ def test_a_build_that_fails_while_rendering_leaves_no_worker_running(
     damaged-cache retry starts a new scan from there)."""
     source = write_archive(tmp_path / "source", 200)
     config = load_config(CONFIG, source=source, out=tmp_path / "out", overrides={"limit": 0})
-    make_entry = feeds.entries.make_entry
+    make_entry = feeds.content.entries.make_entry
 
-    def slow(post: Post, config: Config) -> Entry:
+    def slow(post: Post, source: Path, cleaning: str) -> Entry:
         time.sleep(0.01)  # the workers are still busy when the first feed is written
-        return make_entry(post, config)
+        return make_entry(post, source, cleaning)
 
-    def disk_error(self: feeds.cache.Cache, entry: Entry) -> None:
+    def disk_error(self: feeds.incremental.cache.Cache, entry: Entry) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(feeds.entries, "make_entry", slow)
-    monkeypatch.setattr(feeds.cache.Cache, "store_entry", disk_error)
+    monkeypatch.setattr(feeds.content.entries, "make_entry", slow)
+    monkeypatch.setattr(feeds.incremental.cache.Cache, "store_entry", disk_error)
     with pytest.raises(sqlite3.OperationalError) as failure:
         publish(config, now=datetime.now(UTC), report=Report(), jobs=2)
     assert failure.traceback  # the failure, and every frame it holds, is still here
@@ -286,14 +289,16 @@ def test_a_new_cache_keeps_its_indexes_even_when_its_first_build_fails(
     expected = cold(site, tmp_path / "cold", build)
     wanted = indexes(tmp_path / "cold" / CACHE_NAME)
     assert {"files_post_order", "categories_order", "files_id"} <= wanted
-    store = feeds.cache.Cache.store
+    store = feeds.incremental.cache.Cache.store
 
-    def fail_late(self: feeds.cache.Cache, rows: list[feeds.cache.FileRow], **kw: bool) -> None:
+    def fail_late(
+        self: feeds.incremental.cache.Cache, rows: list[feeds.incremental.cache.FileRow], **kw: bool
+    ) -> None:
         store(self, rows, **kw)
         raise sqlite3.OperationalError("disk I/O error")
 
     with monkeypatch.context() as patch:
-        patch.setattr(feeds.cache.Cache, "store", fail_late)
+        patch.setattr(feeds.incremental.cache.Cache, "store", fail_late)
         assert build("--source", site, "--out", out, "--jobs", "1").exit_code != 0
     assert indexes(out / CACHE_NAME) == wanted
     assert build("--source", site, "--out", out, "--jobs", "1").exit_code == 0
@@ -339,45 +344,47 @@ def test_an_edit_in_place_in_a_folder_read_long_ago_is_seen(
 def test_the_listing_file_round_trips_and_names_its_cache(tmp_path: Path, names: list[str]) -> None:
     path = tmp_path / CACHE_NAME
     sizes, mtimes = array("q", range(len(names))), array("q", [-5, 2**62, 7][: len(names)])
-    with feeds.cache.Cache.open(path, "fingerprint") as cache:
+    with feeds.incremental.cache.Cache.open(path, "fingerprint") as cache:
         assert cache.listing() is None  # a new cache
         cache.set_listing(names, sizes, mtimes)
         token = cache.meta("listing")
     assert token is not None
-    listing = feeds.cache.listing_path(path)
-    assert feeds.cache.read_listing(listing, token) == (names, sizes, mtimes)
-    assert feeds.cache.read_listing(listing, "0" * 32) is None
-    feeds.cache.discard(path)
+    listing = feeds.incremental.cache.listing_path(path)
+    assert feeds.incremental.cache.read_listing(listing, token) == (names, sizes, mtimes)
+    assert feeds.incremental.cache.read_listing(listing, "0" * 32) is None
+    feeds.incremental.cache.discard(path)
     assert not listing.exists() and not path.exists()
 
 
 def test_a_torn_or_disordered_listing_file_is_not_trusted(tmp_path: Path) -> None:
     names = ["_posts/a.md", "_posts/b.md", "_posts/b.md~", "_posts/c.md"]
     sizes, mtimes = array("q", [1, 2, 3, 4]), array("q", [5, 6, 7, 8])
-    data = feeds.cache.listing_bytes("t" * 32, names, sizes, mtimes)
+    data = feeds.incremental.cache.listing_bytes("t" * 32, names, sizes, mtimes)
     path = tmp_path / "listing"
     path.write_bytes(data)
-    assert feeds.cache.read_listing(path, "t" * 32) == (names, sizes, mtimes)
+    assert feeds.incremental.cache.read_listing(path, "t" * 32) == (names, sizes, mtimes)
     for cut in range(1, len(data)):  # torn anywhere: `b.md~` cut to `b.md` included
         path.write_bytes(data[:cut])
-        assert feeds.cache.read_listing(path, "t" * 32) is None, cut
+        assert feeds.incremental.cache.read_listing(path, "t" * 32) is None, cut
     disordered = ["_posts/a.md", "_posts/c.md", "_posts/b.md", "_posts/d.md"]
-    path.write_bytes(feeds.cache.listing_bytes("t" * 32, disordered, sizes, mtimes))
-    assert feeds.cache.read_listing(path, "t" * 32) is None
+    path.write_bytes(feeds.incremental.cache.listing_bytes("t" * 32, disordered, sizes, mtimes))
+    assert feeds.incremental.cache.read_listing(path, "t" * 32) is None
 
 
 def test_without_its_listing_file_the_cache_lists_its_rows_in_order(tmp_path: Path) -> None:
     path = tmp_path / CACHE_NAME
     names = ["b/x.md", "a.md", "b.md", "a/z.md", "b-c.md"]
-    with feeds.cache.Cache.open(path, "fingerprint") as cache:
+    with feeds.incremental.cache.Cache.open(path, "fingerprint") as cache:
         rows = [
-            feeds.cache.FileRow(name, n, 10 * n, "d", feeds.cache.NOT_A_POST)
+            feeds.incremental.cache.FileRow(
+                name, n, 10 * n, "d", feeds.incremental.cache.NOT_A_POST
+            )
             for n, name in enumerate(names)
         ]
         cache.store(rows, replacing=False)
         cache.set_listing(sorted(names), array("q", [0] * 5), array("q", [0] * 5))
-    feeds.cache.listing_path(path).unlink()
-    with feeds.cache.Cache.open(path, "fingerprint") as cache:
+    feeds.incremental.cache.listing_path(path).unlink()
+    with feeds.incremental.cache.Cache.open(path, "fingerprint") as cache:
         listing = cache.listing()
     assert listing is not None
     relpaths, sizes, mtimes = listing
@@ -392,7 +399,7 @@ def test_a_lost_or_damaged_listing_file_is_read_from_the_cache_rows(
 ) -> None:
     out = tmp_path / "out"
     list_long_after_changes(site, out, build)  # no file is scanned again for being recent
-    listing = feeds.cache.listing_path(out / CACHE_NAME)
+    listing = feeds.incremental.cache.listing_path(out / CACHE_NAME)
     data = listing.read_bytes()
     if damage == "truncated":
         listing.write_bytes(data[: len(data) // 2])
@@ -499,7 +506,7 @@ def test_a_file_that_could_not_be_read_is_tried_again(
     backdate(site)
     out = tmp_path / "out"
     flaky = "_posts/2021-12-01-init.md"
-    read_bytes, read_new = feeds.scan.read_bytes, feeds.scan.read_new
+    read_bytes, read_new = feeds.incremental.scan.read_bytes, feeds.incremental.scan.read_new
 
     def failing(path: Path, relpath: str, size: int | None = None) -> bytes:
         if relpath == flaky:
@@ -518,13 +525,13 @@ def test_a_file_that_could_not_be_read_is_tried_again(
         if not new_cache:  # the file changed, and is read again
             stamp = (site / flaky).stat().st_mtime_ns + 10**9
             os.utime(site / flaky, ns=(stamp, stamp))
-        monkeypatch.setattr(feeds.scan, "read_bytes", failing)
-        monkeypatch.setattr(feeds.scan, "read_new", failing_new)
+        monkeypatch.setattr(feeds.incremental.scan, "read_bytes", failing)
+        monkeypatch.setattr(feeds.incremental.scan, "read_new", failing_new)
         result = build("--source", site, "--out", out)
         assert result.exit_code == 3 and f"{flaky}: read: Input/output error" in result.stderr
         assert (out / CACHE_NAME).exists()
-        monkeypatch.setattr(feeds.scan, "read_bytes", read_bytes)  # the mount is back
-        monkeypatch.setattr(feeds.scan, "read_new", read_new)
+        monkeypatch.setattr(feeds.incremental.scan, "read_bytes", read_bytes)  # the mount is back
+        monkeypatch.setattr(feeds.incremental.scan, "read_new", read_new)
         result = build("--source", site, "--out", out)
         assert result.exit_code == 0, result.stderr
         assert "开站大吉" in {e.title for e in parse(out / "sitenews/atom.xml").entries}
@@ -540,14 +547,14 @@ def test_a_feed_whose_posts_all_fail_to_render_keeps_its_last_version(
         (site / "_posts" / "2021-12-01-init.md").read_text(encoding="utf-8") + "\nmore",
         encoding="utf-8",
     )
-    make_entry = feeds.entries.make_entry
+    make_entry = feeds.content.entries.make_entry
 
-    def failing(post: Post, config: Config) -> Entry:
+    def failing(post: Post, source: Path, cleaning: str) -> Entry:
         if "sitenews" in post.categories:
             raise PostError(post.relpath, "clean", "ValueError: a bug")
-        return make_entry(post, config)
+        return make_entry(post, source, cleaning)
 
-    monkeypatch.setattr(feeds.entries, "make_entry", failing)
+    monkeypatch.setattr(feeds.content.entries, "make_entry", failing)
     result = build("--source", site, "--out", out, "--jobs", "1")
     assert result.exit_code == 3
     assert "_posts/2021-12-01-init.md: clean: ValueError: a bug" in result.stderr
@@ -607,19 +614,19 @@ def test_unchanged_feeds_are_told_from_stored_digests_without_reading_bodies(
     )
     shutil.copytree(out, whole)
     read: list[str] = []
-    entries = feeds.cache.Cache.entries
+    entries = feeds.incremental.cache.Cache.entries
 
-    def spy(self: feeds.cache.Cache, posts: list[Post]) -> dict[str, Entry]:
+    def spy(self: feeds.incremental.cache.Cache, posts: list[Post]) -> dict[str, Entry]:
         read.extend(post.relpath for post in posts)
         return entries(self, posts)
 
-    monkeypatch.setattr(feeds.cache.Cache, "entries", spy)
+    monkeypatch.setattr(feeds.incremental.cache.Cache, "entries", spy)
     result = build("--source", site, "--out", out, "--limit", "3", "--jobs", "1")
     assert result.exit_code == 0 and "wrote 4 feeds" in result.stderr
     # The combined feed and sitenews': three entries each, one of them the new post.
     assert len(set(read)) <= 5
     read.clear()
-    monkeypatch.setattr(feeds.publish, "_unchanged", lambda *args: None)
+    monkeypatch.setattr(feeds.incremental.documents.FeedFiles, "_unchanged", lambda *args: None)
     assert build("--source", site, "--out", whole, "--limit", "3", "--jobs", "1").exit_code == 0
     assert len(set(read)) >= 15  # worked out whole: every published body is read
     assert outputs(whole) == outputs(out)
@@ -635,7 +642,12 @@ def test_unchanged_feeds_are_told_from_stored_digests_without_reading_bodies(
     st.lists(
         st.tuples(
             st.sampled_from(
-                [feeds.cache.NOT_A_POST, feeds.cache.POST, feeds.cache.BAD, feeds.cache.UNPUBLISHED]
+                [
+                    feeds.incremental.cache.NOT_A_POST,
+                    feeds.incremental.cache.POST,
+                    feeds.incremental.cache.BAD,
+                    feeds.incremental.cache.UNPUBLISHED,
+                ]
             ),
             st.integers(0, 20),
             st.lists(st.sampled_from(["a", "b", "b-c", "中文", ""]), max_size=3, unique=True),
@@ -650,20 +662,25 @@ def test_the_counts_and_categories_read_from_the_index_are_the_plain_queries(
     until: int,
 ) -> None:
     path = tmp_path_factory.mktemp("cache") / CACHE_NAME
-    with feeds.cache.Cache.open(path, "fingerprint") as cache:
+    with feeds.incremental.cache.Cache.open(path, "fingerprint") as cache:
         rows = [
-            feeds.cache.FileRow(
+            feeds.incremental.cache.FileRow(
                 f"p{n}.md", 1, 1, "d", kind, None, float(ts), f"id{n}", "{}", tuple(cats)
             )
             for n, (kind, ts, cats) in enumerate(files)
         ]
         cache.store(rows, replacing=False)
         db = cache.db
-        for kind in (feeds.cache.NOT_A_POST, feeds.cache.POST, feeds.cache.UNPUBLISHED):
+        for kind in (
+            feeds.incremental.cache.NOT_A_POST,
+            feeds.incremental.cache.POST,
+            feeds.incremental.cache.UNPUBLISHED,
+        ):
             plain = db.execute("SELECT COUNT(*) FROM files WHERE kind = ?", (kind,)).fetchone()[0]
             assert cache.count(kind) == plain
         due = db.execute(
-            "SELECT COUNT(*) FROM files WHERE kind = ? AND ts <= ?", (feeds.cache.POST, until)
+            "SELECT COUNT(*) FROM files WHERE kind = ? AND ts <= ?",
+            (feeds.incremental.cache.POST, until),
         ).fetchone()[0]
         assert cache.count_due(until) == due
         distinct = db.execute(
@@ -686,11 +703,11 @@ def test_feeds_made_of_entries_xml_kept_by_earlier_builds_are_those_a_cold_build
     db.close()
     assert kept > 10
     made: list[str] = []
-    add_entry = feeds.writer._add_entry
+    add_entry = feeds.formats.atom_rss._add_entry
     monkeypatch.setattr(
-        feeds.writer,
+        feeds.formats.atom_rss,
         "_add_entry",
-        lambda fe, entry, site: made.append(entry.post.relpath) or add_entry(fe, entry, site),
+        lambda fe, entry: made.append(entry.relpath) or add_entry(fe, entry),
     )
     posts = site / "_posts"
     (posts / "2022-06-21-new9.md").write_text(
@@ -700,7 +717,7 @@ def test_feeds_made_of_entries_xml_kept_by_earlier_builds_are_those_a_cold_build
     result = build("--source", site, "--out", out, "--jobs", "1")
     assert result.exit_code == 0, result.stderr
     assert made == ["_posts/2022-06-21-new9.md"]  # feedgen made only the new post's XML
-    monkeypatch.setattr(feeds.writer, "_add_entry", add_entry)
+    monkeypatch.setattr(feeds.formats.atom_rss, "_add_entry", add_entry)
     assert outputs(out) == cold(site, tmp_path / "cold", build)
 
 
@@ -745,15 +762,15 @@ def test_a_source_that_becomes_a_jekyll_site_while_it_is_listed_is_read_again(
     source = posts_below_a_category_folder(tmp_path)
     out = tmp_path / "out"
     assert build("--source", source, "--out", out, "--jobs", "1").exit_code == 0
-    listed = feeds.publish.find_post_files
+    listed = feeds.incremental.listing.find_post_files
 
-    def listed_then_changed(*args: object, **kwargs: object) -> feeds.discover.Listing:
+    def listed_then_changed(*args: object, **kwargs: object) -> feeds.source.discover.Listing:
         listing = listed(*args, **kwargs)  # type: ignore[arg-type]
         (source / "_posts").mkdir(exist_ok=True)
         return listing
 
     with monkeypatch.context() as patched:
-        patched.setattr(feeds.publish, "find_post_files", listed_then_changed)
+        patched.setattr(feeds.incremental.listing, "find_post_files", listed_then_changed)
         assert build("--source", source, "--out", out, "--jobs", "1").exit_code == 0
     assert build("--source", source, "--out", out, "--jobs", "1").exit_code == 0
     incremental = outputs(out)

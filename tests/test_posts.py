@@ -10,12 +10,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import feeds.dates
+import feeds.source.dates
 from conftest import FINEWS_SITE, REAL_POSTS
-from feeds.dates import date_from_filename, parse_date
 from feeds.errors import PostError
 from feeds.model import Author
-from feeds.posts import (
+from feeds.source.dates import date_from_filename, parse_date
+from feeds.source.posts import (
     Unpublished,
     _find_closing,
     load_front_matter,
@@ -96,14 +96,14 @@ def _mutated(template: str) -> st.SearchStrategy[str]:
 @given(text=_mutated("2022-01-25 22:27:49 +0800") | _mutated("1999-12-31 23:59:59 -2359"))
 def test_the_usual_date_form_reads_as_the_pattern_reads_it(text: str) -> None:
     assert _outcome(lambda: parse_date(text, SHANGHAI)) == _outcome(
-        lambda: feeds.dates._date_text(text.strip(), SHANGHAI)
+        lambda: feeds.source.dates._date_text(text.strip(), SHANGHAI)
     )
 
 
 @settings(max_examples=3000, deadline=None)
 @given(name=_mutated("2022-01-25-a-slug") | _mutated("2020-02-29-x"))
 def test_the_usual_file_name_reads_as_the_pattern_reads_it(name: str) -> None:
-    assert date_from_filename(name + ".md") == feeds.dates._date_from_stem(name)
+    assert date_from_filename(name + ".md") == feeds.source.dates._date_from_stem(name)
 
 
 def test_yaml_timestamps_keep_their_offset() -> None:

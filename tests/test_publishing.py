@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from synthetic import post_name, write_archive
 
-import feeds.output
+import feeds.files
 from conftest import DATA, FINEWS, SEEDS, Build, feed_files, parse
-from feeds.output import write_if_changed
+from feeds.files import write_if_changed
 
 BAD = DATA / "bad"
 SITE = 'title = "金融消息"\nurl = "https://finews.withounder.com"\ntimezone = "Asia/Shanghai"\n'
@@ -64,7 +64,7 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary(
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(feeds.output.os, "fsync", full)
+    monkeypatch.setattr(feeds.files.os, "fsync", full)
     with pytest.raises(OSError, match="No space left"):
         write_if_changed(path, b"<feed>new</feed>")
     assert path.read_bytes() == b"<feed>old</feed>"
@@ -92,7 +92,7 @@ def test_a_build_that_runs_out_of_disk_leaves_each_feed_whole(
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(feeds.output.os, "fsync", fills_up)
+    monkeypatch.setattr(feeds.files.os, "fsync", fills_up)
     result = build("--source", source, "--out", out)
     assert result.exit_code == 1
     assert result.stderr.endswith("No space left on device; no feed was left half-written\n")
@@ -102,7 +102,7 @@ def test_a_build_that_runs_out_of_disk_leaves_each_feed_whole(
     assert found != old and found != new
     assert not list(out.rglob(".*.tmp"))
 
-    monkeypatch.setattr(feeds.output.os, "fsync", real_fsync)  # space freed: the next run
+    monkeypatch.setattr(feeds.files.os, "fsync", real_fsync)  # space freed: the next run
     assert build("--source", source, "--out", out).exit_code == 0
     assert contents(out) == new
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from feeds.render import render_markdown
+from feeds.content.markdown import render_markdown
 
 
 @pytest.mark.parametrize(

@@ -13,17 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds.cleaning import clean_body
-from feeds.cleaning.generic import remove_xml_forbidden_characters
-from feeds.cleaning.sanitize import (
+from feeds.content.cleaning import clean_body
+from feeds.content.cleaning.generic import remove_xml_forbidden_characters
+from feeds.content.cleaning.sanitize import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     parse_fragment,
     sanitize,
     serialize_fragment,
 )
-from feeds.render import render_markdown
-from feeds.summary import MAX_CHARS
+from feeds.content.markdown import render_markdown
+from feeds.content.summary import MAX_CHARS
 
 BASE = "https://finews.withounder.com/emnews/2022/01/21/202201212257099936.html"
 SAFE_URL_PREFIXES = ("http://", "https://", "mailto:")

@@ -8,14 +8,20 @@ from pathlib import Path
 
 import pytest
 
-import feeds.scan
+import feeds.incremental.scan
 from conftest import FINEWS_SITE
-from feeds.cache import BAD, GONE, NOT_A_POST, POST, UNPUBLISHED, FileRow, post_from_row
-from feeds.discover import UNSTATED, find_post_files
 from feeds.errors import PostError
+from feeds.incremental.cache import BAD, GONE, NOT_A_POST, POST, UNPUBLISHED, FileRow, post_from_row
+from feeds.incremental.scan import scan_chunk, scan_file
 from feeds.model import Post, Site
-from feeds.posts import Unpublished, front_matter_only, load_front_matter, post_fields, read_bytes
-from feeds.scan import scan_chunk, scan_file
+from feeds.source.discover import UNSTATED, find_post_files
+from feeds.source.posts import (
+    Unpublished,
+    front_matter_only,
+    load_front_matter,
+    post_fields,
+    read_bytes,
+)
 
 SITE = FINEWS_SITE
 GOOD = (
@@ -36,7 +42,7 @@ FILES = {
 
 
 @pytest.fixture
-def files(tmp_path: Path) -> tuple[Path, list[feeds.scan.SourceFile]]:
+def files(tmp_path: Path) -> tuple[Path, list[feeds.incremental.scan.SourceFile]]:
     for name, text in FILES.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     listing = find_post_files(tmp_path, exclude=(), jobs=1)
@@ -44,18 +50,18 @@ def files(tmp_path: Path) -> tuple[Path, list[feeds.scan.SourceFile]]:
 
 
 def test_each_file_gets_its_own_row_whatever_its_neighbours_are(
-    files: tuple[Path, list[feeds.scan.SourceFile]], monkeypatch: pytest.MonkeyPatch
+    files: tuple[Path, list[feeds.incremental.scan.SourceFile]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source, listed = files
     (source / "2022-01-05-unreadable.md").unlink()  # gone since it was listed
-    post_fields = feeds.scan.post_fields
+    post_fields = feeds.incremental.scan.post_fields
 
     def buggy(relpath: str, *args: object) -> object:
         if "bug" in relpath:
             raise KeyError("a parsing bug")
         return post_fields(relpath, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(feeds.scan, "post_fields", buggy)
+    monkeypatch.setattr(feeds.incremental.scan, "post_fields", buggy)
     rows = scan_chunk(listed, source, SITE)
     kinds = {row.relpath: row.kind for row in rows}
     assert [row.relpath for row in rows] == [f.relpath for f in listed]
@@ -82,7 +88,7 @@ def test_each_file_gets_its_own_row_whatever_its_neighbours_are(
     assert all(row.digest for row in rows if row.relpath != "2022-01-05-unreadable.md")
 
 
-def scan_alone(file: feeds.scan.SourceFile, source: Path, site: Site) -> FileRow:
+def scan_alone(file: feeds.incremental.scan.SourceFile, source: Path, site: Site) -> FileRow:
     """One file, start to end: what the scan did before it went a stage at a time."""
     stamp = (file.relpath, file.size, file.mtime_ns)
     try:
@@ -143,7 +149,7 @@ def test_a_chunk_holds_one_file_at_a_time_not_all_of_them(tmp_path: Path) -> Non
         (tmp_path / f"2022-01-01-big-{i:02d}.md").write_text(text, encoding="utf-8")
     listed = find_post_files(tmp_path, exclude=(), jobs=1).files()
 
-    def peak_of(files: list[feeds.scan.SourceFile]) -> int:
+    def peak_of(files: list[feeds.incremental.scan.SourceFile]) -> int:
         tracemalloc.start()
         try:
             assert [row.kind for row in scan_chunk(files, tmp_path, SITE)] == [POST] * len(files)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.slugs import MAX_SLUG, WINDOWS_RESERVED, base_slug, category_slugs, short_hash
+from feeds.plan.slugs import MAX_SLUG, WINDOWS_RESERVED, base_slug, category_slugs, short_hash
 
 SAFE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

@@ -5,17 +5,17 @@ from pathlib import Path
 
 import pytest
 
-import feeds.entries
-import feeds.summary
+import feeds.content.entries
+import feeds.content.summary
 from conftest import FINEWS, real_post
 from conftest import REAL_POSTS as FIXTURES
-from feeds.cleaning import clean_body
 from feeds.config import load_config
-from feeds.entries import make_entry, plain_text
+from feeds.content.cleaning import clean_body
+from feeds.content.entries import make_entry, plain_text
+from feeds.content.markdown import render_markdown
+from feeds.content.summary import MAX_CHARS, summarize, summarize_html
 from feeds.errors import PostError
-from feeds.posts import load_front_matter, parse_post, read_post
-from feeds.render import render_markdown
-from feeds.summary import MAX_CHARS, summarize, summarize_html
+from feeds.source.posts import load_front_matter, parse_post, read_post
 
 BASE = "https://finews.withounder.com/emnews/2022/01/21/202201212257099936.html"
 
@@ -117,8 +117,10 @@ def test_a_giant_body_is_summarized_from_its_opening(monkeypatch: pytest.MonkeyP
     """Each block is compared with the blocks kept before it; past the opening a summary
     needs, no more are compared (8,000 paragraphs cost 16 million comparisons)."""
     compared = []
-    repeats = feeds.summary.repeats
-    monkeypatch.setattr(feeds.summary, "repeats", lambda a, b: compared.append(a) or repeats(a, b))
+    repeats = feeds.content.summary.repeats
+    monkeypatch.setattr(
+        feeds.content.summary, "repeats", lambda a, b: compared.append(a) or repeats(a, b)
+    )
     html = "".join(f"<p>第{i}段，写得不长。</p>" for i in range(8000))
     summary = summarize_html(html)
     assert summary.startswith("第0段，写得不长。 第1段，写得不长。")
@@ -153,11 +155,11 @@ def test_a_summary_that_fails_costs_its_post_only(
     assert text is not None
     post = parse_post(relpath, load_front_matter(text.front, relpath), config.site)
     post = dataclasses.replace(post, summary="<b>x</b>")
-    assert make_entry(post, config).summary == "x"
+    assert make_entry(post, config.source, config.cleaning).summary == "x"
 
     def fail(html: str) -> str:
         raise ValueError("boom")
 
-    monkeypatch.setattr(feeds.entries, "plain_text", fail)
+    monkeypatch.setattr(feeds.content.entries, "plain_text", fail)
     with pytest.raises(PostError, match="summary: ValueError: boom"):
-        make_entry(post, config)
+        make_entry(post, config.source, config.cleaning)

@@ -17,8 +17,8 @@ from lxml import etree
 
 from conftest import REAL_POSTS as FIXTURES
 from conftest import real_post
-from feeds.cleaning import clean_body
-from feeds.render import render_markdown
+from feeds.content.cleaning import clean_body
+from feeds.content.markdown import render_markdown
 
 BASE = "https://finews.withounder.com/emnews/2022/01/21/202201212257099936.html"
 THRESHOLD = 0.99

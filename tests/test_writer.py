@@ -1,12 +1,15 @@
-"""The writer: entries' XML kept by one build gives the bytes feedgen makes in the next."""
+"""The Atom and RSS format: entries' XML kept by one build gives the bytes feedgen makes
+in the next."""
 
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from feeds.formats.atom_rss import FeedDocument
+from feeds.incremental.entries import kept_xml, with_xml
 from feeds.model import Author, Entry, Post, Site
-from feeds.writer import FeedDocument
+from feeds.plan.feeds import FeedPlan, planned_feed
 
 TZ = timezone(timedelta(hours=8))
 SITE = Site("站点", "https://e.org", "d", "zh-CN", "Asia/Shanghai", None, "/:title")
@@ -24,47 +27,57 @@ def entry(n: int, author: Author | None) -> Entry:
     )
 
 
+def document(entries: list[Entry], *, keep: bool = False) -> FeedDocument:
+    """The document of a feed titled "t", subtitled "s", of the entries, served from
+    https://e.org/ (so its files' URLs are https://e.org/atom.xml and rss.xml)."""
+    plan = FeedPlan("", None, "s", [], iter(()))
+    return FeedDocument(planned_feed(plan, "t", entries, SITE, kept_xml), keep=keep)
+
+
 @pytest.mark.parametrize("author", [Author("A", "a@e.org"), Author("B"), None])
 def test_kept_xml_gives_the_bytes_feedgen_makes(author: Author | None) -> None:
     """With an e-mail address no item has dc:creator: the root keeps declaring dc."""
     entries = [entry(n, author) for n in range(1, 5)]
-    made = FeedDocument(SITE, "t", "s", entries, keep=True)
-    fresh = {fmt: made.xml(fmt, f"https://e.org/{fmt}.xml") for fmt in ("atom", "rss")}
-    kept = made.made()
+    made = document(entries, keep=True)
+    fresh = {fmt: made.xml(fmt) for fmt in ("atom", "rss")}
+    kept = with_xml(entries, made.made())
     assert [e.post for e in kept] == [e.post for e in entries]
     assert all(e.atom.startswith(b"<entry") and e.rss.startswith(b"<item") for e in kept)
     for mix in (kept, [kept[0], entries[1], kept[2], entries[3]]):
-        again = FeedDocument(SITE, "t", "s", mix, keep=True)
-        assert {fmt: again.xml(fmt, f"https://e.org/{fmt}.xml") for fmt in fresh} == fresh
-        assert [e.post.relpath for e in again.made()] == [e.post.relpath for e in mix if not e.atom]
+        again = document(mix, keep=True)
+        assert {fmt: again.xml(fmt) for fmt in fresh} == fresh
+        made_again = [mix[i].post.relpath for i in again.made()]
+        assert made_again == [e.post.relpath for e in mix if not e.atom]
 
 
 def test_xml_asked_in_one_format_is_kept_in_both() -> None:
     entries = [entry(n, None) for n in range(1, 3)]
-    made = FeedDocument(SITE, "t", "s", entries, keep=True)
-    made.xml("rss", "https://e.org/rss.xml")  # the Atom feed was unchanged
-    kept = made.made()
+    made = document(entries, keep=True)
+    made.xml("rss")  # the Atom feed was unchanged
+    kept = with_xml(entries, made.made())
     assert all(e.atom and e.rss for e in kept)
-    assert FeedDocument(SITE, "t", "s", entries).made() == []  # not kept unless asked
+    assert document(entries).made() == {}  # not kept unless asked
 
 
 def test_an_entry_with_an_empty_element_is_not_kept() -> None:
     """feedgen writes an empty body as <content:encoded></content:encoded>; read back, lxml
     would write <content:encoded/>: such an entry is made again by each build instead."""
     empty = [Entry(entry(1, None).post, "", "摘要", None, None), entry(2, None)]
-    made = FeedDocument(SITE, "t", "s", empty, keep=True)
-    fresh = made.xml("rss", "https://e.org/rss.xml")
+    made = document(empty, keep=True)
+    fresh = made.xml("rss")
     assert b"<content:encoded></content:encoded>" in fresh
-    kept = made.made()
+    kept = with_xml(empty, made.made())
     assert kept[0].rss == b"" and kept[1].rss  # and store_xml keeps neither of its two
-    again = FeedDocument(SITE, "t", "s", kept)
-    assert again.xml("rss", "https://e.org/rss.xml") == fresh
+    again = document(kept)
+    assert again.xml("rss") == fresh
 
 
 def test_kept_xml_that_does_not_parse_is_made_again() -> None:
     entries = [entry(n, None) for n in range(1, 3)]
-    made = FeedDocument(SITE, "t", "s", entries, keep=True)
-    fresh = {fmt: made.xml(fmt, f"https://e.org/{fmt}.xml") for fmt in ("atom", "rss")}
-    damaged = [replace(e, atom=b"<entry", rss=b"<item><title>") for e in made.made()]
-    again = FeedDocument(SITE, "t", "s", damaged)
-    assert {fmt: again.xml(fmt, f"https://e.org/{fmt}.xml") for fmt in fresh} == fresh
+    made = document(entries, keep=True)
+    fresh = {fmt: made.xml(fmt) for fmt in ("atom", "rss")}
+    damaged = [
+        replace(e, atom=b"<entry", rss=b"<item><title>") for e in with_xml(entries, made.made())
+    ]
+    again = document(damaged)
+    assert {fmt: again.xml(fmt) for fmt in fresh} == fresh

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.errors import PostError
-from feeds.posts import load_front_matter
+from feeds.source.posts import load_front_matter
 
 text = st.text(max_size=40)
 value = st.recursive(

@@ -10,11 +10,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from feeds.cache import BAD, GONE, NOT_A_POST, UNPUBLISHED, FileRow
-from feeds.discover import UNSTATED, SourceFile
 from feeds.errors import Crashed, PostError
+from feeds.incremental.cache import BAD, GONE, NOT_A_POST, UNPUBLISHED, FileRow
 from feeds.model import Site
-from feeds.posts import (
+from feeds.source.discover import UNSTATED, SourceFile
+from feeds.source.posts import (
     Unpublished,
     UnreadableFile,
     front_matter_only,

@@ -11,8 +11,8 @@ import lxml.html  # type: ignore[import-untyped, unused-ignore]
 import nh3
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
-from feeds.cleaning.generic import REMOVED_WITH_CONTENT, remove_xml_forbidden_characters
-from feeds.cleaning.tree import check_shape, html_parser, serialize_children
+from feeds.content.cleaning.generic import REMOVED_WITH_CONTENT, remove_xml_forbidden_characters
+from feeds.content.cleaning.tree import check_shape, html_parser, serialize_children
 
 ALLOWED_TAGS = frozenset(
     {

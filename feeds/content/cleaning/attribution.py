@@ -2,7 +2,7 @@
 
 Holds the mechanics of finding both at the end of a scraped body, of letting front
 matter override them, and of writing the visible credit line. Which text patterns
-an archive uses is up to its cleaning profile (see ``feeds.cleaning.finews``).
+an archive uses is up to its cleaning profile (see ``feeds.content.cleaning.finews``).
 """
 
 import re
@@ -12,13 +12,13 @@ from urllib.parse import unquote, urlsplit
 
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
-from feeds.cleaning.generic import (
+from feeds.content.cleaning.generic import (
     absolute_url,
     is_blank,
     is_blank_node,
     remove_xml_forbidden_characters,
 )
-from feeds.cleaning.tree import contents, is_element, remove, tags, text_of
+from feeds.content.cleaning.tree import contents, is_element, remove, tags, text_of
 from feeds.text import field_text
 from feeds.urls import safe_link
 

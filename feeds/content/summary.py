@@ -173,7 +173,7 @@ def summarize(text: str, *, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHA
 
 
 def summarize_fragment(root: HtmlElement) -> str:
-    """Summarize a parsed, cleaned body (see feeds.cleaning.sanitize.parse_fragment)."""
+    """Summarize a parsed, cleaned body (see feeds.content.cleaning.sanitize.parse_fragment)."""
     return summarize(visible_text(root, enough=2 * MAX_CHARS))
 
 

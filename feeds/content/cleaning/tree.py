@@ -17,7 +17,7 @@ import lxml.html  # type: ignore[import-untyped, unused-ignore]
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
-from feeds.summary import ENTER, walk
+from feeds.content.summary import ENTER, walk
 from feeds.text import xml_safe
 
 # A child of an element as the rules see it: an element, a comment (an HtmlComment, not an

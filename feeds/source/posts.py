@@ -22,10 +22,10 @@ import yaml
 import yaml_rs
 
 from feeds.config import parse_author
-from feeds.dates import date_from_filename, parse_date
-from feeds.decode import UndecodableError, decode_text, looks_binary
 from feeds.errors import ConfigError, PostError
 from feeds.model import Author, Post, PostFields, Site
+from feeds.source.dates import date_from_filename, parse_date
+from feeds.source.decode import UndecodableError, decode_text, looks_binary
 from feeds.text import one_line, words, xml_safe
 from feeds.urls import LINK_SCHEMES, safe_id, safe_link
 

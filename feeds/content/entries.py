@@ -1,18 +1,18 @@
-"""Render and clean the posts that land in a feed. Their bodies are read again here, so
-that the archive's bodies are never all held in memory.
+"""Render and clean the posts that land in a feed: one post to one safe entry. Their
+bodies are read again here, so that the archive's bodies are never all held in memory.
 """
 
 import contextlib
 from collections.abc import Generator, Sequence
 from functools import partial
+from pathlib import Path
 
-from feeds.cleaning import clean_body
-from feeds.cleaning.tree import Unparsable, visible_strings
-from feeds.config import Config
+from feeds.content.cleaning import clean_body
+from feeds.content.cleaning.tree import Unparsable, visible_strings
+from feeds.content.markdown import render_markdown
 from feeds.errors import Crashed, PostError
 from feeds.model import Entry, Post
-from feeds.posts import read_post
-from feeds.render import render_markdown
+from feeds.source.posts import read_post
 from feeds.text import one_line, xml_safe
 from feeds.workers import Journal, isolated, map_chunks
 
@@ -30,11 +30,11 @@ MAX_TAGS = 250_000
 
 
 def make_entries(
-    posts: Sequence[Post], config: Config, *, jobs: int, journal: Journal
+    posts: Sequence[Post], source: Path, cleaning: str, *, jobs: int, journal: Journal
 ) -> Generator[Entry | PostError, None, None]:
     """An Entry, or the PostError that skips it, for each post, in order. Closing the
     generator early stops the workers."""
-    work = partial(_entry_chunk, config=config, journal=journal)
+    work = partial(_entry_chunk, source=source, cleaning=cleaning, journal=journal)
     chunks = map_chunks(work, posts, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK, died=crashed)
     try:
         for chunk in chunks:
@@ -44,13 +44,13 @@ def make_entries(
 
 
 def _entry_chunk(
-    posts: Sequence[Post], *, config: Config, journal: Journal | None = None
+    posts: Sequence[Post], *, source: Path, cleaning: str, journal: Journal | None = None
 ) -> list[Entry | PostError]:
     results: list[Entry | PostError] = []
     for post in posts:
         try:
             with journal.working_on(post.relpath) if journal else contextlib.nullcontext():
-                results.append(make_entry(post, config))
+                results.append(make_entry(post, source, cleaning))
         except PostError as exc:
             results.append(exc)
     return results
@@ -60,15 +60,16 @@ def crashed(post: Post, how: str) -> PostError:
     return Crashed(post.relpath, "render", f"the process rendering it {how}")
 
 
-def make_isolated(post: Post, config: Config) -> Entry | PostError:
+def make_isolated(post: Post, source: Path, cleaning: str) -> Entry | PostError:
     """make_entry, in a child process: a post that kills it is a Crashed error."""
-    made = isolated(partial(_entry_chunk, config=config), [post])
+    made = isolated(partial(_entry_chunk, source=source, cleaning=cleaning), [post])
     return crashed(post, made) if isinstance(made, str) else made[0]
 
 
-def make_entry(post: Post, config: Config) -> Entry:
-    """Read the post's body again, render it and clean it."""
-    text = read_post(config.source / post.relpath, post.relpath)
+def make_entry(post: Post, source: Path, cleaning: str) -> Entry:
+    """Read the post's body again from the `source` folder, render it and clean it by the
+    `cleaning` profile."""
+    text = read_post(source / post.relpath, post.relpath)
     if text is None:
         raise PostError(post.relpath, "read", "no longer a post")
     if post.markdown:
@@ -79,7 +80,7 @@ def make_entry(post: Post, config: Config) -> Entry:
         cleaned = clean_body(
             html,
             base_url=post.url,
-            profile=config.cleaning,
+            profile=cleaning,
             outlet=post.source_name,
             original_url=post.source_url,
         )

@@ -1,4 +1,5 @@
-"""Writing into the output folder: confined paths, atomic replacement, a build lock.
+"""Files in the output folder: confined paths, atomic replacement, no-follow opening,
+temporary names. No business logic.
 
 Readers fetch these files at any moment and a cron job may be killed at any moment, so a
 file is written beside its target and renamed over it: a reader sees the old feed or the
@@ -8,17 +9,13 @@ mtime, and with it the web server's ETag and Last-Modified, stay put.
 
 import contextlib
 import errno
-import fcntl
 import os
 import re
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
-from feeds.children import close_in_children, keep_in_children
-from feeds.errors import LockedError, PublishError
+from feeds.errors import PublishError
 
-LOCK_NAME = ".feeds.lock"
 # `.<name>.feeds-XXXXXXXX.tmp`, as tempfile.mkstemp makes it below: no other program's
 # file is taken for one of ours and removed.
 TEMP_MARK = ".feeds-"
@@ -147,25 +144,10 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-@contextlib.contextmanager
-def build_lock(out: Path, timeout: float) -> Iterator[None]:
-    """Hold an exclusive lock on the output folder; wait up to `timeout` seconds for it."""
-    out.mkdir(parents=True, exist_ok=True)
-    fd = open_no_follow(out / LOCK_NAME, os.O_RDWR | os.O_CREAT)
-    close_in_children(fd)  # only this process publishes: see feeds.children
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockedError(
-                        f"{out}: another feeds build holds the lock; waited {timeout:g} s"
-                    ) from None
-                time.sleep(0.1)
-        yield
-    finally:
-        keep_in_children(fd)
-        os.close(fd)
+def source_folder(out: Path, source: Path) -> frozenset[str]:
+    """The folder of the output folder that holds the source, when the source lies inside
+    it: no feed is written or removed there."""
+    out, source = out.resolve(), source.resolve()
+    if source != out and source.is_relative_to(out):
+        return frozenset(source.relative_to(out).parts[:1])
+    return frozenset()

@@ -13,30 +13,34 @@ from types import MappingProxyType
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
-from feeds.cleaning import finews
-from feeds.cleaning.attribution import (
+from feeds.content.cleaning import finews
+from feeds.content.cleaning.attribution import (
     Attribution,
     credit_line,
     no_attribution,
     resolve_attribution,
     same_article,
 )
-from feeds.cleaning.generic import (
+from feeds.content.cleaning.generic import (
     GENERIC_RULES,
     Rule,
     absolutize_urls,
     normalize_newlines,
     remove_xml_forbidden_characters,
 )
-from feeds.cleaning.sanitize import (
+from feeds.content.cleaning.sanitize import (
     ALLOWED_ATTRIBUTES,
     GENERIC_ATTRIBUTES,
     parse_fragment,
     sanitize,
     serialize_fragment,
 )
-from feeds.cleaning.tree import collapse_blank_strings, parse_document_body, serialize_children
-from feeds.summary import summarize_fragment
+from feeds.content.cleaning.tree import (
+    collapse_blank_strings,
+    parse_document_body,
+    serialize_children,
+)
+from feeds.content.summary import summarize_fragment
 
 SANITIZED_ATTRIBUTES = MappingProxyType({"*": GENERIC_ATTRIBUTES, **ALLOWED_ATTRIBUTES})
 
@@ -68,7 +72,7 @@ class Profile:
     name: str
     rules: tuple[Rule, ...]
     take_attribution: Callable[[HtmlElement], Attribution]
-    # What copies of one article share, from its original URL (see publish._Entries).
+    # What copies of one article share, from its original URL (see plan.feeds.fold).
     article_of: Callable[[str], str] = same_article
 
 

@@ -15,19 +15,21 @@ import sqlite3
 import stat
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from feeds.model import Author, Entry, Post, PostFields
-from feeds.output import TEMP_MARK, is_temp_file, read_no_follow, refuse_link, replace_file
+from feeds.files import TEMP_MARK, is_temp_file, read_no_follow, refuse_link, replace_file
+from feeds.model import Author, Entry, Post, PostFields, Report
 
-SCHEMA = 8  # 7: entries keep their Atom and RSS XML (see writer.FeedDocument); 8: `held`
+CACHE_NAME = ".feeds-cache.sqlite"  # in the output folder, unless the config names another
+SCHEMA = 8  # 7: entries keep their Atom and RSS XML (see formats.atom_rss); 8: `held`
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 GONE = 4  # a listed file found gone, or no regular file, when read: never stored
 PAGE_SIZE = 16384
+T = TypeVar("T")
 
 _TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -524,6 +526,24 @@ def _connect(path: Path, fingerprint: str) -> sqlite3.Connection:
         pass
     discard(path)
     return _create(sqlite3.connect(path), fingerprint)
+
+
+def with_cache(path: Path, fingerprint: str, report: Report, build: Callable[["Cache"], T]) -> T:
+    """build(cache), on the cache at path; once more on a cache started again if it turns
+    out damaged (its posts are read again), taking back what the first try reported."""
+    said = len(report.errors), len(report.warnings)
+    for attempt in (1, 2):
+        try:
+            with Cache.open(path, fingerprint) as cache:
+                return build(cache)
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is not sqlite3.DatabaseError or attempt == 2:
+                raise  # locked, read-only, disk full (the operator's to fix), or damaged again
+            # A damaged page surfaces only when it is read: start the cache again, once.
+            discard(path)
+            del report.errors[said[0] :], report.warnings[said[1] :]
+            report.warnings.append(f"{path}: damaged ({exc}); rebuilt from the posts")
+    raise AssertionError("unreachable: the second try returns or raises")
 
 
 def discard(path: Path) -> None:

@@ -10,6 +10,9 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+
+from feeds.config import CategoryConfig
 
 MAX_SLUG = 80
 # What slugify gives back unchanged: lower-case ASCII words joined by single '-'.
@@ -76,3 +79,25 @@ def category_slugs(
         for category in owners:
             result[category] = slug if category == keeper else f"{slug}-{short_hash(category)}"
     return result
+
+
+def feed_slugs(
+    categories: Iterable[str],
+    configured: Mapping[str, CategoryConfig],
+    published: Mapping[str, str],
+    taken: Collection[str],
+    out: Path,
+    warnings: list[str],
+) -> dict[str, str]:
+    """category_slugs, with the config's pinned slugs; a warning for each category whose
+    feeds cannot go where they would, into a `taken` folder of `out`."""
+    pinned = {c: s.slug for c, s in configured.items() if s.slug}
+    slugs = category_slugs(categories, pinned, published, taken)
+    for category, slug in slugs.items():
+        wanted, _, tail = slug.rpartition("-")
+        if wanted in taken and tail == short_hash(category):
+            warnings.append(
+                f"{out / slug}: the feeds of category {category!r}: not in "
+                f"{out / wanted}, which holds the source"
+            )
+    return slugs

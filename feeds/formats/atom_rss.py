@@ -1,4 +1,4 @@
-"""Feed XML from entries: the only module that imports feedgen.
+"""Atom and RSS, from a planned feed: the only module that imports feedgen.
 
 feedgen's defaults leak the clock and reverse the order, so every field it would default
 is set here: `updated` from the newest entry, entries appended newest first, content
@@ -7,8 +7,6 @@ it as `description` and the full body as `content:encoded`, while Atom keeps bot
 """
 
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -16,52 +14,65 @@ from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
 from feeds import __version__
-from feeds.model import Author, Entry, Site
+from feeds.model import Author, PlannedEntry, PlannedFeed, Rendered
 from feeds.text import field_text
 
 Format = Literal["atom", "rss"]
 FORMATS: tuple[Format, ...] = ("atom", "rss")
+FILES: dict[Format, str] = {"atom": "atom.xml", "rss": "rss.xml"}  # see formats.FORMATS
 GENERATOR_URI = "https://pypi.org/project/feeds/"
+
+
+class Writer:
+    """Atom and RSS for one build: feedgen's entries are made once a build for every feed
+    of that build a post is in (see FeedDocument, `shared`)."""
+
+    def __init__(self, *, keep: bool = False) -> None:
+        self.keep = keep
+        self.shared: dict[str, FeedEntry] = {}
+
+    def render(self, feed: PlannedFeed, files: Sequence[str]) -> Rendered:
+        document = FeedDocument(feed, keep=self.keep, shared=self.shared)
+        formats = {name: fmt for fmt, name in FILES.items()}
+        written = {name: document.xml(formats[name]) for name in files}
+        return Rendered(written, document.made())
 
 
 class FeedDocument:
     """One feed's channel and entries, written as Atom, RSS or both.
 
     The channel is feedgen's; each entry's `<entry>` and `<item>` are feedgen's too, made
-    here, or read back from the XML kept with the entry by an earlier build (Entry.atom,
-    Entry.rss), which costs a third as much: a rebuild after new posts regenerates the
-    feeds they land in, each mostly of entries it wrote before. `keep`: the XML made here
-    is serialized too, for `made()`, so that the cache can keep it. `shared`: feedgen's
+    here, or read back from the XML kept with the entry by an earlier build
+    (PlannedEntry.kept), which costs a third as much: a rebuild after new posts regenerates
+    the feeds they land in, each mostly of entries it wrote before. `keep`: the XML made
+    here is serialized too, for `made()`, so that the cache can keep it. `shared`: feedgen's
     entries by post, made once a build for every feed of that build a post is in.
     """
 
     def __init__(
         self,
-        site: Site,
-        title: str,
-        subtitle: str,
-        entries: Sequence[Entry],
+        feed: PlannedFeed,
         *,
         keep: bool = False,
         shared: dict[str, FeedEntry] | None = None,
     ) -> None:
-        self.site, self.entries, self.keep = site, entries, keep
+        self.feed, self.entries, self.keep = feed, feed.entries, keep
         self.shared = {} if shared is None else shared
-        self.subtitle = subtitle or title  # RSS needs a description
+        self.subtitle = feed.subtitle or feed.title  # RSS needs a description
         self.fresh: dict[int, FeedEntry] = {}  # feedgen's entries, made once for both formats
         self.xml_made: dict[Format, dict[int, bytes]] = {"atom": {}, "rss": {}}
         fg = self.fg = FeedGenerator()
         fg.load_extension("dc", atom=False, rss=True)
-        fg.title(field_text(title))
-        author = site.author or Author(site.title)
-        fg.author(_author_dict(author))
-        if site.language:
-            fg.language(site.language)
+        fg.title(field_text(feed.title))
+        fg.author(_author_dict(feed.author))
+        if feed.language:
+            fg.language(feed.language)
         fg.generator("feeds", version=__version__, uri=GENERATOR_URI)
-        fg.updated(newest_update(entries, fallback=site))
+        fg.updated(feed.updated)
 
-    def xml(self, fmt: Format, self_url: str) -> bytes:
-        """The document in one format, served from self_url."""
+    def xml(self, fmt: Format) -> bytes:
+        """The document in one format, served from the feed's URL and the format's file."""
+        self_url = self.feed.url + FILES[fmt]
         fg = self.fg
         fg.id(self_url)
         # One value feedgen writes twice: Atom's subtitle is text, RSS's description HTML.
@@ -73,7 +84,7 @@ class FeedDocument:
         fg.link(
             [
                 {"href": self_url, "rel": "self", "type": _media_type(fmt)},
-                {"href": self.site.url + "/", "rel": "alternate", "type": "text/html"},
+                {"href": self.feed.home, "rel": "alternate", "type": "text/html"},
             ],
             replace=True,
         )
@@ -84,7 +95,7 @@ class FeedDocument:
             root, document = fg._create_atom(extensions=True)
             parent = root
         for i, entry in enumerate(self.entries):
-            kept = _read_back(entry.rss if fmt == "rss" else entry.atom)
+            kept = _read_back(entry.kept.get(FILES[fmt], b""))
             # An item read back declares the content and dc namespaces itself: put in the
             # channel, lxml has it use the root's declarations (tests/test_writer.py).
             parent.append(kept if kept is not None else self._element(i, fmt))
@@ -92,17 +103,16 @@ class FeedDocument:
             etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
         )
 
-    def made(self) -> list[Entry]:
-        """With `keep`, the entries whose XML was made here, with it, both formats."""
+    def made(self) -> dict[int, dict[str, bytes]]:
+        """With `keep`, the XML of the entries made here, both formats, by their place."""
         if not self.keep:
-            return []
-        made = []
+            return {}
+        made = {}
         for i in sorted(self.fresh):
             for fmt in FORMATS:
                 if i not in self.xml_made[fmt]:  # a format this document was not asked for
                     self._element(i, fmt)
-            atom, rss = self.xml_made["atom"][i], self.xml_made["rss"][i]
-            made.append(replace(self.entries[i], atom=atom, rss=rss))
+            made[i] = {FILES[fmt]: self.xml_made[fmt][i] for fmt in FORMATS}
         return made
 
     def _element(self, i: int, fmt: Format) -> etree._Element:
@@ -110,11 +120,11 @@ class FeedDocument:
         fe = self.fresh.get(i)
         if fe is None:
             entry = self.entries[i]
-            fe = self.shared.get(entry.post.relpath)
+            fe = self.shared.get(entry.relpath)
             if fe is None:
-                fe = self.shared[entry.post.relpath] = FeedEntry()
+                fe = self.shared[entry.relpath] = FeedEntry()
                 fe.load_extension("dc", atom=False, rss=True)
-                _add_entry(fe, entry, self.site)
+                _add_entry(fe, entry)
             self.fresh[i] = fe
         if fmt == "rss":
             element = fe.rss_entry()
@@ -150,29 +160,19 @@ def _read_back(xml: bytes) -> etree._Element | None:
         return None
 
 
-def newest_update(entries: Sequence[Entry], *, fallback: Site) -> datetime:
-    """The newest entry's `updated`: a feed's own date never comes from the clock."""
-    if not entries:
-        raise ValueError(f"a feed of {fallback.title!r} needs at least one entry")
-    return max(entries, key=lambda e: e.post.updated.timestamp()).post.updated
-
-
-def _add_entry(fe: FeedEntry, entry: Entry, site: Site) -> None:
-    post = entry.post
-    fe.id(post.id)
-    fe.title(field_text(post.title))
-    fe.link(href=post.url, rel="alternate", type="text/html")
-    fe.published(post.published)
-    fe.updated(post.updated)
-    author = post.author or site.author
-    if author is not None:
+def _add_entry(fe: FeedEntry, entry: PlannedEntry) -> None:
+    fe.id(entry.id)
+    fe.title(field_text(entry.title))
+    fe.link(href=entry.link, rel="alternate", type="text/html")
+    fe.published(entry.published)
+    fe.updated(entry.updated)
+    for author in entry.authors:
         fe.author(_author_dict(author))  # RSS writes <author> only with an e-mail address
         if not author.email:
             fe.dc.dc_creator(field_text(author.name))
-    terms = dict.fromkeys((*post.categories, *post.tags))
-    if terms:  # at once: feedgen's category() copies every category it has on each call
-        fe.category([{"term": field_text(term)} for term in terms])
-    summary = entry.summary or post.title
+    if entry.categories:  # at once: feedgen's category() copies every category it has on each call
+        fe.category([{"term": field_text(term)} for term in entry.categories])
+    summary = entry.summary
     # feedgen writes one summary as Atom's <summary> (text) and RSS's <description>, which
     # readers render as HTML: the description is set apart first (it sets the Atom
     # content too, which content() then replaces), and summary() leaves it alone.
@@ -201,7 +201,7 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
-def _fix_atom_links(element: etree._Element, entry: Entry) -> None:
+def _fix_atom_links(element: etree._Element, entry: PlannedEntry) -> None:
     """Give the entry's link its rel and type, and add `rel="via"` for the original article.
 
     feedgen 1.0.0 drops every attribute of an entry's links but href (a shadowed loop
@@ -212,7 +212,7 @@ def _fix_atom_links(element: etree._Element, entry: Entry) -> None:
     # sibling's name.
     alternate = element.find("{*}link")
     if alternate is None:
-        raise ValueError(f"{entry.post.relpath}: feedgen wrote no link")
+        raise ValueError(f"{entry.relpath}: feedgen wrote no link")
     alternate.attrib.update({"rel": "alternate", "type": "text/html"})
     if entry.original_url:
         via = etree.Element(alternate.tag, rel="via", type="text/html", href=entry.original_url)

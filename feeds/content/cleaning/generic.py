@@ -11,7 +11,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
-from feeds.cleaning.tree import (
+from feeds.content.cleaning.tree import (
     Node,
     comments,
     contents,

@@ -11,15 +11,15 @@ from urllib.parse import urlsplit
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from lxml.html import HtmlElement  # type: ignore[import-untyped, unused-ignore]
 
-from feeds.cleaning import generic
-from feeds.cleaning.attribution import (
+from feeds.content.cleaning import generic
+from feeds.content.cleaning.attribution import (
     Attribution,
     same_article,
     take_outlet_line,
     take_source_autolink,
 )
-from feeds.cleaning.generic import BLANK, Rule, neighbour
-from feeds.cleaning.tree import (
+from feeds.content.cleaning.generic import BLANK, Rule, neighbour
+from feeds.content.cleaning.tree import (
     Node,
     comments,
     contents,

@@ -1,0 +1,137 @@
+"""Which feed files a build writes again: a feed whose fingerprint (its place, title and
+entries' digests) matches the published file, still as it was written, is left alone;
+the others are planned whole and rendered by their formats."""
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from feeds.formats import FORMATS, Writer, file_names, writer
+from feeds.incremental.cache import EntryStub
+from feeds.incremental.entries import EntryCache, kept_xml
+from feeds.incremental.fingerprints import Published, file_intact
+from feeds.model import PlannedFeed
+from feeds.plan.feeds import FeedPlan, Rules, choose, fold, planned_feed, title
+
+
+@dataclass(frozen=True)
+class FeedDoc:
+    """One feed file of this build; `data` is None when the published file is current."""
+
+    relpath: str
+    fingerprint: str
+    data: bytes | None
+
+
+class FeedFiles:
+    """The files of each feed of one build. `reusable`: the files the last build wrote,
+    when under the same settings."""
+
+    def __init__(
+        self, entries: EntryCache, rules: Rules, out: Path, reusable: dict[str, Published]
+    ) -> None:
+        self.entries, self.rules, self.out, self.reusable = entries, rules, out, reusable
+        self.writers: dict[str, Writer] = {}  # by format module, made when first needed
+
+    def of(self, feed: FeedPlan) -> Iterator[FeedDoc]:
+        unchanged = self._unchanged(feed)
+        if unchanged is not None:
+            yield from unchanged
+            return
+        entries = self.entries
+        entries.load(post for group in feed.first for post in group)
+        chosen = choose(feed, entries.best, self.rules.limit)
+        if not chosen:
+            if not feed.first:
+                return  # no post of its own left (its posts' ids are earlier ones'): no feed
+            # Every post of the feed failed to render (each is reported): keep what was published.
+            for name in file_names():
+                relpath = feed.prefix + name
+                if self._still_published(relpath):
+                    yield FeedDoc(relpath, self.reusable[relpath].fingerprint, None)
+            return
+        feed_title = title(feed, [e.post for e in chosen], self.rules)
+        content = _content_digest(map(entries.digest, chosen))
+        planned: PlannedFeed | None = None  # made once, for the formats that changed
+        for module, names in FORMATS.items():
+            changed: dict[str, str] = {}
+            for name in names:
+                relpath = feed.prefix + name
+                fingerprint = _digest_of((relpath, feed_title, feed.subtitle), content)
+                if self._still_published(relpath, fingerprint):
+                    yield FeedDoc(relpath, fingerprint, None)
+                else:
+                    changed[name] = fingerprint
+            if not changed:
+                continue
+            if planned is None:
+                planned = planned_feed(feed, feed_title, chosen, self.rules.site, kept_xml)
+            rendered = self._writer(module).render(planned, list(changed))
+            for name, fingerprint in changed.items():
+                yield FeedDoc(feed.prefix + name, fingerprint, rendered.files[name])
+            if rendered.made:
+                entries.written(chosen, rendered.made)
+
+    def _writer(self, module: str) -> Writer:
+        made = self.writers.get(module)
+        if made is None:
+            made = self.writers[module] = writer(module, keep=self.entries.keep_xml)
+        return made
+
+    def _unchanged(self, feed: FeedPlan) -> list[FeedDoc] | None:
+        """Every file of the feed, if they are published as this build would write them:
+        told from the stored entries' digests, without reading a body. None if not, or if
+        some post of the feed has no stored entry (to render, or failed): then it is
+        worked out whole."""
+        from feeds.content.cleaning import get_profile  # loaded by now: see EntryCache.prepare
+
+        article_of = get_profile(self.entries.cleaning).article_of
+        chosen: list[EntryStub] = []
+        for group in feed.first:
+            found = [self.entries.stubs.get(post.relpath) for post in group]
+            stubs = [stub for stub in found if stub is not None]
+            if len(stubs) < len(found):
+                return None
+            if len(stubs) > 1 and not all(stub.original_url for stub in stubs):
+                return None  # told apart by their bodies (see plan.feeds.article): not in stubs
+            if len(stubs) == 1:
+                chosen.extend(stubs)
+                continue
+            chosen.extend(fold(stubs, lambda stub: article_of(stub.original_url or "")))
+        if not chosen:
+            return None
+        limit = self.rules.limit
+        chosen = chosen[:limit] if limit else chosen
+        feed_title = title(feed, [stub.post for stub in chosen], self.rules)
+        content = _content_digest(stub.content for stub in chosen)
+        docs = []
+        for name in file_names():
+            relpath = feed.prefix + name
+            fingerprint = _digest_of((relpath, feed_title, feed.subtitle), content)
+            if not self._still_published(relpath, fingerprint):
+                return None
+            docs.append(FeedDoc(relpath, fingerprint, None))
+        return docs
+
+    def _still_published(self, relpath: str, fingerprint: str | None = None) -> bool:
+        """Whether the feed file is published as it was written, for this fingerprint if given."""
+        known = self.reusable.get(relpath)
+        return (
+            known is not None
+            and fingerprint in (None, known.fingerprint)
+            and file_intact(self.out / relpath, known)
+        )
+
+
+def _content_digest(digests: Iterable[bytes]) -> bytes:
+    """The entries a feed holds, as they would be written: their digests in order."""
+    h = hashlib.blake2b(digest_size=16)
+    for digest in digests:
+        h.update(digest)
+    return h.digest()
+
+
+def _digest_of(place: tuple[str, str, str], content: bytes) -> str:
+    """Everything a feed's bytes depend on besides the settings (which the state holds)."""
+    return hashlib.blake2b(repr(place).encode() + content, digest_size=16).hexdigest()

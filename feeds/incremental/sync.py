@@ -1,0 +1,108 @@
+"""The cache brought up to date with the source: new and changed files scanned (in worker
+processes), gone ones dropped. What a post left out is reported as it is scanned: once,
+while it stays as it is."""
+
+import contextlib
+from array import array
+from itertools import compress
+from pathlib import Path
+
+from feeds.errors import PostError
+from feeds.incremental.cache import BAD, GONE, NOT_A_POST, POST, Cache, FileRow
+from feeds.incremental.listing import RACY_NS
+from feeds.model import Report, Site
+from feeds.source.discover import Listing, with_sizes, with_stats
+from feeds.workers import Progress
+
+HELD = "its last published version stays in the feeds until the file is fixed or deleted"
+
+
+def sync(
+    cache: Cache,
+    found: Listing,
+    source: Path,
+    site: Site,
+    jobs: int,
+    progress: Progress,
+    report: Report,
+) -> Listing:
+    """Bring the cache up to date with the source: scan new and changed files, drop gone ones.
+    Return the listing recorded: `found`, with its sizes and mtimes if it had none. What a
+    post left out is reported as it is scanned: once, while it stays as it is."""
+    previous = cache.listing()
+    if previous is not None and not found.stated:  # the cache was there after all
+        found = with_stats(found, source, jobs)
+    gone: list[str] = []
+    if previous is None:  # a new cache
+        todo = list(range(len(found)))
+    else:
+        todo, gone = found.changes(*previous)
+        # Unknown, not gone: they stay as last scanned, and in the feeds.
+        gone = [relpath for relpath in gone if not found.below_unlisted(relpath)]
+    # Scanned again: a file changed so close to the last scan that its stamp may lie, and
+    # one that could not be read.
+    racy = int(cache.meta("scanned_ns") or 0) - RACY_NS
+    again = set(compress(range(len(found)), map(racy.__le__, found.mtimes)))
+    again.update(i for i in map(found.index, cache.unreadable()) if i is not None)
+    again.update(i for i in map(found.index, cache.held()) if i is not None)
+    todo = sorted(again.union(todo))
+    replacing = previous is not None  # files scanned again: their old categories go first
+    cache.forget(gone)
+    files = found.files(todo)
+    advance = progress("scanning", len(files))
+    done = 0
+    stored: set[str] | None = None if previous is None else set()
+    from feeds.incremental.scan import scan_files
+
+    sizes, mtimes = array("q"), array("q")  # as the scan found them, for an unstated listing
+    with cache.bulk_load() if previous is None else contextlib.nullcontext():
+        for rows in scan_files(files, source, site, jobs=jobs):
+            done += len(rows)
+            if not found.stated:
+                sizes.extend([row.size for row in rows])
+                mtimes.extend([row.mtime_ns for row in rows])
+                rows = [row for row in rows if row.kind != GONE]
+            if replacing:
+                rows = _hold(cache, rows, source)
+            cache.store(rows, replacing=replacing)
+            report.warnings.extend(
+                line
+                for row in rows
+                if row.kind == POST and row.message
+                for line in row.message.split("\n")
+            )
+            if stored is not None:
+                stored.update(row.id for row in rows if row.kind == POST and row.id)
+            advance(done)
+    if not found.stated:  # every file was scanned, in order
+        found = with_sizes(found, sizes, mtimes)
+    cache.set_listing(found.relpaths, found.sizes, found.mtimes)
+    cache.refresh_shared_ids(stored)
+    return found
+
+
+def _hold(cache: Cache, rows: list[FileRow], source: Path) -> list[FileRow]:
+    """The rows less those of posts whose files are now unreadable or no post: a
+    half-written file or a failing disk must not take a post out of the feeds unsaid.
+    Each is kept as it was, reported, and read again at every build (see Cache.hold)."""
+    lost = [r for r in rows if r.kind == NOT_A_POST or (r.kind == BAD and not r.digest)]
+    if not lost:
+        return rows
+    held = cache.were_posts([r.relpath for r in lost])
+    if not held:
+        return rows
+    for row in lost:
+        if row.relpath in held:
+            said = row.message or f"{row.relpath}: read: no longer a post: {_why(source, row)}"
+            cache.hold(row.relpath, f"{said}; {HELD}")
+    return [r for r in rows if r.relpath not in held]
+
+
+def _why(source: Path, row: FileRow) -> str:
+    """Why a file that was a post is none now, read again: rare, and not worth a column."""
+    from feeds.source.posts import not_a_post_reason, read_bytes
+
+    try:
+        return not_a_post_reason(read_bytes(source / row.relpath, row.relpath))
+    except PostError as exc:
+        return exc.reason

@@ -1,0 +1,147 @@
+"""Which entries each feed holds, and the planned feeds (model.PlannedFeed) made of them.
+
+The combined feed and one feed per category, each filled newest first with up to `limit`
+articles. Copies of one article (an aggregator's and the outlet's) are folded into the
+one with the richest attribution. The posts come from the cache's ordered queries and the
+entries from the entry cache, as the pipeline hands them in: no I/O here.
+"""
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain, islice
+from typing import Protocol, TypeVar
+
+from feeds.config import CategoryConfig
+from feeds.model import Author, Entry, PlannedEntry, PlannedFeed, Post, Site
+from feeds.plan.group import category_title, combined_groups, feed_title, same_articles
+
+Copy = TypeVar("Copy", bound="Attributed")
+
+
+class Attributed(Protocol):
+    @property
+    def outlet(self) -> str | None: ...
+
+    @property
+    def original_url(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What planning needs of the settings."""
+
+    site: Site
+    limit: int  # entries per feed; 0: all
+    categories: Mapping[str, CategoryConfig]  # the config's titles and slugs
+
+
+@dataclass
+class FeedPlan:
+    """A feed to write: its place, its title, and its posts as groups of copies."""
+
+    prefix: str
+    key: str | None
+    subtitle: str
+    first: list[list[Post]]  # the groups that fill it when every post renders
+    more: Iterator[list[Post]]  # the rest, for when some do not
+
+
+def plan_feeds(
+    newest: Iterable[Post],
+    categories: Sequence[str],
+    slugs: Mapping[str, str],
+    newest_in: Callable[[str], Iterable[Post]],
+    rules: Rules,
+) -> list[FeedPlan]:
+    """The combined feed, of `newest`, then one feed per category, in its slug's folder,
+    of `newest_in(category)`: both newest first."""
+
+    def feed(prefix: str, key: str | None, groups: Iterator[list[Post]]) -> FeedPlan:
+        first = list(islice(groups, rules.limit) if rules.limit else groups)
+        return FeedPlan(prefix, key, rules.site.description or rules.site.title, first, groups)
+
+    feeds = [feed("", None, combined_groups(newest))]
+    for category in categories:
+        feeds.append(feed(slugs[category] + "/", category, ([p] for p in newest_in(category))))
+    return feeds
+
+
+def choose(feed: FeedPlan, best: Callable[[list[Post]], list[Entry]], limit: int) -> list[Entry]:
+    """The feed's entries: `best` of each group of copies (see fold), up to `limit`,
+    taken from the groups beyond the first when some posts failed to render."""
+    chosen = _take(chain.from_iterable(map(best, feed.first)), limit)
+    if limit and len(chosen) < limit:  # some failed: take from the rest
+        more = chain.from_iterable(map(best, feed.more))
+        chosen += _take(more, limit - len(chosen))
+    return chosen
+
+
+def _take(entries: Iterable[Entry], limit: int) -> list[Entry]:
+    return list(islice(entries, limit) if limit else entries)
+
+
+def fold(copies: Sequence[Copy], article_of: Callable[[Copy], str]) -> list[Copy]:
+    """Of copies of possibly several articles, the one with the richest attribution for
+    each article they are (see group.same_articles)."""
+    return [max(group, key=_attribution_richness) for group in same_articles(copies, article_of)]
+
+
+def article(entry: Entry, article_of: Callable[[str], str]) -> str:
+    """Which article an entry is: the one its original URL names, else its body's."""
+    if entry.original_url:
+        return article_of(entry.original_url)
+    return hashlib.blake2b(entry.html.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _attribution_richness(copy: Attributed) -> int:
+    return (copy.outlet is not None) + (copy.original_url is not None)
+
+
+def title(feed: FeedPlan, posts: list[Post], rules: Rules) -> str:
+    if feed.key is None:
+        return rules.site.title
+    return feed_title(rules.site, category_title(feed.key, posts, rules.categories))
+
+
+def planned_feed(
+    feed: FeedPlan,
+    feed_title: str,
+    entries: Sequence[Entry],
+    site: Site,
+    kept: Callable[[Entry], Mapping[str, bytes]],
+) -> PlannedFeed:
+    """The feed as the formats get it. `kept`: what the formats made of an entry at an
+    earlier build, by file (see PlannedEntry.kept)."""
+    newest = max(entries, key=lambda e: e.post.updated.timestamp()).post.updated
+    return PlannedFeed(
+        path=feed.prefix,
+        url=f"{site.url}/{feed.prefix}",
+        home=site.url + "/",
+        title=feed_title,
+        subtitle=feed.subtitle,
+        language=site.language,
+        author=site.author or Author(site.title),
+        updated=newest,
+        entries=tuple(planned_entry(entry, site, kept(entry)) for entry in entries),
+    )
+
+
+def planned_entry(entry: Entry, site: Site, kept: Mapping[str, bytes]) -> PlannedEntry:
+    post = entry.post
+    author = post.author or site.author
+    return PlannedEntry(
+        relpath=post.relpath,
+        id=post.id,
+        title=post.title,
+        published=post.published,
+        updated=post.updated,
+        link=post.url,
+        authors=() if author is None else (author,),
+        categories=tuple(dict.fromkeys((*post.categories, *post.tags))),
+        html=entry.html,
+        summary=entry.summary or post.title,
+        outlet=entry.outlet,
+        original_url=entry.original_url,
+        kept=kept,
+    )

@@ -1,0 +1,131 @@
+"""What the last build saw and published: the published state, read and written.
+
+The state lives beside the feeds (`out/.feeds-state.json`): the listing of the source, the
+feeds written with their fingerprints and file stamps, the posts counted, the problems
+reported. A rebuild whose listing, config and outputs all match it has nothing to do.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from feeds.errors import BuildError
+from feeds.files import read_no_follow, write_if_changed
+from feeds.incremental.cache import POST, UNPUBLISHED, Cache
+from feeds.incremental.fingerprints import Published, outputs_intact
+from feeds.incremental.listing import RACY_NS
+from feeds.model import Report
+from feeds.source.discover import Listing
+
+STATE_NAME = ".feeds-state.json"
+
+
+@dataclass
+class State:
+    listing: str = ""
+    settings: str = ""
+    scanned_ns: int = 0
+    next_due: float | None = None
+    read: int = 0  # posts read, those left out included
+    posts: int = 0  # publishable posts: what the drop guard compares
+    ignored: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # posts' dates not shown, once said
+    # The most publishable posts a build published each day, over PEAK_DAYS days: the
+    # drop guard's mark, which a source shrinking a little at every build cannot lower.
+    peaks: dict[str, int] = field(default_factory=dict)
+    files: dict[str, Published] = field(default_factory=dict)
+    slugs: dict[str, str] = field(default_factory=dict)  # category -> its feed's folder
+
+
+def read_state(out: Path) -> State:
+    """The last build's state; an empty one when it is missing or unreadable."""
+    try:
+        data = json.loads(read_no_follow(out / STATE_NAME).decode("utf-8"))
+        files = {k: Published(**v) for k, v in data.pop("files").items()}
+        slugs = data.pop("slugs", {})
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in slugs.items()):
+            slugs = {}
+        warnings = data.pop("warnings", [])  # an older state file has none
+        if not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
+            warnings = []
+        peaks = data.pop("peaks", {})  # an older state file has none
+        if not all(isinstance(k, str) and type(v) is int for k, v in peaks.items()):
+            peaks = {}
+        return State(**data, files=files, slugs=slugs, warnings=warnings, peaks=peaks)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return State()
+
+
+def write_state(out: Path, state: State) -> None:
+    text = json.dumps(asdict(state), ensure_ascii=False, indent=1, sort_keys=True)
+    write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
+
+
+def up_to_date(
+    state: State, listing: str, settings: str, found: Listing, now: datetime, out: Path
+) -> bool:
+    """Whether the last build's feeds are what a build now would publish: the same listing
+    and settings, no post come due, no file changed too close to its scan to tell, and the
+    feeds as they were written."""
+    if not state.files or (state.listing, state.settings) != (listing, settings):
+        return False
+    if state.next_due is not None and now.timestamp() >= state.next_due:
+        return False  # a post dated in the future is due now
+    if found.newest_mtime() >= state.scanned_ns - RACY_NS:
+        return False
+    return outputs_intact(out, state.files)
+
+
+def replay(state: State, report: Report) -> None:
+    """Report what the last build found, since nothing has changed since."""
+    report.posts_read = state.read
+    report.posts_ignored = state.ignored
+    report.errors.extend(state.errors)
+    report.feeds_unchanged = len(state.files)
+
+
+def record_posts(
+    state: State,
+    cache: Cache,
+    excluded: dict[str, float],
+    until: float,
+    report: Report,
+    source: Path,
+) -> None:
+    """Count the posts the cache holds, less the `excluded` ones (by path -> date), and
+    report the problems it keeps; raise BuildError when none is publishable."""
+    report.errors.extend(cache.messages())
+    report.errors.sort()
+    posts = cache.count(POST) - len(excluded)
+    due = cache.count_due(until) - sum(1 for p in excluded.values() if p <= until)
+    report.posts_read = posts
+    report.posts_ignored = cache.count(UNPUBLISHED) + posts - due
+    state.read, state.posts, state.ignored = posts, due, report.posts_ignored
+    state.next_due = cache.next_due(until)
+    if cache.unreadable() or cache.held():
+        state.listing = ""  # a file that could not be read, or held, is read again next time
+    if due <= 0:
+        raise BuildError(
+            f"{source}: no publishable posts found (is it mounted?); nothing published"
+        )
+
+
+def record_problems(
+    state: State,
+    previous: State,
+    report: Report,
+    warnings: dict[str, str],
+    due: float | None,
+) -> None:
+    """Keep the build's errors, and its `warnings` (by path) said once while they stay so;
+    `due`: when a held update comes, and a build must run."""
+    report.errors.sort()
+    state.errors = list(report.errors)
+    # Said once, while it stays so, as the warnings of a scan are (see incremental.sync).
+    state.warnings = sorted(warnings.values())
+    said = set(previous.warnings)
+    report.warnings.extend(w for w in state.warnings if w not in said)
+    if due is not None and (state.next_due is None or due < state.next_due):
+        state.next_due = due  # a build must run when a held update comes
