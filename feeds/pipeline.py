@@ -128,7 +128,7 @@ def _build(
         journal = Journal(config.out / JOURNAL_NAME)
         retry_crashed(cache, config.source, config.cleaning, journal)
         excluded = shared_ids(cache, report.errors, config.out, previous.files, previous.slugs)
-        record_posts(state, cache, excluded, until, report, config.source)
+        record_posts(state, cache, excluded, until, report, config.source, previous.held)
         updates = Updates(now)
 
         def kept(posts: Iterable[Post]) -> Iterator[Post]:

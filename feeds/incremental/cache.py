@@ -517,15 +517,54 @@ def _connect(path: Path, fingerprint: str) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     for name in (path, *_companions(path)):  # SQLite would create a dangling link's target
         refuse_link(name)
+    held: list[tuple[str, list[Any]]] = []
     try:
         db = sqlite3.connect(path)
         if _valid(db, fingerprint):
             return db
+        held = _held_rows(db)
         db.close()
     except sqlite3.DatabaseError:
         pass
     discard(path)
-    return _create(sqlite3.connect(path), fingerprint)
+    db = _create(sqlite3.connect(path), fingerprint)
+    for table, rows in held:  # see _held_rows
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    db.commit()
+    return db
+
+
+def _held_rows(db: sqlite3.Connection) -> list[tuple[str, list[Any]]]:
+    """The rows of the held posts (see Cache.hold) of a cache of this schema made for
+    another fingerprint (a new version, another config): carried into the new cache, so
+    that they stay in the feeds as last published until their files are fixed or deleted.
+    A post held without a stored entry is read again, fails, and is named."""
+    try:
+        (schema,) = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if schema != str(SCHEMA):
+            return []
+        held = f"SELECT relpath FROM files WHERE kind = {POST} AND relpath IN "
+        held += "(SELECT relpath FROM held)"
+        return [
+            (
+                table,
+                db.execute(f"SELECT {columns} FROM {table} WHERE relpath IN ({held})").fetchall(),
+            )
+            for table, columns in _CARRIED.items()
+        ]
+    except (sqlite3.DatabaseError, TypeError, ValueError):
+        return []
+
+
+# The columns carried over, by table: an entry's XML is made again, for the new settings.
+_CARRIED = {
+    "files": "*",
+    "categories": "*",
+    "entries": "relpath, digest, html, summary, outlet, original_url, content, NULL, NULL",
+    "held": "*",
+}
 
 
 def with_cache(path: Path, fingerprint: str, report: Report, build: Callable[["Cache"], T]) -> T:

@@ -3,11 +3,12 @@ processes), gone ones dropped. What a post left out is reported as it is scanned
 while it stays as it is."""
 
 import contextlib
+import os
 from array import array
 from itertools import compress
 from pathlib import Path
 
-from feeds.errors import PostError
+from feeds.errors import BuildError, PostError
 from feeds.incremental.cache import BAD, GONE, NOT_A_POST, POST, Cache, FileRow
 from feeds.incremental.listing import RACY_NS
 from feeds.model import Report, Site
@@ -15,6 +16,10 @@ from feeds.source.discover import Listing, with_sizes, with_stats
 from feeds.workers import Progress
 
 HELD = "its last published version stays in the feeds until the file is fixed or deleted"
+LOST = (
+    "no longer a post, and its last published version was lost with the cache; it is out "
+    "of the feeds until the file is fixed or deleted"
+)
 
 
 def sync(
@@ -33,12 +38,23 @@ def sync(
     if previous is not None and not found.stated:  # the cache was there after all
         found = with_stats(found, source, jobs)
     gone: list[str] = []
+    if previous is None and found.unlisted:  # no record of what lies below: never drop it
+        rel_dir, reason = found.unlisted[0]
+        raise BuildError(
+            f"{rel_dir or '.'}: read: cannot list the folder ({reason}), and no cache "
+            "records its posts; nothing published"
+        )
     if previous is None:  # a new cache
         todo = list(range(len(found)))
+        # But for the posts held by the cache it replaced (see cache._held_rows): those
+        # no longer listed are held again as no file, or forgotten.
+        carried = [r for r in cache.held() if found.index(r) is None]
+        cache.forget(_hold_no_file(cache, carried, source))
     else:
         todo, gone = found.changes(*previous)
         # Unknown, not gone: they stay as last scanned, and in the feeds.
         gone = [relpath for relpath in gone if not found.below_unlisted(relpath)]
+        gone = _hold_no_file(cache, gone, source)
     # Scanned again: a file changed so close to the last scan that its stamp may lie, and
     # one that could not be read.
     racy = int(cache.meta("scanned_ns") or 0) - RACY_NS
@@ -46,7 +62,8 @@ def sync(
     again.update(i for i in map(found.index, cache.unreadable()) if i is not None)
     again.update(i for i in map(found.index, cache.held()) if i is not None)
     todo = sorted(again.union(todo))
-    replacing = previous is not None  # files scanned again: their old categories go first
+    # Files scanned again (or held ones carried over): their old categories go first.
+    replacing = previous is not None or bool(cache.held())
     cache.forget(gone)
     files = found.files(todo)
     advance = progress("scanning", len(files))
@@ -96,6 +113,39 @@ def _hold(cache: Cache, rows: list[FileRow], source: Path) -> list[FileRow]:
             said = row.message or f"{row.relpath}: read: no longer a post: {_why(source, row)}"
             cache.hold(row.relpath, f"{said}; {HELD}")
     return [r for r in rows if r.relpath not in held]
+
+
+def _hold_no_file(cache: Cache, gone: list[str], source: Path) -> list[str]:
+    """The gone files less the posts whose name is still there as no regular file: a
+    dangling link (a mount gone missing), a folder, a fifo. Each is held as _hold does,
+    until the name is a file again or removed."""
+    held = cache.were_posts(gone) if gone else set()
+    kept: set[str] = set()
+    for relpath in sorted(held):
+        try:
+            if not (source / relpath).is_symlink() and not (source / relpath).exists():
+                continue  # deleted: the operator's intent
+            what = "a folder" if (source / relpath).is_dir() else "not a regular file"
+            if (source / relpath).is_symlink() and not (source / relpath).exists():
+                what = "a link to nothing"
+        except OSError as exc:
+            what = exc.strerror or str(exc)
+        cache.hold(relpath, f"{relpath}: read: no longer a regular file: {what}; {HELD}")
+        kept.add(relpath)
+    return [relpath for relpath in gone if relpath not in kept]
+
+
+def lost_held(cache: Cache, were_held: list[str], source: Path) -> list[str]:
+    """The posts the last build held (see Cache.hold) that this cache no longer holds, as
+    it was discarded (a new version or config, damage, deletion), while their files are
+    still there and still no posts: out of the feeds now, and so named until fixed or
+    deleted."""
+    held = set(cache.held())
+    gone = [r for r in were_held if r not in held]
+    if not gone:
+        return []
+    fixed = cache.were_posts(gone)
+    return [r for r in gone if r not in fixed and os.path.lexists(source / r)]
 
 
 def _why(source: Path, row: FileRow) -> str:

@@ -37,6 +37,9 @@ class State:
     peaks: dict[str, int] = field(default_factory=dict)
     files: dict[str, Published] = field(default_factory=dict)
     slugs: dict[str, str] = field(default_factory=dict)  # category -> its feed's folder
+    # Posts kept as last published though their files are no posts now (see Cache.hold):
+    # named even when the cache that kept them is discarded. Written only when some are.
+    held: list[str] = field(default_factory=list)
 
 
 def read_state(out: Path) -> State:
@@ -53,13 +56,19 @@ def read_state(out: Path) -> State:
         peaks = data.pop("peaks", {})  # an older state file has none
         if not all(isinstance(k, str) and type(v) is int for k, v in peaks.items()):
             peaks = {}
-        return State(**data, files=files, slugs=slugs, warnings=warnings, peaks=peaks)
+        held = data.pop("held", [])  # an older state file has none
+        if not (isinstance(held, list) and all(isinstance(h, str) for h in held)):
+            held = []
+        return State(**data, files=files, slugs=slugs, warnings=warnings, peaks=peaks, held=held)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return State()
 
 
 def write_state(out: Path, state: State) -> None:
-    text = json.dumps(asdict(state), ensure_ascii=False, indent=1, sort_keys=True)
+    data = asdict(state)
+    if not state.held:  # as before there were any: an ordinary state file stays as it was
+        del data["held"]
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
 
 
@@ -93,10 +102,17 @@ def record_posts(
     until: float,
     report: Report,
     source: Path,
+    were_held: list[str],
 ) -> None:
     """Count the posts the cache holds, less the `excluded` ones (by path -> date), and
-    report the problems it keeps; raise BuildError when none is publishable."""
+    report the problems it keeps, held posts the last build had (`were_held`) that a
+    discarded cache lost included; raise BuildError when none is publishable."""
+    from feeds.incremental.sync import LOST, lost_held
+
     report.errors.extend(cache.messages())
+    lost = lost_held(cache, were_held, source)
+    report.errors.extend(f"{relpath}: read: {LOST}" for relpath in lost)
+    state.held = sorted([*cache.held(), *lost])
     report.errors.sort()
     posts = cache.count(POST) - len(excluded)
     due = cache.count_due(until) - sum(1 for p in excluded.values() if p <= until)
