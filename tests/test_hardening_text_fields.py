@@ -8,10 +8,12 @@ feeds, then read by three real readers. What each showed, which decided the enco
 - newsboat keeps an RSS title as text: escaped once it shows `A & B <c>`, escaped twice
   it shows `A &amp; B &lt;c&gt;`.
 - sfeed prints an RSS title as text, as newsboat does, and a description as HTML.
-So titles are escaped once (the RSS profile's `&#x26;`/`&#x3C;` are the same characters to
-an XML parser), and descriptions hold HTML: their text is escaped as HTML first.
+So titles are escaped once, written as the RSS profile advises (`&#x26;`, `&#x3C;`,
+`&#x3E;`: the same characters to an XML parser, and no W3C validator warning), and
+descriptions hold HTML: their text is escaped as HTML first.
 """
 
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -165,3 +167,14 @@ def test_text_model_escapes_html_once() -> None:
     assert field_text("A & B <c>") == "A & B <c>"
     assert field_text("A & B <c>", "html") == "A &amp; B &lt;c&gt;"
     assert field_text("a\x00b", "html") == "ab"
+
+
+def test_rss_plain_text_fields_use_the_profiles_character_references(out: Path) -> None:
+    """rssboard.org/rss-profile: `&` and `<` in plain text as hexadecimal references."""
+    for path in (out / "rss.xml", category_feed(out, "rss")):
+        raw = path.read_text(encoding="utf-8")
+        assert "<title>A &#x26; B &#x3C;c&#x3E;</title>" in raw
+        assert "<title>&#x3C;img src=x onerror=alert(1)&#x3E;</title>" in raw
+        assert "<category>&#x3C;iframe src=javascript:alert(7)&#x3E; T</category>" in raw
+        plain = re.findall(r"<(?:title|category)>([^<]*)</", raw)
+        assert plain and not [text for text in plain if "&amp;" in text or "&lt;" in text]

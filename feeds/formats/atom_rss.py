@@ -99,6 +99,12 @@ class FeedDocument:
             # An item read back declares the content and dc namespaces itself: put in the
             # channel, lxml has it use the root's declarations (tests/test_writer.py).
             parent.append(kept if kept is not None else self._element(i, fmt))
+        if fmt == "rss":
+            found = _RSS_PLAIN_TEXT(root)
+            assert isinstance(found, list)  # a node-set, by the expression
+            for element in found:
+                if isinstance(element, etree._Element):
+                    _as_character_references(element)
         return bytes(
             etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
         )
@@ -138,6 +144,39 @@ class FeedDocument:
 
 # Kept entries are at most 8 MiB of HTML (entries.MAX_ENTRY_BYTES): within libxml2's limits.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+# RSS elements that hold plain text. Readers differ on whether they are HTML: the RSS
+# profile's advice (and the W3C validator's warning) is to write `&`, `<` and `>` there as
+# hexadecimal character references, the form the widest number of readers show as text.
+_RSS_PLAIN_TEXT = etree.XPath(
+    "channel/title | channel/image/title | channel/item/title | channel/item/category"
+    " | channel/item/author | channel/item/source | channel/item/dc:creator",
+    namespaces={"dc": "http://purl.org/dc/elements/1.1/"},
+)
+_REFERENCED = {"&": "#x26", "<": "#x3C", ">": "#x3E"}
+
+
+def _as_character_references(element: etree._Element) -> None:
+    """Write the element's text with `&`, `<` and `>` as character references: the same
+    characters to an XML parser, split into text and lxml's reference nodes."""
+    text = element.text or ""
+    if not any(c in text for c in _REFERENCED):
+        return
+    element.text = None
+    last: etree._Element | None = None
+    start = 0
+    for i, c in enumerate(text):
+        if c in _REFERENCED:
+            if last is None:
+                element.text = text[start:i]
+            else:
+                last.tail = text[start:i]
+            last = etree.Entity(_REFERENCED[c])
+            element.append(last)
+            start = i + 1
+    assert last is not None
+    last.tail = text[start:]
 
 
 def _fragment(element: etree._Element) -> bytes:
