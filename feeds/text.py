@@ -45,7 +45,8 @@ def field_text(text: str, model: Model = "text") -> str:
     The one place text becomes markup. Tested with feedparser, newsboat and sfeed
     (tests/test_hardening_text_fields.py): all three show an RSS title escaped once as
     text, and newsboat and sfeed show one escaped twice with its `&amp;`; so titles are
-    escaped once, as the RSS profile's character references are. A description is HTML
+    escaped once (the RSS format writes them as the profile's character references,
+    `&#x26;`, the same characters to a parser). A description is HTML
     to every reader (feedparser's channel description too), so its text is escaped as
     HTML first.
     """
