@@ -33,6 +33,7 @@ PERMALINK_STYLES = {
 }
 CLEANING_PROFILES = ("finews", "generic")  # feeds.content.cleaning.PROFILES, not imported: slow
 JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jekyll_config)
+MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for ever
 # The keys of _config.yml that _site reads: the only ones kept, so that nothing else a site
 # keeps there (a plugin's API key) is copied into the output folder.
 JEKYLL_KEYS = (
@@ -103,7 +104,7 @@ def load_config(
         limit=_int(table, "limit", where, default=50, minimum=0),
         cleaning=_choice(table, "cleaning", where, CLEANING_PROFILES, default="finews"),
         max_drop=_share(table, "max_drop", where, default=0.5),
-        lock_timeout=_number(table, "lock_timeout", where, default=60.0),
+        lock_timeout=_number(table, "lock_timeout", where, default=60.0, maximum=MAX_LOCK_TIMEOUT),
         categories=_categories(table.get("categories", {}), where),
     )
     return replace(config, **dict(overrides or {}))
@@ -319,7 +320,9 @@ def _path(table: Mapping[str, Any], key: str, base: Path, where: str) -> Path | 
     return base / _text(table[key], where, key)
 
 
-def _number(table: Mapping[str, Any], key: str, where: str, *, default: float) -> float:
+def _number(
+    table: Mapping[str, Any], key: str, where: str, *, default: float, maximum: float
+) -> float:
     value = table.get(key, default)
     if (
         isinstance(value, bool)
@@ -327,6 +330,8 @@ def _number(table: Mapping[str, Any], key: str, where: str, *, default: float) -
         or not 0 <= value < float("inf")  # nan too: it would wait for ever
     ):
         raise ConfigError(where, key, "must be a finite number of 0 or more")
+    if value > maximum:  # 1e300 is finite, and waits as long as inf
+        raise ConfigError(where, key, f"must be at most {maximum:,.0f} seconds")
     return float(value)
 
 

@@ -3,6 +3,7 @@ bodies are read again here, so that the archive's bodies are never all held in m
 """
 
 import contextlib
+import re
 from collections.abc import Generator, Sequence
 from functools import partial
 from pathlib import Path
@@ -24,6 +25,26 @@ MAX_ENTRY_BYTES = 8 * 2**20  # libxml2, hence lxml and many readers, stop at 10 
 # within 150 MB. The archive's posts have 1,100 at most; 5 MB of long paragraphs, 2,000.
 MARKS = "\n*_`[]<>!&\\-+.)"
 MAX_MARKS = 400_000
+# But an HTML block is one node, whatever it holds: its lines are text to cmark (16,000
+# table rows: 1 MB of memory, where as many nodes would take 160). A line that opens with
+# one of these tags at its first column starts one, even after a paragraph or a list,
+# that ends at a blank line (CommonMark's kind 6, with cmark-gfm's names). Counted as one
+# node up to a line that could end some other block it might lie in (a fence, `-->`,
+# `</pre>`...), or not at all if a `<!DOCTYPE` block may hold it: what is in doubt counts.
+_HTML_BLOCK_START = re.compile(
+    r"^</?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col"
+    r"|colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form"
+    r"|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem"
+    r"|nav|noframes|ol|optgroup|option|p|param|section|source|summary|table|tbody|td"
+    r"|tfoot|th|thead|title|tr|track|ul)(?=[ \t>\n]|/>|$)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_OTHER_END = r"-->|\?>|\]\]>|</(?:pre|script|style|textarea)>"
+_HTML_BLOCK_END = re.compile(
+    rf"\n(?:[ \t]*(?:\n|$)|[^\n]*(?:{_OTHER_END})| {{0,3}}(?:```|~~~))", re.IGNORECASE
+)
+_ENDS_OTHER = re.compile(_OTHER_END, re.IGNORECASE)
+_DECLARATION = re.compile(r"^ {0,3}<![A-Za-z]", re.MULTILINE)
 # Tags ('<') in the rendered body: what lxml's and nh3's trees cost, in time and memory,
 # is about 1 KB and 10 µs an element; a news post has a few hundred.
 MAX_TAGS = 250_000
@@ -106,6 +127,8 @@ def make_entry(post: Post, source: Path, cleaning: str) -> Entry:
 def check_marks(body: str, relpath: str) -> None:
     """Refuse a Markdown body that cmark would make too many nodes of: before it does."""
     marks = sum(map(body.count, MARKS))
+    if marks > MAX_MARKS and len(body) <= MAX_ENTRY_BYTES:  # larger: refused once cleaned
+        marks = _marks_outside_html_blocks(body)
     if marks > MAX_MARKS:
         size = len(body.encode("utf-8", "surrogatepass")) / 2**20
         raise PostError(
@@ -114,6 +137,27 @@ def check_marks(body: str, relpath: str) -> None:
             f"its body ({size:.1f} MiB) has {marks:,} lines and Markdown marks, over the "
             f"{MAX_MARKS:,} a post's body may have; split the post",
         )
+
+
+def _marks_outside_html_blocks(body: str) -> int:
+    """The marks of a body less those in its HTML blocks, each block counted as one."""
+    if "\r" in body:  # cmark's other line ends
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if _DECLARATION.search(body):
+        return sum(map(body.count, MARKS))
+    blocks: list[str] = []
+    at = 0
+    while len(blocks) <= MAX_MARKS and (start := _HTML_BLOCK_START.search(body, at)):
+        line_end = body.find("\n", start.end())
+        line_end = len(body) if line_end < 0 else line_end
+        if _ENDS_OTHER.search(body, start.end(), line_end):  # may close another block
+            at = line_end
+            continue
+        end = _HTML_BLOCK_END.search(body, line_end)
+        at = end.start() if end else len(body)
+        blocks.append(body[start.start() : at])
+    inside = "".join(blocks)
+    return sum(map(body.count, MARKS)) - sum(map(inside.count, MARKS)) + len(blocks)
 
 
 def check_tag_count(html: str, relpath: str) -> None:

@@ -200,6 +200,7 @@ class Cache:
         """Record what each file is now; `replacing` when some were seen before."""
         if replacing:
             rows = self._still_bad(rows)
+            self._note_keepers(rows)
             keys = [(row.relpath,) for row in rows]
             self.db.executemany("DELETE FROM categories WHERE relpath = ?", keys)
             self.db.executemany("DELETE FROM held WHERE relpath = ?", keys)
@@ -214,6 +215,34 @@ class Cache:
             "INSERT INTO categories VALUES (?, ?, ?, ?)",
             [(r.relpath, category, r.ts, r.id) for r in rows for category in r.categories],
         )
+
+    def _note_keepers(self, rows: Sequence[FileRow]) -> None:
+        """Before `rows` are stored: a post that comes with the id of the one post that
+        has it now leaves it to that one, however long it has been out of the feeds.
+        Recorded per id while it stays shared (see keepers, refresh_shared_ids)."""
+        posts = [(row.id, row.relpath) for row in rows if row.kind == POST and row.id]
+        holders: dict[str, list[str]] = {}
+        for id_, relpath in self._posts_with({id_ for id_, _ in posts}):
+            holders.setdefault(id_, []).append(relpath)
+        keepers = self.keepers()
+        noted = dict(keepers)
+        for id_, relpath in posts:
+            had = holders.get(id_, [])
+            if len(had) == 1 and relpath not in had and id_ not in noted:
+                noted[id_] = had[0]
+        if noted != keepers:
+            self.set_meta("id_keepers", json.dumps(noted, ensure_ascii=False, sort_keys=True))
+
+    def keepers(self) -> dict[str, str]:
+        """id -> the path of the post that had it first, for the shared ids the cache saw
+        become shared; the others (a new cache) are decided by the published feeds."""
+        try:
+            found = json.loads(self.meta("id_keepers") or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(found, dict):
+            return {}
+        return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)}
 
     def _still_bad(self, rows: Sequence[FileRow]) -> Sequence[FileRow]:
         """A post recorded as bad while it was rendered (see mark_bad) stays bad when its
@@ -250,6 +279,17 @@ class Cache:
                 f"SELECT relpath FROM files WHERE kind = ? AND relpath IN ({marks})", (POST, *chunk)
             )
             found.update(str(r[0]) for r in rows)
+        return found
+
+    def digests(self, relpaths: Sequence[str]) -> dict[str, str]:
+        """relpath -> the digest stored for it, for those of the relpaths that are posts."""
+        found: dict[str, str] = {}
+        for chunk, marks in _batches(relpaths):
+            rows = self.db.execute(
+                f"SELECT relpath, digest FROM files WHERE kind = ? AND relpath IN ({marks})",
+                (POST, *chunk),
+            )
+            found.update((str(r[0]), str(r[1])) for r in rows)
         return found
 
     def hold(self, relpath: str, message: str) -> None:
@@ -308,6 +348,12 @@ class Cache:
             posts = Counter(id_ for id_, _ in self._posts_with(known | stored))
             shared = sorted(id_ for id_, count in posts.items() if count > 1)
         self.set_meta("shared_ids", json.dumps(shared, ensure_ascii=False))
+        keepers = self.keepers()
+        if keepers:  # an id no longer shared: its next newcomer is recorded again
+            still = set(shared)
+            kept = {id_: relpath for id_, relpath in keepers.items() if id_ in still}
+            if kept != keepers:
+                self.set_meta("id_keepers", json.dumps(kept, ensure_ascii=False, sort_keys=True))
 
     def shared_ids(self) -> list[tuple[str, str]]:
         """(id, relpath) of every post whose id another post has too, by id then path, as

@@ -23,9 +23,10 @@ def shared_ids(
     slugs: Mapping[str, str],
 ) -> dict[str, float]:
     """Posts whose id another post keeps: skipped, by path -> date, each reported in
-    `errors`. Of the posts sharing an id, the one readers have under it (at the link the
-    `published` feeds give) keeps it, so that a newcomer never takes it over; else the
-    first by path."""
+    `errors`. Of the posts sharing an id, the one that had it first, as the cache saw,
+    keeps it, so that a newcomer never takes it over; without the cache's record (a new
+    cache), the one readers have under it (at the link the `published` feeds give); else
+    the first by path."""
     sharing: dict[str, list[str]] = {}
     for id_, relpath in cache.shared_ids():
         sharing.setdefault(id_, []).append(relpath)
@@ -38,9 +39,11 @@ def shared_ids(
             raise sqlite3.DatabaseError(f"{relpath} is not a post in the cache")
         posts[relpath] = post
     links = published_links(out, published, slugs, set(sharing), posts.values())
+    first = cache.keepers()
     excluded: dict[str, float] = {}
     for id_, relpaths in sharing.items():
         keeper = next((r for r in relpaths if posts[r].url == links.get(id_)), relpaths[0])
+        keeper = first[id_] if first.get(id_) in relpaths else keeper
         for relpath in relpaths:
             if relpath == keeper:
                 continue

@@ -61,6 +61,8 @@ def sync(
     again = set(compress(range(len(found)), map(racy.__le__, found.mtimes)))
     again.update(i for i in map(found.index, cache.unreadable()) if i is not None)
     again.update(i for i in map(found.index, cache.held()) if i is not None)
+    # Read again only for the margin: their warnings were said when they were stored.
+    unchanged = {found.relpaths[i] for i in again.difference(todo)}
     todo = sorted(again.union(todo))
     # Files scanned again (or held ones carried over): their old categories go first.
     replacing = previous is not None or bool(cache.held())
@@ -81,11 +83,12 @@ def sync(
                 rows = [row for row in rows if row.kind != GONE]
             if replacing:
                 rows = _hold(cache, rows, source)
+            said = cache.digests([r.relpath for r in rows if r.relpath in unchanged])
             cache.store(rows, replacing=replacing)
             report.warnings.extend(
                 line
                 for row in rows
-                if row.kind == POST and row.message
+                if row.kind == POST and row.message and said.get(row.relpath) != row.digest
                 for line in row.message.split("\n")
             )
             if stored is not None:

@@ -262,6 +262,8 @@ def find_post_files(
             jekyll=jekyll,
             unlisted=unlisted,
         )
+        if jekyll:  # links there are not candidates: name those out of the source here
+            listing = replace(listing, links_out=_jekyll_links_out(source, seen))
         if not stat:
             return _unstated(source, listing)
         if renamed and meanwhile is not None:
@@ -289,7 +291,8 @@ def find_post_files(
         )
     if -1 in sizes:
         no_file = (relpath for relpath, size in zip(relpaths, sizes, strict=True) if size == -1)
-        listing = replace(listing, links_out=_links_out(source, no_file))
+        found = sorted([*listing.links_out, *_links_out(source, no_file)])
+        listing = replace(listing, links_out=tuple(found))
     return with_sizes(listing, sizes, mtimes)
 
 
@@ -302,6 +305,19 @@ def _links_out(source: Path, relpaths: Iterable[str]) -> tuple[str, ...]:
         if path.is_symlink() and path.is_dir() and not path.resolve().is_relative_to(root):
             found.append(relpath)
     return tuple(found)
+
+
+def _jekyll_links_out(source: Path, folders: Mapping[str, Folder]) -> tuple[str, ...]:
+    """In a Jekyll site, the links to folders out of the source above its `_posts`
+    folders, which are not candidates: a `_posts` link (a name the listing ignores) and a
+    link for a category folder. One lstat a name, in the few folders above `_posts`."""
+    names: list[str] = []
+    for rel_dir, folder in folders.items():
+        if rel_dir and "_posts" in rel_dir.split("/"):
+            continue
+        here = [*folder.files, "_posts"] if "_posts" not in folder.folders else folder.files
+        names.extend(f"{rel_dir}/{name}" if rel_dir else name for name in here)
+    return tuple(sorted(_links_out(source, names)))
 
 
 def link_out_message(relpath: str) -> str:
@@ -435,6 +451,7 @@ def _unstated(source: Path, listing: Listing) -> Listing:
         sizes[i], mtimes[i] = size, mtime
     kept = [i for i, size in enumerate(sizes) if size != -1]  # -1: no file behind it
     links_out = _links_out(source, (listing.relpaths[i] for i in asked if sizes[i] == -1))
+    links_out = tuple(sorted([*listing.links_out, *links_out]))
     stated = replace(listing, sizes=sizes, mtimes=mtimes, stated=False, links_out=links_out)
     return _select(stated, kept)
 

@@ -483,7 +483,8 @@ def post_fields(
         [*dir_categories, *_words(front.get("categories")), *_one(front.get("category"))]
     )
     tags = _unique([*_words(front.get("tags")), *_one(front.get("tag"))])
-    _check_count(relpath, "categories", len(categories), MAX_CATEGORIES)
+    # the cap is on what the front matter lists, as the README says: not the folders'
+    _check_count(relpath, "categories", len(categories) - len(set(dir_categories)), MAX_CATEGORIES)
     _check_count(relpath, "tags", len(tags), MAX_TAGS)
     title = _title(relpath, front.get("title"), file_slug)
     slug = one_line(str(front["slug"])) if front.get("slug") else file_slug
