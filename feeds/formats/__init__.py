@@ -17,6 +17,12 @@ from feeds.model import PlannedFeed, Rendered
 FORMATS: dict[str, tuple[str, ...]] = {
     "atom_rss": ("atom.xml", "rss.xml"),
 }
+# file name -> what a person and a reader call it: its label and its media type
+KINDS: dict[str, tuple[str, str]] = {
+    "atom.xml": ("Atom", "application/atom+xml"),
+    "rss.xml": ("RSS", "application/rss+xml"),
+    "feed.json": ("JSON Feed", "application/feed+json"),
+}
 
 
 class Writer(Protocol):
