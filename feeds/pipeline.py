@@ -162,7 +162,9 @@ def _build(
             entries.finish()
             reused = previous.pages if previous.settings == state.settings else {}
             opml_file = OPML_FORMATS[config.opml_format]
-            pages = page_docs(files.summaries, config.site, opml_file, config.out, reused)
+            pages = page_docs(
+                files.summaries, config.site, opml_file, config.out, reused, report.warnings
+            )
         finally:
             entries.close()
         record_problems(state, previous, report, updates.warnings, updates.due)

@@ -303,3 +303,25 @@ def test_pages_are_not_counted_as_feeds(tmp_path: Path) -> None:
     assert f"wrote {len(state['files'])} feeds (0 unchanged)" in result.stderr
     result = run_build("--source", source, "--out", out)
     assert f"wrote 0 feeds ({len(state['files'])} unchanged)" in result.stderr
+
+
+def test_another_programs_index_html_is_never_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("the site's own home page", encoding="utf-8")
+    result = run_build("--source", FINEWS, "--out", out)
+    assert result.exit_code == 3
+    assert f"{out / 'index.html'}: not a file feeds wrote; not replaced" in result.stderr
+    assert (out / "index.html").read_text(encoding="utf-8") == "the site's own home page"
+    assert listparser.parse((out / "feeds.opml").read_bytes()).feeds
+    # Gone, it is feeds' own at the next build, though no post changed; then feeds' own
+    # page is rewritten as feeds writes it, even edited by hand (it carries feeds' mark).
+    (out / "index.html").unlink()
+    assert run_build("--source", FINEWS, "--out", out).exit_code == 3
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'content="feeds"' in page
+    (out / "index.html").write_text(page.replace("金融消息", "edited"), encoding="utf-8")
+    (out / "atom.xml").unlink()  # so that the build writes
+    result = run_build("--source", FINEWS, "--out", out)
+    assert "not replaced" not in result.stderr
+    assert (out / "index.html").read_text(encoding="utf-8") == page

@@ -17,6 +17,9 @@ from feeds.model import FeedSummary, Site
 from feeds.text import field_text as text
 
 PAGE_NAME = "index.html"
+# In every page feeds writes: a page at PAGE_NAME without it is another program's, and is
+# never replaced (see incremental.documents.page_docs).
+MARK = b'<meta name="generator" content="feeds">'
 
 # What the page says, by the site language's primary subtag; English for any other.
 LABELS: dict[str, dict[str, str]] = {
@@ -68,6 +71,7 @@ def render(site: Site, feeds: Sequence[FeedSummary], *, opml: str | None = None)
     head = E.HEAD(
         E.META(charset="utf-8"),
         E.META(name="viewport", content="width=device-width, initial-scale=1"),
+        E.META(name="generator", content="feeds"),
         E.TITLE(f"{text(site.title)} · {labels['feeds']}"),
         E.STYLE(STYLE),
     )

@@ -15,12 +15,16 @@ from feeds.model import FeedSummary, Site
 from feeds.text import field_text as text
 
 LIST_NAME = "feeds.opml"
+# In every list feeds writes: a file at LIST_NAME without it is another program's, and is
+# never replaced (see incremental.documents.page_docs).
+MARK = b"<!-- written by feeds -->"
 
 
 def render(site: Site, feeds: Sequence[FeedSummary], file: str) -> bytes:
     """The list's bytes, each feed listed as its `file` (e.g. "atom.xml"), or its first
     file when it is not published as that one."""
     root = etree.Element("opml", version="2.0")
+    root.append(etree.Comment(" written by feeds "))
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = text(site.title)
     dates = [feed.updated for feed in feeds if feed.updated is not None]

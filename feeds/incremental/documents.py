@@ -170,30 +170,49 @@ def page_docs(
     opml_file: str,
     out: Path,
     reusable: Mapping[str, Published],
+    warnings: list[str],
 ) -> list[FeedDoc]:
     """The site-level pages (formats.index_html and formats.opml) of these feeds: made
     again only when what they show changed (a feed's title, entries, files), else left as
-    published."""
-    from feeds.formats.index_html import PAGE_NAME
-    from feeds.formats.opml import LIST_NAME
+    published. A file at a page's name that feeds did not write (no MARK in it, and not
+    as the last build left it) is another program's: never replaced, with a warning."""
+    from feeds.formats import index_html, opml
 
     fingerprint = _digest_of(("pages", opml_file, repr(site)), repr(summaries).encode())
     docs = []
-    for name in (PAGE_NAME, LIST_NAME):
+    for name, mark in ((index_html.PAGE_NAME, index_html.MARK), (opml.LIST_NAME, opml.MARK)):
         known = reusable.get(name)
-        if (
+        if not _ours(out / name, mark, known):
+            warnings.append(
+                f"{out / name}: not a file feeds wrote; not replaced (remove it, and feeds "
+                "writes its own there)"
+            )
+            # Kept in the state as it is, without a fingerprint: a build runs again once
+            # it is gone, and writes feeds' own.
+            docs.append(FeedDoc(name, "", None))
+        elif (
             known is not None
             and known.fingerprint == fingerprint
             and file_intact(out / name, known)
         ):
             docs.append(FeedDoc(name, fingerprint, None))
-        elif name == PAGE_NAME:
-            from feeds.formats import index_html
-
-            data = index_html.render(site, summaries, opml=LIST_NAME)
+        elif name == index_html.PAGE_NAME:
+            data = index_html.render(site, summaries, opml=opml.LIST_NAME)
             docs.append(FeedDoc(name, fingerprint, data))
         else:
-            from feeds.formats import opml
-
             docs.append(FeedDoc(name, fingerprint, opml.render(site, summaries, opml_file)))
     return docs
+
+
+def _ours(path: Path, mark: bytes, known: Published | None) -> bool:
+    """Whether feeds may write the page at path: there is none, or it is feeds' own (as
+    the last build wrote it, or marked as feeds writes it). Never through a link."""
+    if path.is_symlink():
+        return False
+    if not path.exists() or (known is not None and known.fingerprint and file_intact(path, known)):
+        return True
+    try:
+        with path.open("rb") as fh:
+            return mark in fh.read(4096)
+    except OSError:
+        return False

@@ -40,10 +40,12 @@ def write_feeds(
         stat = path.stat()
         state.files[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
     for doc in pages:
-        path = confined(out, doc.relpath)
         if doc.data is not None:
-            write_if_changed(path, doc.data)
-        stat = path.stat()
+            write_if_changed(confined(out, doc.relpath), doc.data)
+        try:  # another program's page (no fingerprint) as it is: a link is not followed
+            stat = (out / doc.relpath).lstat()
+        except OSError:
+            continue
         state.pages[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
     for relpath, known in previous.files.items():
         if relpath not in state.files:
