@@ -31,6 +31,8 @@ PERMALINK_STYLES = {
     "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
     "none": "/:categories/:title:output_ext",
 }
+# opml_format -> the file feeds.opml lists for each feed (see formats.KINDS)
+OPML_FORMATS = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
 CLEANING_PROFILES = ("finews", "generic")  # feeds.content.cleaning.PROFILES, not imported: slow
 JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jekyll_config)
 MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for ever
@@ -51,6 +53,7 @@ TOOL_KEYS = {
     "max_drop",
     "categories",
     "lock_timeout",
+    "opml_format",
 }
 
 
@@ -71,6 +74,7 @@ class Config:
     max_drop: float = 0.5  # refuse to publish when valid posts fall by more than this share
     lock_timeout: float = 60.0  # seconds a build waits for another one to finish
     categories: Mapping[str, CategoryConfig] = field(default_factory=dict)
+    opml_format: str = "atom"  # the format feeds.opml lists each feed in (OPML_FORMATS)
     future: bool = False
     force: bool = False
     strict: bool = False
@@ -106,6 +110,7 @@ def load_config(
         max_drop=_share(table, "max_drop", where, default=0.5),
         lock_timeout=_number(table, "lock_timeout", where, default=60.0, maximum=MAX_LOCK_TIMEOUT),
         categories=_categories(table.get("categories", {}), where),
+        opml_format=_choice(table, "opml_format", where, tuple(OPML_FORMATS), default="atom"),
     )
     return replace(config, **dict(overrides or {}))
 

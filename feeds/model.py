@@ -124,6 +124,26 @@ class Rendered:
     made: Mapping[int, Mapping[str, bytes]]
 
 
+@dataclass(frozen=True)
+class Headline:
+    title: str
+    link: str  # the post's permalink
+
+
+@dataclass(frozen=True)
+class FeedSummary:
+    """One feed as the site-level pages list it (formats.index_html, formats.opml): made
+    from the entries' front matter alone, so a feed left unchanged has one too."""
+
+    path: str  # the feed's folder under the output folder: "" or "<slug>/"
+    url: str  # where its files are served: the site's URL and `path`
+    title: str
+    entries: int  # how many the feed holds
+    updated: datetime | None  # the newest entry's `updated`; None if it holds none
+    headlines: tuple[Headline, ...]  # its newest three entries
+    files: tuple[str, ...]  # the file names it is published as, e.g. ("atom.xml", "rss.xml")
+
+
 @dataclass
 class Report:
     """What a build did, for the one-line summary and the exit code."""

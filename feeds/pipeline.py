@@ -72,12 +72,12 @@ def publish(
         report.errors.extend(map(link_out_message, found.links_out))
         report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
 
-        def build(cache: Cache) -> tuple[State, list["FeedDoc"]]:
+        def build(cache: Cache) -> tuple[State, tuple[list["FeedDoc"], list["FeedDoc"]]]:
             state = State(listing=listing, settings=settings)
             return state, _build(cache, found, config, now, report, state, previous, jobs, progress)
 
         fingerprint = cache_fingerprint(config, found.jekyll)
-        state, docs = with_cache(cache_path, fingerprint, report, build)
+        state, (docs, pages) = with_cache(cache_path, fingerprint, report, build)
         if found.unlisted:
             state.listing = ""  # the folders that could not be listed are read again next time
         _check_strict(config, report)
@@ -89,7 +89,7 @@ def publish(
         )
         with _timed(report, "write"):
             folder = source_folder(config.out, config.source)
-            write_feeds(config.out, docs, state, previous, report, folder)
+            write_feeds(config.out, docs, pages, state, previous, report, folder)
 
 
 def _build(
@@ -102,9 +102,11 @@ def _build(
     previous: State,
     jobs: int,
     progress: Progress,
-) -> list["FeedDoc"]:
-    """Bring the cache up to date with the source, then make the feeds from it."""
-    from feeds.incremental.documents import FeedFiles
+) -> tuple[list["FeedDoc"], list["FeedDoc"]]:
+    """Bring the cache up to date with the source, then make the feeds from it, and the
+    site-level pages that list them."""
+    from feeds.config import OPML_FORMATS
+    from feeds.incremental.documents import FeedFiles, page_docs
     from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
     from feeds.incremental.published import shared_ids
     from feeds.incremental.sync import sync
@@ -158,11 +160,16 @@ def _build(
             files = FeedFiles(entries, rules, config.out, reusable)
             docs = [doc for feed in feeds for doc in files.of(feed)]
             entries.finish()
+            reused = previous.pages if previous.settings == state.settings else {}
+            opml_file = OPML_FORMATS[config.opml_format]
+            pages = page_docs(
+                files.summaries, config.site, opml_file, config.out, reused, report.warnings
+            )
         finally:
             entries.close()
         record_problems(state, previous, report, updates.warnings, updates.due)
         cache.db.commit()
-        return docs
+        return docs, pages
 
 
 def _import_stages() -> None:

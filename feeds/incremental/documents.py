@@ -3,7 +3,7 @@ entries' digests) matches the published file, still as it was written, is left a
 the others are planned whole and rendered by their formats."""
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +11,10 @@ from feeds.formats import FORMATS, Writer, file_names, writer
 from feeds.incremental.cache import EntryStub
 from feeds.incremental.entries import EntryCache, kept_xml
 from feeds.incremental.fingerprints import Published, file_intact
-from feeds.model import PlannedFeed
+from feeds.model import FeedSummary, Headline, PlannedFeed, Post, Site
 from feeds.plan.feeds import FeedPlan, Rules, choose, fold, planned_feed, title
+
+HEADLINES = 3  # the newest entries the index page names for each feed
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class FeedFiles:
     ) -> None:
         self.entries, self.rules, self.out, self.reusable = entries, rules, out, reusable
         self.writers: dict[str, Writer] = {}  # by format module, made when first needed
+        self.summaries: list[FeedSummary] = []  # of each feed `of` gave files, in order
 
     def of(self, feed: FeedPlan) -> Iterator[FeedDoc]:
         unchanged = self._unchanged(feed)
@@ -46,12 +49,18 @@ class FeedFiles:
             if not feed.first:
                 return  # no post of its own left (its posts' ids are earlier ones'): no feed
             # Every post of the feed failed to render (each is reported): keep what was published.
+            kept = []
             for name in file_names():
                 relpath = feed.prefix + name
                 if self._still_published(relpath):
+                    kept.append(name)
                     yield FeedDoc(relpath, self.reusable[relpath].fingerprint, None)
+            if kept:  # listed on the pages, without what its entries would say
+                posts = [post for group in feed.first for post in group]
+                self._summarize(feed, title(feed, posts, self.rules), [], tuple(kept))
             return
         feed_title = title(feed, [e.post for e in chosen], self.rules)
+        self._summarize(feed, feed_title, [e.post for e in chosen], file_names())
         content = _content_digest(map(entries.digest, chosen))
         planned: PlannedFeed | None = None  # made once, for the formats that changed
         for module, names in FORMATS.items():
@@ -112,7 +121,25 @@ class FeedFiles:
             if not self._still_published(relpath, fingerprint):
                 return None
             docs.append(FeedDoc(relpath, fingerprint, None))
+        self._summarize(feed, feed_title, [stub.post for stub in chosen], file_names())
         return docs
+
+    def _summarize(
+        self, feed: FeedPlan, feed_title: str, posts: list[Post], files: tuple[str, ...]
+    ) -> None:
+        """What the pages say of the feed: from its entries' front matter, no body."""
+        newest = max((p.updated for p in posts), key=lambda d: d.timestamp(), default=None)
+        self.summaries.append(
+            FeedSummary(
+                path=feed.prefix,
+                url=f"{self.rules.site.url}/{feed.prefix}",
+                title=feed_title,
+                entries=len(posts),
+                updated=newest,
+                headlines=tuple(Headline(p.title, p.url) for p in posts[:HEADLINES]),
+                files=files,
+            )
+        )
 
     def _still_published(self, relpath: str, fingerprint: str | None = None) -> bool:
         """Whether the feed file is published as it was written, for this fingerprint if given."""
@@ -135,3 +162,57 @@ def _content_digest(digests: Iterable[bytes]) -> bytes:
 def _digest_of(place: tuple[str, str, str], content: bytes) -> str:
     """Everything a feed's bytes depend on besides the settings (which the state holds)."""
     return hashlib.blake2b(repr(place).encode() + content, digest_size=16).hexdigest()
+
+
+def page_docs(
+    summaries: Sequence[FeedSummary],
+    site: Site,
+    opml_file: str,
+    out: Path,
+    reusable: Mapping[str, Published],
+    warnings: list[str],
+) -> list[FeedDoc]:
+    """The site-level pages (formats.index_html and formats.opml) of these feeds: made
+    again only when what they show changed (a feed's title, entries, files), else left as
+    published. A file at a page's name that feeds did not write (no MARK in it, and not
+    as the last build left it) is another program's: never replaced, with a warning."""
+    from feeds.formats import index_html, opml
+
+    fingerprint = _digest_of(("pages", opml_file, repr(site)), repr(summaries).encode())
+    docs = []
+    for name, mark in ((index_html.PAGE_NAME, index_html.MARK), (opml.LIST_NAME, opml.MARK)):
+        known = reusable.get(name)
+        if not _ours(out / name, mark, known):
+            warnings.append(
+                f"{out / name}: not a file feeds wrote; not replaced (remove it, and feeds "
+                "writes its own there)"
+            )
+            # Kept in the state as it is, without a fingerprint: a build runs again once
+            # it is gone, and writes feeds' own.
+            docs.append(FeedDoc(name, "", None))
+        elif (
+            known is not None
+            and known.fingerprint == fingerprint
+            and file_intact(out / name, known)
+        ):
+            docs.append(FeedDoc(name, fingerprint, None))
+        elif name == index_html.PAGE_NAME:
+            data = index_html.render(site, summaries, opml=opml.LIST_NAME)
+            docs.append(FeedDoc(name, fingerprint, data))
+        else:
+            docs.append(FeedDoc(name, fingerprint, opml.render(site, summaries, opml_file)))
+    return docs
+
+
+def _ours(path: Path, mark: bytes, known: Published | None) -> bool:
+    """Whether feeds may write the page at path: there is none, or it is feeds' own (as
+    the last build wrote it, or marked as feeds writes it). Never through a link."""
+    if path.is_symlink():
+        return False
+    if not path.exists() or (known is not None and known.fingerprint and file_intact(path, known)):
+        return True
+    try:
+        with path.open("rb") as fh:
+            return mark in fh.read(4096)
+    except OSError:
+        return False

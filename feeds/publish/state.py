@@ -36,6 +36,9 @@ class State:
     # drop guard's mark, which a source shrinking a little at every build cannot lower.
     peaks: dict[str, int] = field(default_factory=dict)
     files: dict[str, Published] = field(default_factory=dict)
+    # The site-level pages (index.html, feeds.opml) as written: never removed, never
+    # counted as feeds.
+    pages: dict[str, Published] = field(default_factory=dict)
     slugs: dict[str, str] = field(default_factory=dict)  # category -> its feed's folder
     # Posts kept as last published though their files are no posts now (see Cache.hold):
     # named even when the cache that kept them is discarded. Written only when some are.
@@ -47,6 +50,7 @@ def read_state(out: Path) -> State:
     try:
         data = json.loads(read_no_follow(out / STATE_NAME).decode("utf-8"))
         files = {k: Published(**v) for k, v in data.pop("files").items()}
+        pages = {k: Published(**v) for k, v in data.pop("pages", {}).items()}
         slugs = data.pop("slugs", {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in slugs.items()):
             slugs = {}
@@ -59,7 +63,15 @@ def read_state(out: Path) -> State:
         held = data.pop("held", [])  # an older state file has none
         if not (isinstance(held, list) and all(isinstance(h, str) for h in held)):
             held = []
-        return State(**data, files=files, slugs=slugs, warnings=warnings, peaks=peaks, held=held)
+        return State(
+            **data,
+            files=files,
+            pages=pages,
+            slugs=slugs,
+            warnings=warnings,
+            peaks=peaks,
+            held=held,
+        )
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return State()
 
@@ -84,7 +96,7 @@ def up_to_date(
         return False  # a post dated in the future is due now
     if found.newest_mtime() >= state.scanned_ns - RACY_NS:
         return False
-    return outputs_intact(out, state.files)
+    return outputs_intact(out, state.files) and outputs_intact(out, state.pages)
 
 
 def replay(state: State, report: Report) -> None:

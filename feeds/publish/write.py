@@ -21,13 +21,15 @@ FEED_PATH = re.compile(
 def write_feeds(
     out: Path,
     docs: Sequence[FeedDoc],
+    pages: Sequence[FeedDoc],
     state: State,
     previous: State,
     report: Report,
     source_folder: frozenset[str],
 ) -> None:
     """Write the feeds that changed, remove those the last build wrote and this one does
-    not, and save the state: the feeds' fingerprints and stamps as written."""
+    not, write the site-level `pages` that changed (never removed: every build has them),
+    and save the state: the files' fingerprints and stamps as written."""
     remove_stale_temp_files(_folders_written(out, [*previous.files, *(d.relpath for d in docs)]))
     for doc in sorted(docs, key=lambda d: d.relpath):
         path = confined(out, doc.relpath)
@@ -37,6 +39,14 @@ def write_feeds(
             report.feeds_unchanged += 1
         stat = path.stat()
         state.files[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
+    for doc in pages:
+        if doc.data is not None:
+            write_if_changed(confined(out, doc.relpath), doc.data)
+        try:  # another program's page (no fingerprint) as it is: a link is not followed
+            stat = (out / doc.relpath).lstat()
+        except OSError:
+            continue
+        state.pages[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
     for relpath, known in previous.files.items():
         if relpath not in state.files:
             _remove_feed(out, relpath, known, source_folder, report)
