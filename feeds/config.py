@@ -32,6 +32,9 @@ PERMALINK_STYLES = {
     "none": "/:categories/:title:output_ext",
 }
 CLEANING_PROFILES = ("finews", "generic")  # feeds.content.cleaning.PROFILES, not imported: slow
+# The formats `formats` may name, and the file each writes into every feed's folder: the
+# files of feeds.formats.FORMATS (not imported: a lower stage), in its order.
+FORMAT_FILES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
 JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jekyll_config)
 MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for ever
 # The keys of _config.yml that _site reads: the only ones kept, so that nothing else a site
@@ -51,6 +54,7 @@ TOOL_KEYS = {
     "max_drop",
     "categories",
     "lock_timeout",
+    "formats",
 }
 
 
@@ -71,6 +75,8 @@ class Config:
     max_drop: float = 0.5  # refuse to publish when valid posts fall by more than this share
     lock_timeout: float = 60.0  # seconds a build waits for another one to finish
     categories: Mapping[str, CategoryConfig] = field(default_factory=dict)
+    # The files each feed has, of the formats switched on (FORMAT_FILES), in its order.
+    formats: tuple[str, ...] = tuple(FORMAT_FILES.values())
     future: bool = False
     force: bool = False
     strict: bool = False
@@ -106,6 +112,7 @@ def load_config(
         max_drop=_share(table, "max_drop", where, default=0.5),
         lock_timeout=_number(table, "lock_timeout", where, default=60.0, maximum=MAX_LOCK_TIMEOUT),
         categories=_categories(table.get("categories", {}), where),
+        formats=_formats(table, "formats", where),
     )
     return replace(config, **dict(overrides or {}))
 
@@ -356,6 +363,20 @@ def _choice(
     if value not in choices:
         raise ConfigError(where, key, f"must be one of {', '.join(choices)}")
     return str(value)
+
+
+def _formats(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """The files of the formats the list names, in FORMAT_FILES' order; all by default."""
+    value = table.get(key, list(FORMAT_FILES))
+    known = ", ".join(f'"{name}"' for name in FORMAT_FILES)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(where, key, f"must be a list of format names: {known}")
+    unknown = [item for item in value if item not in FORMAT_FILES]
+    if unknown:
+        raise ConfigError(where, key, f"unknown format {unknown[0]!r} (known: {known})")
+    if not value:
+        raise ConfigError(where, key, f"must name at least one format: {known}")
+    return tuple(file for name, file in FORMAT_FILES.items() if name in value)
 
 
 def _categories(value: Any, where: str) -> dict[str, CategoryConfig]:

@@ -89,7 +89,7 @@ def publish(
         )
         with _timed(report, "write"):
             folder = source_folder(config.out, config.source)
-            write_feeds(config.out, docs, state, previous, report, folder)
+            write_feeds(config.out, docs, state, previous, report, folder, config.formats)
 
 
 def _build(
@@ -140,7 +140,7 @@ def _build(
             categories, config.categories, previous.slugs, taken, config.out, report.warnings
         )
         state.slugs = slugs
-        rules = Rules(config.site, config.limit, config.categories)
+        rules = Rules(config.site, config.limit, config.categories, config.formats)
         feeds = plan_feeds(
             kept(cache.newest(until)),
             categories,

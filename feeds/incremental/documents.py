@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from feeds.formats import FORMATS, Writer, file_names, writer
+from feeds.formats import FORMATS, Writer, writer
 from feeds.incremental.cache import EntryStub
 from feeds.incremental.entries import EntryCache, kept_xml
 from feeds.incremental.fingerprints import Published, file_intact
@@ -46,7 +46,7 @@ class FeedFiles:
             if not feed.first:
                 return  # no post of its own left (its posts' ids are earlier ones'): no feed
             # Every post of the feed failed to render (each is reported): keep what was published.
-            for name in file_names():
+            for name in self.rules.files:
                 relpath = feed.prefix + name
                 if self._still_published(relpath):
                     yield FeedDoc(relpath, self.reusable[relpath].fingerprint, None)
@@ -56,7 +56,7 @@ class FeedFiles:
         planned: PlannedFeed | None = None  # made once, for the formats that changed
         for module, names in FORMATS.items():
             changed: dict[str, str] = {}
-            for name in names:
+            for name in (name for name in names if name in self.rules.files):
                 relpath = feed.prefix + name
                 fingerprint = _digest_of((relpath, feed_title, feed.subtitle), content)
                 if self._still_published(relpath, fingerprint):
@@ -66,7 +66,9 @@ class FeedFiles:
             if not changed:
                 continue
             if planned is None:
-                planned = planned_feed(feed, feed_title, chosen, self.rules.site, kept_xml)
+                planned = planned_feed(
+                    feed, feed_title, chosen, self.rules.site, kept_xml, self.rules.files
+                )
             rendered = self._writer(module).render(planned, list(changed))
             for name, fingerprint in changed.items():
                 yield FeedDoc(feed.prefix + name, fingerprint, rendered.files[name])
@@ -106,7 +108,7 @@ class FeedFiles:
         feed_title = title(feed, [stub.post for stub in chosen], self.rules)
         content = _content_digest(stub.content for stub in chosen)
         docs = []
-        for name in file_names():
+        for name in self.rules.files:
             relpath = feed.prefix + name
             fingerprint = _digest_of((relpath, feed_title, feed.subtitle), content)
             if not self._still_published(relpath, fingerprint):

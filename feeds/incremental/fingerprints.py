@@ -38,6 +38,7 @@ def settings_fingerprint(config: Config, jekyll: bool) -> str:
         sorted(config.categories.items()),
         config.future,
         config.out.resolve(),
+        config.formats,
     )
 
 
