@@ -31,9 +31,10 @@ PERMALINK_STYLES = {
     "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
     "none": "/:categories/:title:output_ext",
 }
-# opml_format -> the file feeds.opml lists for each feed (see formats.KINDS)
-OPML_FORMATS = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
 CLEANING_PROFILES = ("finews", "generic")  # feeds.content.cleaning.PROFILES, not imported: slow
+# The formats `formats` may name, and the file each writes into every feed's folder: the
+# files of feeds.formats.FORMATS (not imported: a lower stage), in its order.
+FORMAT_FILES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
 JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jekyll_config)
 MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for ever
 # The keys of _config.yml that _site reads: the only ones kept, so that nothing else a site
@@ -54,6 +55,7 @@ TOOL_KEYS = {
     "categories",
     "lock_timeout",
     "opml_format",
+    "formats",
 }
 
 
@@ -74,7 +76,9 @@ class Config:
     max_drop: float = 0.5  # refuse to publish when valid posts fall by more than this share
     lock_timeout: float = 60.0  # seconds a build waits for another one to finish
     categories: Mapping[str, CategoryConfig] = field(default_factory=dict)
-    opml_format: str = "atom"  # the format feeds.opml lists each feed in (OPML_FORMATS)
+    opml_format: str = "atom"  # the format feeds.opml lists each feed in (FORMAT_FILES)
+    # The files each feed has, of the formats switched on (FORMAT_FILES), in its order.
+    formats: tuple[str, ...] = tuple(FORMAT_FILES.values())
     future: bool = False
     force: bool = False
     strict: bool = False
@@ -100,6 +104,7 @@ def load_config(
     dst = out if out is not None else _path(table, "out", base, where) or Path("out")
     jekyll = read_jekyll_config(src, kept_in=dst)
     site = _site(jekyll, table, where, str(src / "_config.yml"))
+    formats = _formats(table, "formats", where)
     config = Config(
         site=site,
         source=src,
@@ -110,7 +115,8 @@ def load_config(
         max_drop=_share(table, "max_drop", where, default=0.5),
         lock_timeout=_number(table, "lock_timeout", where, default=60.0, maximum=MAX_LOCK_TIMEOUT),
         categories=_categories(table.get("categories", {}), where),
-        opml_format=_choice(table, "opml_format", where, tuple(OPML_FORMATS), default="atom"),
+        opml_format=_opml_format(table, "opml_format", where, formats),
+        formats=formats,
     )
     return replace(config, **dict(overrides or {}))
 
@@ -361,6 +367,34 @@ def _choice(
     if value not in choices:
         raise ConfigError(where, key, f"must be one of {', '.join(choices)}")
     return str(value)
+
+
+def _opml_format(table: Mapping[str, Any], key: str, where: str, formats: tuple[str, ...]) -> str:
+    """The format feeds.opml lists: one switched on (`formats`, as files); Atom, when on,
+    by default, else the first one on."""
+    on = [name for name, file in FORMAT_FILES.items() if file in formats]
+    value = _choice(
+        table, key, where, tuple(FORMAT_FILES), default="atom" if "atom" in on else on[0]
+    )
+    if value not in on:
+        raise ConfigError(
+            where, key, f'"{value}" is switched off in `formats`: name one of {", ".join(on)}'
+        )
+    return value
+
+
+def _formats(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """The files of the formats the list names, in FORMAT_FILES' order; all by default."""
+    value = table.get(key, list(FORMAT_FILES))
+    known = ", ".join(f'"{name}"' for name in FORMAT_FILES)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(where, key, f"must be a list of format names: {known}")
+    unknown = [item for item in value if item not in FORMAT_FILES]
+    if unknown:
+        raise ConfigError(where, key, f"unknown format {unknown[0]!r} (known: {known})")
+    if not value:
+        raise ConfigError(where, key, f"must name at least one format: {known}")
+    return tuple(file for name, file in FORMAT_FILES.items() if name in value)
 
 
 def _categories(value: Any, where: str) -> dict[str, CategoryConfig]:

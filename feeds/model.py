@@ -107,6 +107,8 @@ class PlannedFeed:
     path: str  # the feed's folder under the output folder: "" or "<slug>/"
     url: str  # where its files are served: the site's URL and `path`
     home: str  # the site's home page
+    index: str  # the page that lists every feed (out/index.html)
+    files: tuple[str, ...]  # the feed's files, of the formats switched on: its siblings
     title: str
     subtitle: str  # may be empty
     language: str | None

@@ -89,7 +89,7 @@ def publish(
         )
         with _timed(report, "write"):
             folder = source_folder(config.out, config.source)
-            write_feeds(config.out, docs, pages, state, previous, report, folder)
+            write_feeds(config.out, docs, pages, state, previous, report, folder, config.formats)
 
 
 def _build(
@@ -105,7 +105,7 @@ def _build(
 ) -> tuple[list["FeedDoc"], list["FeedDoc"]]:
     """Bring the cache up to date with the source, then make the feeds from it, and the
     site-level pages that list them."""
-    from feeds.config import OPML_FORMATS
+    from feeds.config import FORMAT_FILES
     from feeds.incremental.documents import FeedFiles, page_docs
     from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
     from feeds.incremental.published import shared_ids
@@ -142,7 +142,7 @@ def _build(
             categories, config.categories, previous.slugs, taken, config.out, report.warnings
         )
         state.slugs = slugs
-        rules = Rules(config.site, config.limit, config.categories)
+        rules = Rules(config.site, config.limit, config.categories, config.formats)
         feeds = plan_feeds(
             kept(cache.newest(until)),
             categories,
@@ -161,7 +161,7 @@ def _build(
             docs = [doc for feed in feeds for doc in files.of(feed)]
             entries.finish()
             reused = previous.pages if previous.settings == state.settings else {}
-            opml_file = OPML_FORMATS[config.opml_format]
+            opml_file = FORMAT_FILES[config.opml_format]
             pages = page_docs(
                 files.summaries, config.site, opml_file, config.out, reused, report.warnings
             )

@@ -311,7 +311,7 @@ def test_files_that_are_not_posts_are_ignored_silently(tmp_path: Path, build: Bu
     result = build("--source", source, "--out", out)
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
-        "feeds: read 2 posts, skipped 0, wrote 6 feeds (0 unchanged)"
+        "feeds: read 2 posts, skipped 0, wrote 9 feeds (0 unchanged)"
     ]
     assert published(out).keys() == GOOD
 

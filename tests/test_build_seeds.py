@@ -32,8 +32,14 @@ def test_atom_feed_elements(seeds_out: Path) -> None:
     # The newest entry's date, never the clock.
     assert root.findtext("a:updated", namespaces=NS) == "2022-05-25T13:51:07+08:00"
     assert root.findtext("a:author/a:name", namespaces=NS) == "ZNing"
-    links = {link.get("rel"): link.get("href") for link in root.findall("a:link", NS)}
-    assert links == {"self": f"{SITE}/atom.xml", "alternate": f"{SITE}/"}
+    links = [(ln.get("rel"), ln.get("type"), ln.get("href")) for ln in root.findall("a:link", NS)]
+    assert links == [
+        ("self", "application/atom+xml", f"{SITE}/atom.xml"),
+        ("alternate", "application/rss+xml", f"{SITE}/rss.xml"),
+        ("alternate", "application/feed+json", f"{SITE}/feed.json"),
+        ("related", "text/html", f"{SITE}/index.html"),
+        ("alternate", "text/html", f"{SITE}/"),
+    ]
     generator = root.find("a:generator", NS)
     assert generator is not None and generator.text == "feeds"
     assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-CN"
@@ -157,7 +163,7 @@ def test_unchanged_feeds_are_not_rewritten(tmp_path: Path, build: Build) -> None
     os.utime(tmp_path / "atom.xml", ns=(1, 1))
     result = build("--source", SEEDS, "--out", tmp_path)
     assert result.exit_code == 0
-    assert "wrote 0 feeds (6 unchanged)" in result.stderr
+    assert "wrote 0 feeds (9 unchanged)" in result.stderr
     assert (tmp_path / "atom.xml").stat().st_mtime_ns == 1
     assert all(
         p.stat().st_mtime_ns == before[p]
@@ -170,7 +176,7 @@ def test_silent_on_stdout_with_a_summary_on_stderr(tmp_path: Path, build: Build)
     result = build("--source", SEEDS, "--out", tmp_path)
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        "feeds: read 2 posts, skipped 0, wrote 6 feeds (0 unchanged)"
+        "feeds: read 2 posts, skipped 0, wrote 9 feeds (0 unchanged)"
     ]
 
 

@@ -79,7 +79,7 @@ def test_hostile_category_names_stay_inside_out(tmp_path: Path, build: Build) ->
     folders = [p for p in out.iterdir() if p.is_dir()]
     for folder in folders:
         assert SLUG.match(folder.name) and len(folder.name) <= 89, folder.name
-        assert sorted(p.name for p in folder.iterdir()) == ["atom.xml", "rss.xml"]
+        assert sorted(p.name for p in folder.iterdir()) == ["atom.xml", "feed.json", "rss.xml"]
     for path in feed_files(out):
         assert path.parent in (out, *folders)
         parse(path)

@@ -62,7 +62,7 @@ def published_copy(tmp_path: Path, build: Build) -> tuple[Path, Path, dict[str, 
 def test_0_when_every_post_is_published(tmp_path: Path, build: Build) -> None:
     result = build("--source", SEEDS, "--out", tmp_path / "out")
     assert result.exit_code == 0
-    assert result.stderr == "feeds: read 2 posts, skipped 0, wrote 6 feeds (0 unchanged)\n"
+    assert result.stderr == "feeds: read 2 posts, skipped 0, wrote 9 feeds (0 unchanged)\n"
 
 
 def test_3_when_posts_were_skipped_names_each(tmp_path: Path, build: Build) -> None:

@@ -116,13 +116,13 @@ def test_unchanged_feeds_keep_their_mtime_and_inode(tmp_path: Path, build: Build
 
     os.utime(source / EMNEWS_POST.name)  # touched, not changed
     result = build("--source", source, "--out", out)
-    assert "wrote 0 feeds (8 unchanged)" in result.stderr
+    assert "wrote 0 feeds (12 unchanged)" in result.stderr
     assert stamps(out) == before
 
     post = source / EMNEWS_POST.name
     post.write_text(post.read_text(encoding="utf-8").replace("30亿元", "40亿元"), "utf-8")
     result = build("--source", source, "--out", out)
-    assert "wrote 4 feeds (4 unchanged)" in result.stderr
+    assert "wrote 6 feeds (6 unchanged)" in result.stderr
     after = stamps(out)
     changed = sorted(k for k in before if after[k] != before[k])
     assert changed == ["atom.xml", "emnews/atom.xml", "emnews/rss.xml", "rss.xml"]
@@ -158,8 +158,9 @@ def test_a_category_without_posts_loses_its_feeds_with_a_warning(
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
         "shanghaizhengquanbao/atom.xml: removed: its category has no posts any more",
+        "shanghaizhengquanbao/feed.json: removed: its category has no posts any more",
         "shanghaizhengquanbao/rss.xml: removed: its category has no posts any more",
-        "feeds: read 2 posts, skipped 0, wrote 2 feeds (4 unchanged), removed 2",
+        "feeds: read 2 posts, skipped 0, wrote 3 feeds (6 unchanged), removed 3",
     ]
     assert not (out / "shanghaizhengquanbao").exists()
     assert sorted(contents(out)) == [

@@ -16,6 +16,7 @@ from feeds.model import PlannedFeed, Rendered
 # module of feeds.formats -> the files it writes into each feed's folder
 FORMATS: dict[str, tuple[str, ...]] = {
     "atom_rss": ("atom.xml", "rss.xml"),
+    "jsonfeed": ("feed.json",),
 }
 # file name -> what a person and a reader call it: its label and its media type
 KINDS: dict[str, tuple[str, str]] = {

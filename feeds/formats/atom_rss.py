@@ -14,6 +14,7 @@ from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
 from feeds import __version__
+from feeds.formats import KINDS
 from feeds.model import Author, PlannedEntry, PlannedFeed, Rendered
 from feeds.text import field_text
 
@@ -21,6 +22,7 @@ Format = Literal["atom", "rss"]
 FORMATS: tuple[Format, ...] = ("atom", "rss")
 FILES: dict[Format, str] = {"atom": "atom.xml", "rss": "rss.xml"}  # see formats.FORMATS
 GENERATOR_URI = "https://pypi.org/project/feeds/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 class Writer:
@@ -80,10 +82,13 @@ class FeedDocument:
             fg.description(field_text(self.subtitle, "html"))
         else:
             fg.subtitle(field_text(self.subtitle))
-        # RSS takes the channel link from the last link: the site, not the feed.
+        siblings = self._siblings(fmt)
+        # RSS takes the channel link from the last link: the site, not the feed. feedgen
+        # writes only the self link of the others into RSS: the siblings are added below.
         fg.link(
             [
                 {"href": self_url, "rel": "self", "type": _media_type(fmt)},
+                *(siblings if fmt == "atom" else ()),
                 {"href": self.feed.home, "rel": "alternate", "type": "text/html"},
             ],
             replace=True,
@@ -91,6 +96,9 @@ class FeedDocument:
         if fmt == "rss":
             root, document = fg._create_rss(extensions=True)
             parent = root.find("channel")
+            self_link = parent.find(f"{{{ATOM_NS}}}link")
+            for link in reversed(siblings):
+                self_link.addnext(etree.Element(f"{{{ATOM_NS}}}link", link))
         else:
             root, document = fg._create_atom(extensions=True)
             parent = root
@@ -108,6 +116,19 @@ class FeedDocument:
         return bytes(
             etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
         )
+
+    def _siblings(self, fmt: Format) -> list[dict[str, str]]:
+        """Links to the feed's files in the other formats switched on, each by its media
+        type (Atom allows one alternate link per type), and to the page listing every
+        feed: `related`, as the site's home page is the feed's one text/html alternate."""
+        own = FILES[fmt]
+        links = [
+            {"href": self.feed.url + name, "rel": "alternate", "type": KINDS[name][1]}
+            for name in self.feed.files
+            if name != own
+        ]
+        links.append({"href": self.feed.index, "rel": "related", "type": "text/html"})
+        return links
 
     def made(self) -> dict[int, dict[str, bytes]]:
         """With `keep`, the XML of the entries made here, both formats, by their place."""
@@ -241,7 +262,8 @@ def _host(url: str) -> str:
 
 
 def _fix_atom_links(element: etree._Element, entry: PlannedEntry) -> None:
-    """Give the entry's link its rel and type, and add `rel="via"` for the original article.
+    """Give the entry's link its rel and type, add `rel="via"` for the original article,
+    and drop the atom:source feedgen makes of the source.
 
     feedgen 1.0.0 drops every attribute of an entry's links but href (a shadowed loop
     variable in `atom_entry`), which would turn a via link into a second alternate one.
@@ -253,6 +275,11 @@ def _fix_atom_links(element: etree._Element, entry: PlannedEntry) -> None:
     if alternate is None:
         raise ValueError(f"{entry.relpath}: feedgen wrote no link")
     alternate.attrib.update({"rel": "alternate", "type": "text/html"})
+    # feedgen writes RSS's <source url> as an atom:source holding only a title and a link,
+    # which the W3C validator warns on (no id, no updated): attribution in Atom is the via
+    # link and the credit line in the content.
+    for source in element.findall("{*}source"):
+        element.remove(source)
     if entry.original_url:
         via = etree.Element(alternate.tag, rel="via", type="text/html", href=entry.original_url)
         alternate.addnext(via)

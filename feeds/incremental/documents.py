@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from feeds.formats import FORMATS, Writer, file_names, writer
+from feeds.formats import FORMATS, Writer, writer
 from feeds.incremental.cache import EntryStub
 from feeds.incremental.entries import EntryCache, kept_xml
 from feeds.incremental.fingerprints import Published, file_intact
@@ -50,7 +50,7 @@ class FeedFiles:
                 return  # no post of its own left (its posts' ids are earlier ones'): no feed
             # Every post of the feed failed to render (each is reported): keep what was published.
             kept = []
-            for name in file_names():
+            for name in self.rules.files:
                 relpath = feed.prefix + name
                 if self._still_published(relpath):
                     kept.append(name)
@@ -60,12 +60,12 @@ class FeedFiles:
                 self._summarize(feed, title(feed, posts, self.rules), [], tuple(kept))
             return
         feed_title = title(feed, [e.post for e in chosen], self.rules)
-        self._summarize(feed, feed_title, [e.post for e in chosen], file_names())
+        self._summarize(feed, feed_title, [e.post for e in chosen], self.rules.files)
         content = _content_digest(map(entries.digest, chosen))
         planned: PlannedFeed | None = None  # made once, for the formats that changed
         for module, names in FORMATS.items():
             changed: dict[str, str] = {}
-            for name in names:
+            for name in (name for name in names if name in self.rules.files):
                 relpath = feed.prefix + name
                 fingerprint = _digest_of((relpath, feed_title, feed.subtitle), content)
                 if self._still_published(relpath, fingerprint):
@@ -75,7 +75,9 @@ class FeedFiles:
             if not changed:
                 continue
             if planned is None:
-                planned = planned_feed(feed, feed_title, chosen, self.rules.site, kept_xml)
+                planned = planned_feed(
+                    feed, feed_title, chosen, self.rules.site, kept_xml, self.rules.files
+                )
             rendered = self._writer(module).render(planned, list(changed))
             for name, fingerprint in changed.items():
                 yield FeedDoc(feed.prefix + name, fingerprint, rendered.files[name])
@@ -115,13 +117,13 @@ class FeedFiles:
         feed_title = title(feed, [stub.post for stub in chosen], self.rules)
         content = _content_digest(stub.content for stub in chosen)
         docs = []
-        for name in file_names():
+        for name in self.rules.files:
             relpath = feed.prefix + name
             fingerprint = _digest_of((relpath, feed_title, feed.subtitle), content)
             if not self._still_published(relpath, fingerprint):
                 return None
             docs.append(FeedDoc(relpath, fingerprint, None))
-        self._summarize(feed, feed_title, [stub.post for stub in chosen], file_names())
+        self._summarize(feed, feed_title, [stub.post for stub in chosen], self.rules.files)
         return docs
 
     def _summarize(

@@ -39,6 +39,7 @@ def settings_fingerprint(config: Config, jekyll: bool) -> str:
         config.future,
         config.out.resolve(),
         config.opml_format,
+        config.formats,
     )
 
 

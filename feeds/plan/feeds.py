@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Protocol, TypeVar
 
-from feeds.config import CategoryConfig
+from feeds.config import FORMAT_FILES, CategoryConfig
 from feeds.model import Author, Entry, PlannedEntry, PlannedFeed, Post, Site
 from feeds.plan.group import category_title, combined_groups, feed_title, same_articles
 
@@ -34,6 +34,7 @@ class Rules:
     site: Site
     limit: int  # entries per feed; 0: all
     categories: Mapping[str, CategoryConfig]  # the config's titles and slugs
+    files: tuple[str, ...] = tuple(FORMAT_FILES.values())  # of the formats switched on
 
 
 @dataclass
@@ -110,14 +111,18 @@ def planned_feed(
     entries: Sequence[Entry],
     site: Site,
     kept: Callable[[Entry], Mapping[str, bytes]],
+    files: tuple[str, ...] = tuple(FORMAT_FILES.values()),
 ) -> PlannedFeed:
     """The feed as the formats get it. `kept`: what the formats made of an entry at an
-    earlier build, by file (see PlannedEntry.kept)."""
+    earlier build, by file (see PlannedEntry.kept). `files`: the feed's files, of the
+    formats switched on, which each of them names as its siblings."""
     newest = max(entries, key=lambda e: e.post.updated.timestamp()).post.updated
     return PlannedFeed(
         path=feed.prefix,
         url=f"{site.url}/{feed.prefix}",
         home=site.url + "/",
+        index=site.url + "/index.html",
+        files=files,
         title=feed_title,
         subtitle=feed.subtitle,
         language=site.language,

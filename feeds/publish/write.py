@@ -26,10 +26,12 @@ def write_feeds(
     previous: State,
     report: Report,
     source_folder: frozenset[str],
+    formats: Sequence[str] = file_names(),
 ) -> None:
     """Write the feeds that changed, remove those the last build wrote and this one does
-    not, write the site-level `pages` that changed (never removed: every build has them),
-    and save the state: the files' fingerprints and stamps as written."""
+    not (of a vanished category, or of a format switched off: not in `formats`, the files
+    of those switched on), write the site-level `pages` that changed (never removed: every
+    build has them), and save the state: the files' fingerprints and stamps as written."""
     remove_stale_temp_files(_folders_written(out, [*previous.files, *(d.relpath for d in docs)]))
     for doc in sorted(docs, key=lambda d: d.relpath):
         path = confined(out, doc.relpath)
@@ -49,7 +51,12 @@ def write_feeds(
         state.pages[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
     for relpath, known in previous.files.items():
         if relpath not in state.files:
-            _remove_feed(out, relpath, known, source_folder, report)
+            why = (
+                "its category has no posts any more"
+                if relpath.rpartition("/")[2] in formats
+                else "its format is switched off (`formats` in the config)"
+            )
+            _remove_feed(out, relpath, known, source_folder, report, why)
     write_state(out, state)
 
 
@@ -64,7 +71,12 @@ def _folders_written(out: Path, relpaths: Iterable[str]) -> list[Path]:
 
 
 def _remove_feed(
-    out: Path, relpath: str, known: Published, source_folder: frozenset[str], report: Report
+    out: Path,
+    relpath: str,
+    known: Published,
+    source_folder: frozenset[str],
+    report: Report,
+    why: str,
 ) -> None:
     """Remove a feed file of the last build, if it is one: the state file names it, and
     a tampered one must not make us remove another program's file."""
@@ -83,4 +95,4 @@ def _remove_feed(
     except OSError:
         return
     report.feeds_removed += 1
-    report.warnings.append(f"{relpath}: removed: its category has no posts any more")
+    report.warnings.append(f"{relpath}: removed: {why}")
