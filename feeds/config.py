@@ -6,6 +6,7 @@ the tool's options. Every value is checked here, and a bad one names its file an
 """
 
 import json
+import re
 import time
 import tomllib
 from collections.abc import Callable, Mapping
@@ -36,6 +37,8 @@ CLEANING_PROFILES = ("finews", "generic")  # feeds.content.cleaning.PROFILES, no
 # files of feeds.formats.FORMATS (not imported: a lower stage), in its order.
 FORMAT_FILES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
 JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jekyll_config)
+# index_page: a plain name in the output folder, never a dot file or a path.
+_PAGE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.html")
 MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for ever
 # The keys of _config.yml that _site reads: the only ones kept, so that nothing else a site
 # keeps there (a plugin's API key) is copied into the output folder.
@@ -56,6 +59,7 @@ TOOL_KEYS = {
     "lock_timeout",
     "opml_format",
     "formats",
+    "index_page",
 }
 
 
@@ -79,6 +83,9 @@ class Config:
     opml_format: str = "atom"  # the format feeds.opml lists each feed in (FORMAT_FILES)
     # The files each feed has, of the formats switched on (FORMAT_FILES), in its order.
     formats: tuple[str, ...] = tuple(FORMAT_FILES.values())
+    # The name of the page in out/ that lists every feed: another than index.html where
+    # out/ is served at the same address as a site with a home page of its own.
+    index_page: str = "index.html"
     future: bool = False
     force: bool = False
     strict: bool = False
@@ -117,6 +124,7 @@ def load_config(
         categories=_categories(table.get("categories", {}), where),
         opml_format=_opml_format(table, "opml_format", where, formats),
         formats=formats,
+        index_page=_index_page(table, "index_page", where),
     )
     return replace(config, **dict(overrides or {}))
 
@@ -367,6 +375,15 @@ def _choice(
     if value not in choices:
         raise ConfigError(where, key, f"must be one of {', '.join(choices)}")
     return str(value)
+
+
+def _index_page(table: Mapping[str, Any], key: str, where: str) -> str:
+    value = table.get(key, "index.html")
+    if not isinstance(value, str) or not _PAGE_NAME.fullmatch(value):
+        raise ConfigError(
+            where, key, 'must be a file name in the output folder ending in .html ("feeds.html")'
+        )
+    return value
 
 
 def _opml_format(table: Mapping[str, Any], key: str, where: str, formats: tuple[str, ...]) -> str:

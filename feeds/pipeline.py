@@ -142,7 +142,9 @@ def _build(
             categories, config.categories, previous.slugs, taken, config.out, report.warnings
         )
         state.slugs = slugs
-        rules = Rules(config.site, config.limit, config.categories, config.formats)
+        rules = Rules(
+            config.site, config.limit, config.categories, config.formats, config.index_page
+        )
         feeds = plan_feeds(
             kept(cache.newest(until)),
             categories,
@@ -163,7 +165,13 @@ def _build(
             reused = previous.pages if previous.settings == state.settings else {}
             opml_file = FORMAT_FILES[config.opml_format]
             pages = page_docs(
-                files.summaries, config.site, opml_file, config.out, reused, report.warnings
+                files.summaries,
+                config.site,
+                opml_file,
+                config.index_page,
+                config.out,
+                reused,
+                report.warnings,
             )
         finally:
             entries.close()

@@ -18,7 +18,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from conftest import CONFIG, FINEWS, NS, run_build
+from conftest import CONFIG, FINEWS, NS, SEEDS, run_build, xml
 
 SITE_URL = "https://finews.withounder.com/"
 SCRIPT = "<script>alert(1)</script>"
@@ -325,3 +325,34 @@ def test_another_programs_index_html_is_never_replaced(tmp_path: Path) -> None:
     result = run_build("--source", FINEWS, "--out", out)
     assert "not replaced" not in result.stderr
     assert (out / "index.html").read_text(encoding="utf-8") == page
+
+
+def test_the_page_can_take_another_name_beside_a_sites_own_home_page(tmp_path: Path) -> None:
+    """`index_page`: out/ served at the site's own address keeps the site's index.html."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("<html>the site's home page</html>", encoding="utf-8")
+    config = tmp_path / "feeds.toml"
+    config.write_text(
+        CONFIG.read_text(encoding="utf-8").replace(
+            "[categories]", 'index_page = "feeds.html"\n[categories]'
+        ),
+        encoding="utf-8",
+    )
+    result = run_build("--source", SEEDS, "--out", out, config=config)
+    assert result.exit_code == 0, result.stderr
+    assert "not replaced" not in result.stderr
+    assert (out / "index.html").read_text(encoding="utf-8") == "<html>the site's home page</html>"
+    page = lxml.html.fromstring((out / "feeds.html").read_bytes())
+    assert page.xpath("//link[@rel='alternate']")
+    related = xml(out / "atom.xml").findall("a:link[@rel='related']", NS)
+    assert [link.get("href") for link in related] == [SITE_URL + "feeds.html"]
+
+    config.write_text(
+        CONFIG.read_text(encoding="utf-8").replace(
+            "[categories]", 'index_page = "../x.html"\n[categories]'
+        ),
+        encoding="utf-8",
+    )
+    result = run_build("--source", SEEDS, "--out", out, config=config)
+    assert result.exit_code == 2 and "index_page" in result.stderr

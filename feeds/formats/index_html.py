@@ -16,9 +16,8 @@ from feeds.formats import KINDS
 from feeds.model import FeedSummary, Site
 from feeds.text import field_text as text
 
-PAGE_NAME = "index.html"
-# In every page feeds writes: a page at PAGE_NAME without it is another program's, and is
-# never replaced (see incremental.documents.page_docs).
+# In every page feeds writes: a page at its name (`index_page`, index.html by default)
+# without it is another program's, and is never replaced (see incremental.documents.page_docs).
 MARK = b'<meta name="generator" content="feeds">'
 
 # What the page says, by the site language's primary subtag; English for any other.
@@ -26,6 +25,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "feeds": "Feeds",
         "entries": "{n} entries",
+        "entry": "{n} entry",
         "updated": "updated",
         "empty": "no entries",
         "url": "feed URL",
@@ -106,7 +106,8 @@ def _section(feed: FeedSummary, labels: dict[str, str]) -> etree._Element:
     if feed.updated is None:
         meta.text = labels["empty"]
     else:
-        meta.text = labels["entries"].format(n=feed.entries) + " · " + labels["updated"] + " "
+        count = labels["entry" if feed.entries == 1 and "entry" in labels else "entries"]
+        meta.text = count.format(n=feed.entries) + " · " + labels["updated"] + " "
         meta.append(
             E.TIME(feed.updated.strftime("%Y-%m-%d %H:%M"), datetime=feed.updated.isoformat())
         )

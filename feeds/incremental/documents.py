@@ -76,7 +76,13 @@ class FeedFiles:
                 continue
             if planned is None:
                 planned = planned_feed(
-                    feed, feed_title, chosen, self.rules.site, kept_xml, self.rules.files
+                    feed,
+                    feed_title,
+                    chosen,
+                    self.rules.site,
+                    kept_xml,
+                    self.rules.files,
+                    self.rules.index_page,
                 )
             rendered = self._writer(module).render(planned, list(changed))
             for name, fingerprint in changed.items():
@@ -170,6 +176,7 @@ def page_docs(
     summaries: Sequence[FeedSummary],
     site: Site,
     opml_file: str,
+    page_name: str,
     out: Path,
     reusable: Mapping[str, Published],
     warnings: list[str],
@@ -182,12 +189,12 @@ def page_docs(
 
     fingerprint = _digest_of(("pages", opml_file, repr(site)), repr(summaries).encode())
     docs = []
-    for name, mark in ((index_html.PAGE_NAME, index_html.MARK), (opml.LIST_NAME, opml.MARK)):
+    for name, mark in ((page_name, index_html.MARK), (opml.LIST_NAME, opml.MARK)):
         known = reusable.get(name)
         if not _ours(out / name, mark, known):
             warnings.append(
-                f"{out / name}: not a file feeds wrote; not replaced (remove it, and feeds "
-                "writes its own there)"
+                f"{out / name}: not a file feeds wrote; not replaced (remove it, or name "
+                "another page with `index_page` in the config)"
             )
             # Kept in the state as it is, without a fingerprint: a build runs again once
             # it is gone, and writes feeds' own.
@@ -198,7 +205,7 @@ def page_docs(
             and file_intact(out / name, known)
         ):
             docs.append(FeedDoc(name, fingerprint, None))
-        elif name == index_html.PAGE_NAME:
+        elif name == page_name:
             data = index_html.render(site, summaries, opml=opml.LIST_NAME)
             docs.append(FeedDoc(name, fingerprint, data))
         else:

@@ -40,6 +40,7 @@ def settings_fingerprint(config: Config, jekyll: bool) -> str:
         config.out.resolve(),
         config.opml_format,
         config.formats,
+        config.index_page,
     )
 
 

@@ -35,6 +35,7 @@ class Rules:
     limit: int  # entries per feed; 0: all
     categories: Mapping[str, CategoryConfig]  # the config's titles and slugs
     files: tuple[str, ...] = tuple(FORMAT_FILES.values())  # of the formats switched on
+    index_page: str = "index.html"  # the page listing every feed, in the output folder
 
 
 @dataclass
@@ -112,6 +113,7 @@ def planned_feed(
     site: Site,
     kept: Callable[[Entry], Mapping[str, bytes]],
     files: tuple[str, ...] = tuple(FORMAT_FILES.values()),
+    index_page: str = "index.html",
 ) -> PlannedFeed:
     """The feed as the formats get it. `kept`: what the formats made of an entry at an
     earlier build, by file (see PlannedEntry.kept). `files`: the feed's files, of the
@@ -121,7 +123,7 @@ def planned_feed(
         path=feed.prefix,
         url=f"{site.url}/{feed.prefix}",
         home=site.url + "/",
-        index=site.url + "/index.html",
+        index=f"{site.url}/{index_page}",
         files=files,
         title=feed_title,
         subtitle=feed.subtitle,
