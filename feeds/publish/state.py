@@ -6,7 +6,7 @@ reported. A rebuild whose listing, config and outputs all match it has nothing t
 """
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -63,8 +63,10 @@ def read_state(out: Path) -> State:
         held = data.pop("held", [])  # an older state file has none
         if not (isinstance(held, list) and all(isinstance(h, str) for h in held)):
             held = []
+        # A key a later version wrote is left for it: this one reads what it knows.
+        known = {f.name for f in fields(State)}
         return State(
-            **data,
+            **{key: value for key, value in data.items() if key in known},
             files=files,
             pages=pages,
             slugs=slugs,
