@@ -39,7 +39,7 @@ from conftest import CONFIG, FINEWS, NS, ROOT, run_build
 DEPLOY = ROOT / "deploy"
 NGINX_CONF = DEPLOY / "nginx.conf"
 SHIPPED_LISTEN = "listen 8080;"
-SHIPPED_ROOT = "root /srv/feeds/out;"
+SHIPPED_ROOT = "root /srv/archive/out;"
 SITE_URL = "https://finews.withounder.com"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (nginx-light)")
