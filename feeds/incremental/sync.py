@@ -3,7 +3,9 @@ processes), gone ones dropped. What a post left out is reported as it is scanned
 while it stays as it is."""
 
 import contextlib
+import errno
 import os
+import stat
 from array import array
 from itertools import compress
 from pathlib import Path
@@ -125,17 +127,27 @@ def _hold_no_file(cache: Cache, gone: list[str], source: Path) -> list[str]:
     held = cache.were_posts(gone) if gone else set()
     kept: set[str] = set()
     for relpath in sorted(held):
-        try:
-            if not (source / relpath).is_symlink() and not (source / relpath).exists():
-                continue  # deleted: the operator's intent
-            what = "a folder" if (source / relpath).is_dir() else "not a regular file"
-            if (source / relpath).is_symlink() and not (source / relpath).exists():
-                what = "a link to nothing"
-        except OSError as exc:
-            what = exc.strerror or str(exc)
+        what = _standing_at(source / relpath)
+        if what is None:
+            continue  # deleted: the operator's intent
         cache.hold(relpath, f"{relpath}: read: no longer a regular file: {what}; {HELD}")
         kept.add(relpath)
     return [relpath for relpath in gone if relpath not in kept]
+
+
+_NOTHING = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
+
+
+def _standing_at(path: Path) -> str | None:
+    """What stands at a listed file's name now that it is no regular file; None when
+    nothing does."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno not in _NOTHING:
+            return exc.strerror or str(exc)
+        return "a link to nothing" if path.is_symlink() else None
+    return "a folder" if stat.S_ISDIR(mode) else "not a regular file"
 
 
 def lost_held(cache: Cache, were_held: list[str], source: Path) -> list[str]:
