@@ -15,19 +15,35 @@ from conftest import SEEDS, Build, feed_files
 SITE = 'title = "T"\nurl = "https://example.com"\n'
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "+inf", "-1", "-inf"])
-def test_a_lock_timeout_that_is_not_a_finite_number_is_a_config_error(
-    tmp_path: Path, build: Build, value: str
+NOT_FINITE = "must be a finite number of 0 or more"
+# 1e300 is finite, and a cron build that waits that long waits for ever (review of #16).
+OVER_A_DAY = "must be at most 86,400 seconds"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        *((value, NOT_FINITE) for value in ["nan", "inf", "+inf", "-1", "-inf"]),
+        *((value, OVER_A_DAY) for value in ["1e300", "86401", "1.7976931348623157e308"]),
+    ],
+)
+def test_a_lock_timeout_not_finite_or_over_a_day_is_a_config_error(
+    tmp_path: Path, build: Build, value: str, reason: str
 ) -> None:
     config = tmp_path / "feeds.toml"
     config.write_text(f"{SITE}lock_timeout = {value}\n", encoding="utf-8")
     result = build("--source", SEEDS, "--out", tmp_path / "out", config=config)
     assert result.exit_code == 2
-    assert result.stderr == (
-        f"feeds: error: config error: {config}: lock_timeout: "
-        "must be a finite number of 0 or more\n"
-    )
+    assert result.stderr == f"feeds: error: config error: {config}: lock_timeout: {reason}\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_lock_timeout_of_a_day_is_accepted(tmp_path: Path, build: Build) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(f"{SITE}lock_timeout = 86400\n", encoding="utf-8")
+    result = build("--source", SEEDS, "--out", tmp_path / "out", config=config)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out" / "atom.xml").is_file()
 
 
 def test_a_full_disk_under_the_cache_says_to_free_space(
