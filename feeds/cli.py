@@ -28,10 +28,13 @@ EXIT_CODES_HELP = """\b
 Exit codes:
   0  all feeds written (or already up to date), no post skipped
   1  nothing published: no posts, source missing or empty (is it mounted?),
-     a sharp drop in posts (see --force), --strict with skipped posts, or an
-     output error (each feed stays whole: its last version or the new one)
+     a sharp drop in posts (see --force), --strict with skipped posts, a
+     folder that cannot be listed and that no cache records, a state or cache
+     file that is a symbolic link, or an output error (each feed stays whole:
+     its last version or the new one)
   2  usage or config error (the message names the file and key)
-  3  feeds written, but some posts were skipped (each named on stderr)
+  3  feeds written, but some posts were skipped, or kept as last published
+     while their files or folders cannot be read (each named on stderr)
   4  another build holds the lock on the output folder
 """
 
