@@ -141,6 +141,7 @@ def test_a_hub_that_is_down_is_named_and_pinged_again_at_the_next_build(
     ws.subscribe(topic)
     code, stderr = _build(tmp_path, config)  # nothing changed but the pings owed
     assert code == 0, stderr
+    assert "wrote 0 feeds" in stderr
     assert "feeds: hub" not in stderr
     assert title in _titles(ws.bodies(topic)[-1])
     assert not _owed(out)
