@@ -20,7 +20,15 @@ from synthetic import post_name, post_text, write_archive
 from websub_hub import WebSub, websub
 
 from conftest import DATA, NS, ROOT, run_build
-from feeds.publish.state import STATE_NAME, Ping, due_pings
+from feeds.publish.state import (
+    STATE_NAME,
+    Ping,
+    State,
+    due_pings,
+    read_state,
+    settle_pings,
+    write_state,
+)
 
 SCHEMA = json.loads((DATA / "jsonfeed-1.1.schema.json").read_text(encoding="utf-8"))
 OLD = time.time() - 3600  # a post's mtime old enough that a rebuild trusts the listing
@@ -270,3 +278,23 @@ def test_a_skipped_post_wins_over_a_failed_ping(tmp_path: Path, ws: WebSub) -> N
     assert code == 3, stderr
     assert "2021-12-09-broken.md: front matter:" in stderr
     assert f"feeds: hub {ws.hub.url}: {ws.site}/atom.xml: connection refused" in stderr
+
+
+def test_a_ping_owed_anew_by_a_later_build_is_not_settled_by_an_earlier_one(
+    tmp_path: Path,
+) -> None:
+    """Pings run without the lock: one heard for an older write leaves a newer one owed."""
+    hub, feed = "https://hub.example/", "https://e.org/atom.xml"
+    write_state(tmp_path, State(pings=[Ping(hub, feed, 2), Ping(hub, feed + "?b", 1)]))
+    settle_pings(tmp_path, [Ping(hub, feed, 1), Ping(hub, feed + "?b", 1)])
+    assert read_state(tmp_path).pings == [Ping(hub, feed, 2)]
+
+
+@pytest.mark.parametrize("value", ["-1", "61", '"5"'])
+def test_a_hub_timeout_out_of_bounds_is_a_config_error(tmp_path: Path, value: str) -> None:
+    _site(tmp_path)
+    config = tmp_path / "feeds.toml"
+    config.write_text(f'url = "https://e.org"\nhub_timeout = {value}\n', encoding="utf-8")
+    code, stderr = _build(tmp_path, config)
+    assert code == 2
+    assert f"{config}: hub_timeout: must be" in stderr
