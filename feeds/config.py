@@ -40,6 +40,8 @@ JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jeky
 # index_page: a plain name in the output folder, never a dot file or a path.
 _PAGE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.html")
 MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for ever
+# A ping waits at most this long for a hub (twice, with the retry): never the lock's hour.
+MAX_HUB_TIMEOUT = 60.0
 # The keys of _config.yml that _site reads: the only ones kept, so that nothing else a site
 # keeps there (a plugin's API key) is copied into the output folder.
 JEKYLL_KEYS = (
@@ -60,6 +62,8 @@ TOOL_KEYS = {
     "opml_format",
     "formats",
     "index_page",
+    "hubs",
+    "hub_timeout",
 }
 
 
@@ -86,6 +90,9 @@ class Config:
     # The name of the page in out/ that lists every feed: another than index.html where
     # out/ is served at the same address as a site with a home page of its own.
     index_page: str = "index.html"
+    # WebSub hubs every feed names (rel="hub") and each build pings for the feeds it changed.
+    hubs: tuple[str, ...] = ()
+    hub_timeout: float = 5.0  # seconds a ping waits for a hub's answer, each try
     future: bool = False
     force: bool = False
     strict: bool = False
@@ -125,6 +132,8 @@ def load_config(
         opml_format=_opml_format(table, "opml_format", where, formats),
         formats=formats,
         index_page=_index_page(table, "index_page", where),
+        hubs=_hubs(table, "hubs", where),
+        hub_timeout=_number(table, "hub_timeout", where, default=5.0, maximum=MAX_HUB_TIMEOUT),
     )
     return replace(config, **dict(overrides or {}))
 
@@ -384,6 +393,17 @@ def _index_page(table: Mapping[str, Any], key: str, where: str) -> str:
             where, key, 'must be a file name in the output folder ending in .html ("feeds.html")'
         )
     return value
+
+
+def _hubs(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """The hubs' URLs, each an absolute http(s) URL, each once, in the order given."""
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(where, key, 'must be a list of hub URLs: ["https://hub.example/"]')
+    for item in value:
+        if safe_link(item) is None:
+            raise ConfigError(where, key, f"a hub must be an absolute http(s) URL, not {item!r}")
+    return tuple(dict.fromkeys(value))
 
 
 def _opml_format(table: Mapping[str, Any], key: str, where: str, formats: tuple[str, ...]) -> str:

@@ -82,13 +82,14 @@ class FeedDocument:
             fg.description(field_text(self.subtitle, "html"))
         else:
             fg.subtitle(field_text(self.subtitle))
-        siblings = self._siblings(fmt)
+        # WebSub: a subscriber finds the hubs beside the self link, the topic it names.
+        links = [{"href": hub, "rel": "hub"} for hub in self.feed.hubs] + self._siblings(fmt)
         # RSS takes the channel link from the last link: the site, not the feed. feedgen
-        # writes only the self link of the others into RSS: the siblings are added below.
+        # writes only the self link of the others into RSS: the rest are added below.
         fg.link(
             [
                 {"href": self_url, "rel": "self", "type": _media_type(fmt)},
-                *(siblings if fmt == "atom" else ()),
+                *(links if fmt == "atom" else ()),
                 {"href": self.feed.home, "rel": "alternate", "type": "text/html"},
             ],
             replace=True,
@@ -97,7 +98,7 @@ class FeedDocument:
             root, document = fg._create_rss(extensions=True)
             parent = root.find("channel")
             self_link = parent.find(f"{{{ATOM_NS}}}link")
-            for link in reversed(siblings):
+            for link in reversed(links):
                 self_link.addnext(etree.Element(f"{{{ATOM_NS}}}link", link))
         else:
             root, document = fg._create_atom(extensions=True)

@@ -41,6 +41,8 @@ def document(feed: PlannedFeed) -> bytes:
     if feed.language:
         top["language"] = feed.language
     top["authors"] = [_author(feed.author)]
+    if feed.hubs:
+        top["hubs"] = [{"type": "WebSub", "url": hub} for hub in feed.hubs]
     top["items"] = [_item(entry, feed.language) for entry in feed.entries]
     text = json.dumps(top, ensure_ascii=False, indent=2)
     return (text + "\n").encode("utf-8")

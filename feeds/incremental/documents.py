@@ -83,6 +83,7 @@ class FeedFiles:
                     kept_xml,
                     self.rules.files,
                     self.rules.index_page,
+                    self.rules.hubs,
                 )
             rendered = self._writer(module).render(planned, list(changed))
             for name, fingerprint in changed.items():

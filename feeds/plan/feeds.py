@@ -36,6 +36,7 @@ class Rules:
     categories: Mapping[str, CategoryConfig]  # the config's titles and slugs
     files: tuple[str, ...] = tuple(FORMAT_FILES.values())  # of the formats switched on
     index_page: str = "index.html"  # the page listing every feed, in the output folder
+    hubs: tuple[str, ...] = ()  # the WebSub hubs every feed names
 
 
 @dataclass
@@ -114,6 +115,7 @@ def planned_feed(
     kept: Callable[[Entry], Mapping[str, bytes]],
     files: tuple[str, ...] = tuple(FORMAT_FILES.values()),
     index_page: str = "index.html",
+    hubs: tuple[str, ...] = (),
 ) -> PlannedFeed:
     """The feed as the formats get it. `kept`: what the formats made of an entry at an
     earlier build, by file (see PlannedEntry.kept). `files`: the feed's files, of the
@@ -131,6 +133,7 @@ def planned_feed(
         author=site.author or Author(site.title),
         updated=newest,
         entries=tuple(planned_entry(entry, site, kept(entry)) for entry in entries),
+        hubs=hubs,
     )
 
 

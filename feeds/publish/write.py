@@ -1,5 +1,5 @@
-"""The feed files written into the output folder, those of vanished feeds removed, and
-the published state saved with them."""
+"""The feed files written into the output folder, and those of vanished feeds removed;
+the caller saves the published state (publish.state) once they are."""
 
 import re
 from collections.abc import Iterable, Sequence
@@ -10,7 +10,7 @@ from feeds.formats import file_names
 from feeds.incremental.documents import FeedDoc
 from feeds.incremental.fingerprints import Published, file_intact
 from feeds.model import Report
-from feeds.publish.state import State, write_state
+from feeds.publish.state import State
 
 # The feed files feeds writes, and so may remove: combined and per category (see slugs).
 FEED_PATH = re.compile(
@@ -30,13 +30,15 @@ def write_feeds(
 ) -> None:
     """Write the feeds that changed, remove those the last build wrote and this one does
     not (of a vanished category, or of a format switched off: not in `formats`, the files
-    of those switched on), write the site-level `pages` that changed (never removed: every
-    build has them), and save the state: the files' fingerprints and stamps as written."""
+    of those switched on), and write the site-level `pages` that changed (never removed:
+    every build has them). Records in `state` the files' fingerprints and stamps as
+    written, and in `report` the feed files whose bytes changed; saving it is the caller's."""
     remove_stale_temp_files(_folders_written(out, [*previous.files, *(d.relpath for d in docs)]))
     for doc in sorted(docs, key=lambda d: d.relpath):
         path = confined(out, doc.relpath)
         if doc.data is not None and write_if_changed(path, doc.data):
             report.feeds_written += 1
+            report.written.append(doc.relpath)
         else:
             report.feeds_unchanged += 1
         stat = path.stat()
@@ -57,7 +59,6 @@ def write_feeds(
                 else "its format is switched off (`formats` in the config)"
             )
             _remove_feed(out, relpath, known, source_folder, report, why)
-    write_state(out, state)
 
 
 def _folders_written(out: Path, relpaths: Iterable[str]) -> list[Path]:
