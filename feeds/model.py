@@ -115,6 +115,8 @@ class PlannedFeed:
     author: Author  # the site's, else one named after the site
     updated: datetime  # the newest entry's `updated`: never the clock
     entries: tuple[PlannedEntry, ...]  # in order, newest first
+    icon: str | None = None  # absolute URLs of the site's small icon and its wide logo
+    logo: str | None = None
 
 
 @dataclass(frozen=True)

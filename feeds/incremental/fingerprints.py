@@ -41,6 +41,7 @@ def settings_fingerprint(config: Config, jekyll: bool) -> str:
         config.opml_format,
         config.formats,
         config.index_page,
+        config.jekyll_feed,
     )
 
 
