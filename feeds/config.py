@@ -46,8 +46,11 @@ JEKYLL_KEYS = (
     "url", "baseurl", "title", "name", "description",
     "lang", "language", "timezone", "author", "permalink", "feed", "plugins", "gems",
 )  # fmt: skip
-# Of jekyll-feed's `feed:` block, the keys feeds reads (see jekyll_feed); only they are kept.
-FEED_KEYS = ("path", "categories", "tags", "collections", "posts_limit", "icon", "logo")
+# Of jekyll-feed's `feed:` block, the keys feeds reads (read_feed_block, and excerpt_only
+# in the content stage): only they are kept.
+FEED_KEYS = (
+    "path", "categories", "tags", "collections", "posts_limit", "icon", "logo", "excerpt_only",
+)  # fmt: skip
 # The tags jekyll-feed writes a feed for: no other name ever had one at feed/by_tag/.
 _JEKYLL_TAG = re.compile(r"[A-Za-z0-9_]+")
 # The folder of the tag feeds: a slug has no `_`, so no category's feeds can be there.

@@ -13,6 +13,7 @@ from feeds.incremental.fingerprints import Published, file_intact
 from feeds.model import Report
 from feeds.publish.state import State, write_state
 
+COPY = "copy"  # the state's mark of a copy feeds wrote (see _write_copies)
 # The feed files feeds writes, and so may remove: combined, per category and per tag (see
 # slugs).
 FEED_PATH = re.compile(
@@ -79,29 +80,42 @@ def _write_copies(
 ) -> None:
     """Each feed copied where jekyll-feed served it, and the copies the last build wrote
     and this one does not, removed. A file there that feeds did not write is another
-    program's: never replaced, with a warning."""
+    program's: never replaced, with a warning; kept in the state without the COPY mark,
+    so that a build runs again once it is gone, and writes the copy."""
     for relpath, target in sorted(copies.items()):
-        if target not in state.files or relpath in state.files or relpath in state.pages:
-            if relpath in state.files or relpath in state.pages:
-                report.warnings.append(f"{out / relpath}: feeds writes a feed there: no copy")
+        if relpath in state.files or relpath in state.pages:
+            report.warnings.append(f"{out / relpath}: feeds writes a feed there: no copy")
+            continue
+        if target not in state.files:
             continue
         try:
             path = confined(out, relpath)
-            known = previous.copies.get(relpath)
-            if relpath.partition("/")[0] in source_folder or (
-                (path.exists() or path.is_symlink())
-                and (known is None or path.is_symlink() or not file_intact(path, known))
-            ):
-                raise OutputError(path, f"not a file feeds wrote; not replaced by {target}")
+            if relpath.partition("/")[0] in source_folder:
+                raise OutputError(path, "in the folder of the source; no copy")
+            if not _ours(path, previous.copies.get(relpath)):
+                report.warnings.append(f"{path}: not a file feeds wrote; not replaced by {target}")
+                stat = path.lstat()
+                state.copies[relpath] = Published("", stat.st_size, stat.st_mtime_ns)
+                continue
             write_if_changed(path, (out / target).read_bytes())
             stat = path.stat()
         except OutputError as exc:
             report.warnings.append(str(exc))
             continue
-        state.copies[relpath] = Published("", stat.st_size, stat.st_mtime_ns)
+        state.copies[relpath] = Published(COPY, stat.st_size, stat.st_mtime_ns)
     for relpath, known in previous.copies.items():
-        if relpath not in state.copies and relpath not in state.files:
+        if relpath not in state.copies and relpath not in state.files and known.fingerprint:
             _remove_copy(out, relpath, known, source_folder, report)
+
+
+def _ours(path: Path, known: Published | None) -> bool:
+    """Whether feeds may write a copy at path: there is nothing there, or the copy the
+    last build wrote, as it was written. Never through a link."""
+    if path.is_symlink():
+        return False
+    if not path.exists():
+        return True
+    return known is not None and known.fingerprint == COPY and file_intact(path, known)
 
 
 def _remove_copy(
