@@ -509,7 +509,8 @@ def read_feed_block(
         categories, cat_key = block.get("categories"), "feed.categories"
     limit = block.get("posts_limit")
     if limit is not None:
-        limit = _int({"posts_limit": limit}, "posts_limit", jwhere, default=0, minimum=0)
+        key = "feed.posts_limit"
+        limit = _int({key: limit}, key, jwhere, default=0, minimum=0)
     return (
         JekyllFeed(
             path=_site_path(path if path is not None else "feed.xml", jwhere, path_key),

@@ -140,7 +140,7 @@ def test_tag_feeds_are_listed_on_the_index_page_and_in_opml(tmp_path: Path) -> N
         ("feed:\n  tags: all\n", "feed.tags"),
         ("feed:\n  icon: ftp://example.org/i.png\n", "feed.icon"),
         ("feed:\n  path: .hidden/feed.xml\n", "feed.path"),
-        ("feed:\n  posts_limit: -1\n", "posts_limit"),
+        ("feed:\n  posts_limit: -1\n", "feed.posts_limit"),
         ("feed:\n  categories: {a: 1}\n", "feed.categories"),
         ("feed:\n  collections: notebook\n", "feed.collections"),
     ],
