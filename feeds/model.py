@@ -116,6 +116,8 @@ class PlannedFeed:
     updated: datetime  # the newest entry's `updated`: never the clock
     entries: tuple[PlannedEntry, ...]  # in order, newest first
     hubs: tuple[str, ...] = ()  # the WebSub hubs it names (rel="hub"): the config's
+    icon: str | None = None  # absolute URLs of the site's small icon and its wide logo
+    logo: str | None = None
 
 
 @dataclass(frozen=True)

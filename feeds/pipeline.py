@@ -44,6 +44,9 @@ from feeds.workers import Journal, Progress, no_progress
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed never loads it
     from feeds.incremental.documents import FeedDoc
 
+    # The feed files, the site-level pages, and the copies for jekyll-feed's subscribers.
+    Built = tuple[list[FeedDoc], list[FeedDoc], dict[str, str]]
+
 
 def publish(
     config: Config,
@@ -57,6 +60,7 @@ def publish(
     then ping the WebSub hubs for the feeds that changed, and those pings still owed."""
     if not config.source.is_dir():
         raise BuildError(f"{config.source}: the source folder does not exist (is it mounted?)")
+    report.warnings.extend(config.warnings)
     with build_lock(config.out, config.lock_timeout):
         owed = _publish(config, now, report, jobs, progress)
     if owed:  # with the lock released: a slow hub never holds up the next build
@@ -92,12 +96,12 @@ def _publish(
     report.errors.extend(map(link_out_message, found.links_out))
     report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
 
-    def build(cache: Cache) -> tuple[State, tuple[list["FeedDoc"], list["FeedDoc"]]]:
+    def build(cache: Cache) -> tuple[State, "Built"]:
         state = State(listing=listing, settings=settings)
         return state, _build(cache, found, config, now, report, state, previous, jobs, progress)
 
     fingerprint = cache_fingerprint(config, found.jekyll)
-    state, (docs, pages) = with_cache(cache_path, fingerprint, report, build)
+    state, (docs, pages, copies) = with_cache(cache_path, fingerprint, report, build)
     if found.unlisted:
         state.listing = ""  # the folders that could not be listed are read again next time
     _check_strict(config, report)
@@ -107,7 +111,9 @@ def _publish(
     guard(state, previous, now, source=config.source, max_drop=config.max_drop, force=config.force)
     with _timed(report, "write"):
         folder = source_folder(config.out, config.source)
-        write_feeds(config.out, docs, pages, state, previous, report, folder, config.formats)
+        write_feeds(
+            config.out, docs, pages, state, previous, report, folder, config.formats, copies
+        )
         # Saved with the feeds' own record: no feed is written and its ping forgotten.
         state.pings = due_pings(
             previous.pings,
@@ -150,15 +156,15 @@ def _build(
     previous: State,
     jobs: int,
     progress: Progress,
-) -> tuple[list["FeedDoc"], list["FeedDoc"]]:
-    """Bring the cache up to date with the source, then make the feeds from it, and the
-    site-level pages that list them."""
-    from feeds.config import FORMAT_FILES
+) -> "Built":
+    """Bring the cache up to date with the source, then make the feeds from it, the
+    site-level pages that list them, and where to copy them for jekyll-feed's subscribers."""
+    from feeds.config import FORMAT_FILES, jekyll_copies
     from feeds.incremental.documents import FeedFiles, page_docs
     from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
     from feeds.incremental.published import shared_ids
     from feeds.incremental.sync import sync
-    from feeds.plan.feeds import Rules, plan_feeds
+    from feeds.plan.feeds import Rules, plan_feeds, tagged_posts
     from feeds.plan.slugs import feed_slugs  # here: python-slugify is slow to import
     from feeds.plan.updates import Updates
     from feeds.publish.state import record_posts, record_problems
@@ -185,11 +191,18 @@ def _build(
             return (updates.settle(p) for p in posts if p.relpath not in excluded)
 
         categories = cache.categories(until)
+        wanted = config.jekyll_feed.categories
+        if wanted is not None:  # _config.yml feed.categories: only these have feeds
+            categories = [category for category in categories if category in wanted]
         taken = source_folder(config.out, config.source)
         slugs = feed_slugs(
             categories, config.categories, previous.slugs, taken, config.out, report.warnings
         )
         state.slugs = slugs
+        tags = config.jekyll_feed.tags
+        tagged = {} if tags is None else tagged_posts(kept(cache.newest(until)), tags)
+        tag_slugs = feed_slugs(tagged, {}, previous.tag_slugs, (), config.out, report.warnings)
+        state.tag_slugs = tag_slugs
         rules = Rules(
             config.site,
             config.limit,
@@ -197,6 +210,8 @@ def _build(
             config.formats,
             config.index_page,
             config.hubs,
+            config.jekyll_feed.icon,
+            config.jekyll_feed.logo,
         )
         feeds = plan_feeds(
             kept(cache.newest(until)),
@@ -204,6 +219,8 @@ def _build(
             slugs,
             lambda category: kept(cache.newest_in(category, until)),
             rules,
+            tagged,
+            tag_slugs,
         )
         entries = EntryCache(
             cache, config.source, config.cleaning, report, keep_xml, updates.held, journal
@@ -230,7 +247,14 @@ def _build(
             entries.close()
         record_problems(state, previous, report, updates.warnings, updates.due)
         cache.db.commit()
-        return docs, pages
+        copies = jekyll_copies(config.jekyll_feed, slugs, tag_slugs)
+        if copies and "atom.xml" not in config.formats:
+            report.warnings.append(
+                "jekyll-feed's feeds are Atom: with `atom` switched off in `formats`, "
+                "no copy of them is written where jekyll-feed served them"
+            )
+            copies = {}
+        return docs, pages, copies
 
 
 def _import_stages() -> None:

@@ -38,6 +38,12 @@ def document(feed: PlannedFeed) -> bytes:
         "feed_url": feed.url + FILE,
         "description": field_text(feed.subtitle or feed.title),
     }
+    # JSON Feed's icon is the large one (512 pixels), its favicon the small one: the
+    # logo and the icon of jekyll-feed's settings, each where only that one is set.
+    if feed.logo or feed.icon:
+        top["icon"] = feed.logo or feed.icon
+    if feed.icon:
+        top["favicon"] = feed.icon
     if feed.language:
         top["language"] = feed.language
     top["authors"] = [_author(feed.author)]

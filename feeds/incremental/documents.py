@@ -84,6 +84,8 @@ class FeedFiles:
                     self.rules.files,
                     self.rules.index_page,
                     self.rules.hubs,
+                    self.rules.icon,
+                    self.rules.logo,
                 )
             rendered = self._writer(module).render(planned, list(changed))
             for name, fingerprint in changed.items():

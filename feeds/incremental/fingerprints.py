@@ -42,6 +42,7 @@ def settings_fingerprint(config: Config, jekyll: bool) -> str:
         config.formats,
         config.index_page,
         config.hubs,
+        config.jekyll_feed,
     )
 
 

@@ -50,6 +50,9 @@ class State:
     # counted as feeds.
     pages: dict[str, Published] = field(default_factory=dict)
     slugs: dict[str, str] = field(default_factory=dict)  # category -> its feed's folder
+    tag_slugs: dict[str, str] = field(default_factory=dict)  # tag -> its feed's folder
+    # Copies of feeds where jekyll-feed served them (config.jekyll_copies), as written.
+    copies: dict[str, Published] = field(default_factory=dict)
     # Posts kept as last published though their files are no posts now (see Cache.hold):
     # named even when the cache that kept them is discarded. Written only when some are.
     held: list[str] = field(default_factory=list)
@@ -66,6 +69,10 @@ def read_state(out: Path) -> State:
         slugs = data.pop("slugs", {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in slugs.items()):
             slugs = {}
+        tag_slugs = data.pop("tag_slugs", {})  # an older state file has none
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in tag_slugs.items()):
+            tag_slugs = {}
+        copies = {k: Published(**v) for k, v in data.pop("copies", {}).items()}
         warnings = data.pop("warnings", [])  # an older state file has none
         if not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
             warnings = []
@@ -83,6 +90,8 @@ def read_state(out: Path) -> State:
             files=files,
             pages=pages,
             slugs=slugs,
+            tag_slugs=tag_slugs,
+            copies=copies,
             warnings=warnings,
             peaks=peaks,
             held=held,
@@ -109,7 +118,7 @@ def _pings(data: object) -> list[Ping]:
 def write_state(out: Path, state: State) -> None:
     data = asdict(state)
     # As before there were any: an ordinary state file stays as it was.
-    for key in ("held", "pings"):
+    for key in ("held", "pings", "tag_slugs", "copies"):
         if not data[key]:
             del data[key]
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
@@ -128,7 +137,11 @@ def up_to_date(
         return False  # a post dated in the future is due now
     if found.newest_mtime() >= state.scanned_ns - RACY_NS:
         return False
-    return outputs_intact(out, state.files) and outputs_intact(out, state.pages)
+    return (
+        outputs_intact(out, state.files)
+        and outputs_intact(out, state.pages)
+        and outputs_intact(out, state.copies)
+    )
 
 
 def replay(state: State, report: Report) -> None:
