@@ -20,18 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from feeds.errors import ConfigError
 from feeds.files import LinkError, read_no_follow, replace_file
 from feeds.model import Author, Site
+from feeds.permalinks import PERMALINK_STYLES, PermalinkError, check_template, read_defaults
 from feeds.text import one_line
 from feeds.urls import safe_email, safe_link
 from feeds.versions import code_digest
 
-DEFAULT_PERMALINK = "/:categories/:year/:month/:day/:title:output_ext"
-PERMALINK_STYLES = {
-    "date": DEFAULT_PERMALINK,
-    "pretty": "/:categories/:year/:month/:day/:title/",
-    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
-    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
-    "none": "/:categories/:title:output_ext",
-}
 CLEANING_PROFILES = ("finews", "generic")  # feeds.content.cleaning.PROFILES, not imported: slow
 # The formats `formats` may name, and the file each writes into every feed's folder: the
 # files of feeds.formats.FORMATS (not imported: a lower stage), in its order.
@@ -44,7 +37,7 @@ MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for e
 # keeps there (a plugin's API key) is copied into the output folder.
 JEKYLL_KEYS = (
     "url", "baseurl", "title", "name", "description",
-    "lang", "language", "timezone", "author", "permalink",
+    "lang", "language", "timezone", "author", "permalink", "collections", "defaults",
 )  # fmt: skip
 
 SITE_KEYS = {"title", "url", "description", "author", "language", "timezone", "permalink"}
@@ -248,6 +241,11 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
     tz, tz_where, tz_key = pick("timezone", ("timezone",))
     author, a_where, a_key = pick("author", ("author",))
     permalink, p_where, p_key = pick("permalink", ("permalink",))
+    posts = jekyll.get("collections")
+    posts = posts.get("posts") if isinstance(posts, Mapping) else None
+    if "permalink" not in table and isinstance(posts, Mapping) and posts.get("permalink"):
+        # Jekyll's posts collection takes the global permalink only when it sets none
+        permalink, p_where, p_key = posts["permalink"], jwhere, "collections.posts.permalink"
     return Site(
         title=_text(title, t_where, t_key) if title is not None else urlsplit(url).netloc,
         url=url,
@@ -256,6 +254,7 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
         timezone=_timezone(tz if tz is not None else "UTC", tz_where, tz_key),
         author=parse_author(author, a_where, a_key) if author is not None else None,
         permalink=_permalink(permalink if permalink is not None else "date", p_where, p_key),
+        defaults=read_defaults(jekyll.get("defaults")),
     )
 
 
@@ -328,9 +327,12 @@ def _timezone(value: Any, where: str, key: str) -> str:
 def _permalink(value: Any, where: str, key: str) -> str:
     text = _text(value, where, key)
     text = PERMALINK_STYLES.get(text, text)
-    if not text.startswith("/"):
-        raise ConfigError(where, key, "must be a style (date, pretty, …) or start with /")
-    return text
+    try:
+        check_template(text)
+    except PermalinkError as exc:
+        raise ConfigError(where, key, str(exc)) from exc
+    # Jekyll makes every URL start with /: a template without one means the same
+    return text if text.startswith("/") else "/" + text
 
 
 def _path(table: Mapping[str, Any], key: str, base: Path, where: str) -> Path | None:

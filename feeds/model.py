@@ -24,6 +24,8 @@ class Site:
     timezone: str
     author: Author | None
     permalink: str  # a Jekyll permalink template: /:categories/:year/:title:output_ext
+    # _config.yml's front matter `defaults:` for posts: (scope path, type, values as JSON)
+    defaults: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
