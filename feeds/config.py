@@ -69,7 +69,7 @@ class Config:
     out: Path
     cache: Path | None = None  # the build cache; None: inside the output folder
     limit: int = 50  # entries per feed; 0 means all
-    cleaning: str = "finews"
+    cleaning: str = "generic"  # the finews rules only where a feeds.toml asks for them
     max_drop: float = 0.5  # refuse to publish when valid posts fall by more than this share
     lock_timeout: float = 60.0  # seconds a build waits for another one to finish
     categories: Mapping[str, CategoryConfig] = field(default_factory=dict)
@@ -111,7 +111,7 @@ def load_config(
         out=dst,
         cache=_path(table, "cache", base, where),
         limit=_int(table, "limit", where, default=50, minimum=0),
-        cleaning=_choice(table, "cleaning", where, CLEANING_PROFILES, default="finews"),
+        cleaning=_choice(table, "cleaning", where, CLEANING_PROFILES, default="generic"),
         max_drop=_share(table, "max_drop", where, default=0.5),
         lock_timeout=_number(table, "lock_timeout", where, default=60.0, maximum=MAX_LOCK_TIMEOUT),
         categories=_categories(table.get("categories", {}), where),
