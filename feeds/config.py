@@ -20,11 +20,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from feeds.errors import ConfigError
 from feeds.files import LinkError, read_no_follow, replace_file
 from feeds.model import Author, Site
-from feeds.permalinks import PERMALINK_STYLES, PermalinkError, check_template, read_defaults
 from feeds.text import one_line
 from feeds.urls import safe_email, safe_link
 from feeds.versions import code_digest
 
+# Jekyll's named permalink styles (its configuration.rb)
+PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
 CLEANING_PROFILES = ("finews", "generic")  # feeds.content.cleaning.PROFILES, not imported: slow
 # The formats `formats` may name, and the file each writes into every feed's folder: the
 # files of feeds.formats.FORMATS (not imported: a lower stage), in its order.
@@ -254,7 +261,7 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
         timezone=_timezone(tz if tz is not None else "UTC", tz_where, tz_key),
         author=parse_author(author, a_where, a_key) if author is not None else None,
         permalink=_permalink(permalink if permalink is not None else "date", p_where, p_key),
-        defaults=read_defaults(jekyll.get("defaults")),
+        defaults=_defaults(jekyll.get("defaults")),
     )
 
 
@@ -326,13 +333,25 @@ def _timezone(value: Any, where: str, key: str) -> str:
 
 def _permalink(value: Any, where: str, key: str) -> str:
     text = _text(value, where, key)
-    text = PERMALINK_STYLES.get(text, text)
+    if text in PERMALINK_STYLES:
+        return PERMALINK_STYLES[text]
+    from feeds.permalinks import PermalinkError, check_template  # here: a named style needs none
+
     try:
         check_template(text)
     except PermalinkError as exc:
         raise ConfigError(where, key, str(exc)) from exc
     # Jekyll makes every URL start with /: a template without one means the same
     return text if text.startswith("/") else "/" + text
+
+
+def _defaults(value: Any) -> tuple[tuple[str, str, str], ...]:
+    """_config.yml's `defaults:` sets for posts (see feeds.permalinks.read_defaults)."""
+    if not value:
+        return ()
+    from feeds.permalinks import read_defaults  # here: most sites have none
+
+    return read_defaults(value)
 
 
 def _path(table: Mapping[str, Any], key: str, base: Path, where: str) -> Path | None:

@@ -79,6 +79,8 @@ class Entry:
     # (see formats.atom_rss.FeedDocument); empty when there are none yet.
     atom: bytes = b""
     rss: bytes = b""
+    # The files its Liquid read, as feeds.files.Stamp: (path in the source, size, mtime)
+    inputs: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)

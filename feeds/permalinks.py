@@ -4,7 +4,6 @@ functions, no I/O."""
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from fnmatch import fnmatchcase
@@ -12,13 +11,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-PERMALINK_STYLES = {
-    "date": "/:categories/:year/:month/:day/:title:output_ext",
-    "pretty": "/:categories/:year/:month/:day/:title/",
-    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
-    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
-    "none": "/:categories/:title:output_ext",
-}
 OUTPUT_EXT = ".html"  # of a Markdown or an HTML post
 _URL_SAFE = "/-._~!$&'()*+,;=:@"
 _NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/\-._~!$&'()*+,;=:@]")
@@ -60,11 +52,6 @@ class PermalinkError(ValueError):
     """A template naming a placeholder Jekyll does not have."""
 
 
-def style_template(value: str) -> str:
-    """A permalink setting as a template: a named style, or the template itself."""
-    return PERMALINK_STYLES.get(value, value)
-
-
 def check_template(template: str) -> None:
     """Raise PermalinkError for a placeholder Jekyll would fail on."""
     for _literal, name in template_parts(template):
@@ -100,6 +87,8 @@ def slugify(text: str, *, pretty: bool = False, cased: bool = False) -> str:
 
 @cache
 def _slugify(text: str, pretty: bool, cased: bool) -> str:
+    import unicodedata  # here: a rebuild with nothing to do slugifies nothing
+
     kept = [
         char
         if unicodedata.category(char)[0] in "ML"

@@ -27,7 +27,7 @@ from feeds.incremental.fingerprints import cache_fingerprint, settings_fingerpri
 from feeds.incremental.listing import list_source
 from feeds.model import Post, Report
 from feeds.publish.lock import build_lock
-from feeds.publish.state import State, read_state, replay, up_to_date
+from feeds.publish.state import State, inputs_hold, read_state, replay, up_to_date
 from feeds.source.discover import Listing, link_out_message, misnamed_message, unlisted_message
 from feeds.workers import Journal, Progress, no_progress
 
@@ -64,6 +64,7 @@ def publish(
             found.stated
             and not found.unlisted
             and up_to_date(previous, listing, settings, found, now, config.out)
+            and inputs_hold(previous, config.source)
         ):
             replay(previous, report)
             _check_strict(config, report)
@@ -128,7 +129,7 @@ def _build(
     with _timed(report, "render"):
         until = float("inf") if config.future else now.timestamp()
         journal = Journal(config.out / JOURNAL_NAME)
-        retry_crashed(cache, config.source, config.cleaning, journal)
+        retry_crashed(cache, config.source, config.cleaning, journal, config.site)
         excluded = shared_ids(cache, report.errors, config.out, previous.files, previous.slugs)
         record_posts(state, cache, excluded, until, report, config.source, previous.held)
         updates = Updates(now)
@@ -153,7 +154,14 @@ def _build(
             rules,
         )
         entries = EntryCache(
-            cache, config.source, config.cleaning, report, keep_xml, updates.held, journal
+            cache,
+            config.source,
+            config.cleaning,
+            report,
+            keep_xml,
+            updates.held,
+            journal,
+            config.site,
         )
         try:
             entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
@@ -162,6 +170,7 @@ def _build(
             files = FeedFiles(entries, rules, config.out, reusable)
             docs = [doc for feed in feeds for doc in files.of(feed)]
             entries.finish()
+            state.inputs = entries.inputs()
             reused = previous.pages if previous.settings == state.settings else {}
             opml_file = FORMAT_FILES[config.opml_format]
             pages = page_docs(

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.errors import BuildError
-from feeds.files import read_no_follow, write_if_changed
+from feeds.files import read_no_follow, stamps_hold, write_if_changed
 from feeds.incremental.cache import POST, UNPUBLISHED, Cache
 from feeds.incremental.fingerprints import Published, outputs_intact
 from feeds.incremental.listing import RACY_NS
@@ -43,6 +43,9 @@ class State:
     # Posts kept as last published though their files are no posts now (see Cache.hold):
     # named even when the cache that kept them is discarded. Written only when some are.
     held: list[str] = field(default_factory=list)
+    # The files besides posts that posts' Liquid read (includes, _config.yml), as
+    # relpath -> [size, mtime_ns]: a build is due when one changes. Written only when some.
+    inputs: dict[str, list[int]] = field(default_factory=dict)
 
 
 def read_state(out: Path) -> State:
@@ -60,6 +63,9 @@ def read_state(out: Path) -> State:
         peaks = data.pop("peaks", {})  # an older state file has none
         if not all(isinstance(k, str) and type(v) is int for k, v in peaks.items()):
             peaks = {}
+        inputs = data.pop("inputs", {})  # an older state file has none
+        if not all(isinstance(k, str) and isinstance(v, list) for k, v in inputs.items()):
+            inputs = {}
         held = data.pop("held", [])  # an older state file has none
         if not (isinstance(held, list) and all(isinstance(h, str) for h in held)):
             held = []
@@ -73,6 +79,7 @@ def read_state(out: Path) -> State:
             warnings=warnings,
             peaks=peaks,
             held=held,
+            inputs=inputs,
         )
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return State()
@@ -82,6 +89,8 @@ def write_state(out: Path, state: State) -> None:
     data = asdict(state)
     if not state.held:  # as before there were any: an ordinary state file stays as it was
         del data["held"]
+    if not state.inputs:  # as held
+        del data["inputs"]
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
 
@@ -99,6 +108,11 @@ def up_to_date(
     if found.newest_mtime() >= state.scanned_ns - RACY_NS:
         return False
     return outputs_intact(out, state.files) and outputs_intact(out, state.pages)
+
+
+def inputs_hold(state: State, source: Path) -> bool:
+    """Whether the files the posts' Liquid read are as the last build saw them."""
+    return stamps_hold(source, ((k, *v) for k, v in state.inputs.items()))
 
 
 def replay(state: State, report: Report) -> None:
