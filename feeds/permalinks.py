@@ -156,7 +156,7 @@ def _placeholder(
 def _sanitize(url: str) -> str:
     """As url.rb's sanitize_url: one leading slash, no `..`, `./` or doubled slashes."""
     url = "/" + url
-    if "." in url:
+    if ".." in url or "./" in url:
         url = url.replace("..", "/").replace("./", "")
     while "//" in url:
         url = url.replace("//", "/")

@@ -245,3 +245,22 @@ def test_a_build_of_posts_without_liquid_never_imports_it(tmp_path: Path) -> Non
             cwd=ROOT,
         )
         assert done.stdout.strip().splitlines()[-1] == "False", done.stderr
+
+
+def test_post_url_finds_a_post_in_a_category_folder_or_below_posts(
+    build: Build, tmp_path: Path
+) -> None:
+    posts = {
+        "_posts/2024-01-02-a.md": "---\ntitle: A\n---\n"
+        "[x]({% post_url 2024-01-04-x %}) [y]({% post_url sub/2024-01-05-y %})\n",
+        "news/_posts/2024-01-04-x.md": "---\ntitle: X\n---\nx\n",
+        "_posts/sub/2024-01-05-y.md": "---\ntitle: Y\n---\ny\n",
+    }
+    site = make_site(tmp_path, posts)
+    result = run(build, site, tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    hrefs = [a.get("href") for a in lhtml.fromstring(bodies(tmp_path / "out")["A"]).iter("a")]
+    assert hrefs == [
+        "https://example.org/blog/news/2024/01/04/x.html",
+        "https://example.org/blog/2024/01/05/y.html",
+    ]

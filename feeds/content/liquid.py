@@ -7,6 +7,7 @@ filters. Every file a render reads is noted with its stamp (see `Stamp`), so tha
 later build renders the post again once one of them changes.
 """
 
+import glob
 import html
 import json
 import os
@@ -341,7 +342,7 @@ def _post_url(context: RenderContext, name: str) -> str:
     env = context.env
     assert isinstance(env, JekyllEnvironment)
     name = _rendered(context, name) if "{{" in name else name
-    relpath = _posts_by_name(env.source).get(name.strip().strip("/"))
+    relpath = _find_post(env.source, name.strip().strip("/"))
     if relpath is None:
         raise LiquidError(f"post_url: no post named {name!r}", token=None)
     return _relative_url(context, _url_of(env, relpath))
@@ -359,6 +360,21 @@ def _link(context: RenderContext, path: str) -> str:
     stem, dot, ext = path.rpartition(".")
     page = f"/{stem}.html" if dot and ext in ("md", "markdown") else f"/{path}"
     return _relative_url(context, page.removesuffix("index.html"))
+
+
+def _find_post(source: Path, name: str) -> str | None:
+    """The path of the post `name` names (its name within a _posts folder, without
+    extension): in the top _posts folders first, then anywhere, listed once a process
+    and again when it is not found there (a post added since)."""
+    for pattern in (f"_posts/{glob.escape(name)}.*", f"*/_posts/{glob.escape(name)}.*"):
+        found = sorted(p.relative_to(source).as_posix() for p in source.glob(pattern))
+        if found:
+            return found[0]
+    relpath = _posts_by_name(source).get(name)
+    if relpath is None:
+        _posts_by_name.cache_clear()
+        relpath = _posts_by_name(source).get(name)
+    return relpath
 
 
 @cache
