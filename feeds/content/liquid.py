@@ -21,7 +21,7 @@ from stat import S_ISREG
 from typing import Any, TextIO
 from urllib.parse import quote, quote_plus
 
-from liquid import Environment, RenderContext, Tag, TokenStream
+from liquid import BoundTemplate, Environment, RenderContext, Tag, TokenStream
 from liquid.ast import BlockNode, Node
 from liquid.exceptions import LiquidError
 from liquid.filter import with_context
@@ -99,7 +99,15 @@ def _note(source: Path, relpath: str) -> None:
 
 
 def _site_config(source: Path, reads: list[Stamp]) -> dict[str, Any]:
-    reads.append(file_stamp(source, CONFIG_NAME))
+    seen = file_stamp(source, CONFIG_NAME)
+    reads.append(seen)
+    return dict(_parsed_config(source, seen))
+
+
+@cache
+def _parsed_config(source: Path, seen: Stamp) -> dict[str, Any]:
+    """site.*, read once a process while _config.yml keeps its stamp (`seen`)."""
+    del seen
     config = dict(read_jekyll_config(source))
     config.setdefault("baseurl", "")
     config["baseurl"] = str(config["baseurl"] or "").rstrip("/")
@@ -221,15 +229,16 @@ class IncludeNode(Node):
         folder = self.folder(None) or _post_folder(page)
         relpath = _confined(env.source, folder, name, self.token)
         _note(env.source, relpath)
-        text = _read_text(env.source / relpath, self.token, relpath)
         try:
-            template = env.from_string(text, name=relpath)
+            template = _include(env, relpath, _READS.get()[-1])
             with context.extend({"include": params}, template=template):
                 template.render_with_context(context, buffer, partial=True)
         except LiquidError as exc:
             if exc.token is not None and exc.token.source == self.token.source:
                 raise
             raise _failure(self.token, f"{relpath}:{_line(exc)}: {_reason(exc)}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _failure(self.token, f"cannot include {relpath}: {exc}") from exc
         return True
 
 
@@ -311,13 +320,14 @@ def _confined(source: Path, folder: str, name: str, token: Token) -> str:
     return relpath
 
 
-def _read_text(path: Path, token: Token, relpath: str) -> str:
-    try:
-        if not S_ISREG(path.stat().st_mode):
-            raise OSError("not a file")
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _failure(token, f"cannot include {relpath}: {exc}") from exc
+@cache
+def _include(env: JekyllEnvironment, relpath: str, seen: Stamp) -> BoundTemplate:
+    """The include, parsed once a process while it keeps its stamp (`seen`)."""
+    del seen
+    path = env.source / relpath
+    if not S_ISREG(path.stat().st_mode):
+        raise OSError("not a file")
+    return env.from_string(path.read_text(encoding="utf-8-sig"), name=relpath)
 
 
 class PostUrlTag(Tag):
@@ -394,6 +404,13 @@ def _posts_by_name(source: Path) -> dict[str, str]:
 def _url_of(env: JekyllEnvironment, relpath: str) -> str:
     """Another post's URL path, as this build makes it."""
     _note(env.source, relpath)
+    return _post_path(env, relpath, _READS.get()[-1])
+
+
+@cache
+def _post_path(env: JekyllEnvironment, relpath: str, seen: Stamp) -> str:
+    """_url_of, once a process while the post keeps its stamp (`seen`)."""
+    del seen
     try:
         text = read_post(env.source / relpath, relpath)
         if text is None:
