@@ -37,3 +37,17 @@ def test_an_ordinary_blog_keeps_its_trailing_link_plain(build: Build, tmp_path: 
 def test_the_finews_rules_run_where_the_config_asks(build: Build, tmp_path: Path) -> None:
     content = body(build, tmp_path, 'url = "https://blog.example"\ncleaning = "finews"\n')
     assert "原文" in content
+
+
+def test_a_rebuild_after_the_profile_is_switched_on_equals_a_cold_build(
+    build: Build, tmp_path: Path
+) -> None:
+    plain = body(build, tmp_path, 'url = "https://blog.example"\n')
+    config = tmp_path / "feeds.toml"
+    config.write_text('url = "https://blog.example"\ncleaning = "finews"\n', encoding="utf-8")
+    source, out, cold = tmp_path / "src", tmp_path / "out", tmp_path / "cold"
+    assert build("--source", source, "--out", out, config=config).exit_code == 0
+    assert build("--source", source, "--out", cold, config=config).exit_code == 0
+    rebuilt = (out / "atom.xml").read_bytes()
+    assert rebuilt == (cold / "atom.xml").read_bytes()
+    assert "原文" in rebuilt.decode() and "原文" not in plain
