@@ -34,6 +34,7 @@ from feeds.errors import PostError
 from feeds.files import Stamp, file_stamp
 from feeds.model import Post, Site
 from feeds.permalinks import slugify
+from feeds.source.dates import date_from_filename
 from feeds.source.posts import load_front_matter, post_fields, read_post
 from feeds.text import words
 
@@ -56,11 +57,6 @@ class LiquidFailed(PostError):
     def __init__(self, where: str, reason: str, inputs: tuple[Stamp, ...]) -> None:
         super().__init__(where, "liquid", reason)
         self.inputs = inputs
-
-
-def wants_liquid(front: Mapping[str, Any]) -> bool:
-    """`render_with_liquid: false` keeps a post's Liquid as text, as in Jekyll 4."""
-    return front.get("render_with_liquid") is not False
 
 
 def render_liquid(
@@ -127,8 +123,14 @@ def _page(front: Mapping[str, Any], post: Post, site: Site) -> dict[str, Any]:
         "path": post.relpath,
         "relative_path": post.relpath,
         "id": path.removesuffix(".html"),
-        "slug": front.get("slug") or post.relpath.rsplit("/", 1)[-1].rsplit(".", 1)[0][11:],
+        "slug": front.get("slug") or _file_slug(post.relpath),
     }
+
+
+def _file_slug(relpath: str) -> str:
+    name = relpath.rsplit("/", 1)[-1]
+    named = date_from_filename(name)
+    return named[1] if named else name.rsplit(".", 1)[0]
 
 
 @cache
