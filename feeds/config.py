@@ -24,9 +24,9 @@ from feeds.text import one_line
 from feeds.urls import safe_email, safe_link
 from feeds.versions import code_digest
 
-DEFAULT_PERMALINK = "/:categories/:year/:month/:day/:title:output_ext"
+# Jekyll's named permalink styles (its configuration.rb)
 PERMALINK_STYLES = {
-    "date": DEFAULT_PERMALINK,
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
     "pretty": "/:categories/:year/:month/:day/:title/",
     "ordinal": "/:categories/:year/:y_day/:title:output_ext",
     "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
@@ -46,7 +46,8 @@ MAX_HUB_TIMEOUT = 60.0
 # keeps there (a plugin's API key) is copied into the output folder.
 JEKYLL_KEYS = (
     "url", "baseurl", "title", "name", "description",
-    "lang", "language", "timezone", "author", "permalink", "feed", "plugins", "gems",
+    "lang", "language", "timezone", "author", "permalink", "collections", "defaults",
+    "feed", "plugins", "gems",
 )  # fmt: skip
 # Of jekyll-feed's `feed:` block, the keys feeds reads (read_feed_block, and excerpt_only
 # in the content stage): only they are kept.
@@ -112,7 +113,7 @@ class Config:
     out: Path
     cache: Path | None = None  # the build cache; None: inside the output folder
     limit: int = 50  # entries per feed; 0 means all
-    cleaning: str = "finews"
+    cleaning: str = "generic"  # the finews rules only where a feeds.toml asks for them
     max_drop: float = 0.5  # refuse to publish when valid posts fall by more than this share
     lock_timeout: float = 60.0  # seconds a build waits for another one to finish
     categories: Mapping[str, CategoryConfig] = field(default_factory=dict)
@@ -170,7 +171,7 @@ def load_config(
         out=dst,
         cache=_path(table, "cache", base, where),
         limit=_int(table, "limit", where, default=50, minimum=0),
-        cleaning=_choice(table, "cleaning", where, CLEANING_PROFILES, default="finews"),
+        cleaning=_choice(table, "cleaning", where, CLEANING_PROFILES, default="generic"),
         max_drop=_share(table, "max_drop", where, default=0.5),
         lock_timeout=_number(table, "lock_timeout", where, default=60.0, maximum=MAX_LOCK_TIMEOUT),
         categories=_categories(table.get("categories", {}), where),
@@ -306,6 +307,11 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
     tz, tz_where, tz_key = pick("timezone", ("timezone",))
     author, a_where, a_key = pick("author", ("author",))
     permalink, p_where, p_key = pick("permalink", ("permalink",))
+    posts = jekyll.get("collections")
+    posts = posts.get("posts") if isinstance(posts, Mapping) else None
+    if "permalink" not in table and isinstance(posts, Mapping) and posts.get("permalink"):
+        # Jekyll's posts collection takes the global permalink only when it sets none
+        permalink, p_where, p_key = posts["permalink"], jwhere, "collections.posts.permalink"
     return Site(
         title=_text(title, t_where, t_key) if title is not None else urlsplit(url).netloc,
         url=url,
@@ -314,6 +320,7 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
         timezone=_timezone(tz if tz is not None else "UTC", tz_where, tz_key),
         author=parse_author(author, a_where, a_key) if author is not None else None,
         permalink=_permalink(permalink if permalink is not None else "date", p_where, p_key),
+        defaults=_defaults(jekyll.get("defaults")),
     )
 
 
@@ -385,10 +392,25 @@ def _timezone(value: Any, where: str, key: str) -> str:
 
 def _permalink(value: Any, where: str, key: str) -> str:
     text = _text(value, where, key)
-    text = PERMALINK_STYLES.get(text, text)
-    if not text.startswith("/"):
-        raise ConfigError(where, key, "must be a style (date, pretty, …) or start with /")
-    return text
+    if text in PERMALINK_STYLES:
+        return PERMALINK_STYLES[text]
+    from feeds.permalinks import PermalinkError, check_template  # here: a named style needs none
+
+    try:
+        check_template(text)
+    except PermalinkError as exc:
+        raise ConfigError(where, key, str(exc)) from exc
+    # Jekyll makes every URL start with /: a template without one means the same
+    return text if text.startswith("/") else "/" + text
+
+
+def _defaults(value: Any) -> tuple[tuple[str, str, str], ...]:
+    """_config.yml's `defaults:` sets for posts (see feeds.permalinks.read_defaults)."""
+    if not value:
+        return ()
+    from feeds.permalinks import read_defaults  # here: most sites have none
+
+    return read_defaults(value)
 
 
 def _path(table: Mapping[str, Any], key: str, base: Path, where: str) -> Path | None:

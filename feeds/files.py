@@ -11,8 +11,9 @@ import contextlib
 import errno
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from feeds.errors import PublishError
 
@@ -151,3 +152,24 @@ def source_folder(out: Path, source: Path) -> frozenset[str]:
     if source != out and source.is_relative_to(out):
         return frozenset(source.relative_to(out).parts[:1])
     return frozenset()
+
+
+# A file of the source some output was made from, as (its path in the source, size,
+# mtime in ns); a file that is not there has size and mtime -1.
+Stamp = tuple[str, int, int]
+
+
+def file_stamp(source: Path, relpath: str) -> Stamp:
+    try:
+        st = (source / relpath).stat()
+    except OSError:
+        return relpath, -1, -1
+    return relpath, st.st_size, st.st_mtime_ns
+
+
+def stamps_hold(source: Path, stamps: Iterable[Sequence[Any]]) -> bool:
+    """Whether every file is still as its stamp says."""
+    return all(
+        file_stamp(source, str(relpath)) == (relpath, size, mtime)
+        for relpath, size, mtime in stamps
+    )

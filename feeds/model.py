@@ -24,6 +24,8 @@ class Site:
     timezone: str
     author: Author | None
     permalink: str  # a Jekyll permalink template: /:categories/:year/:title:output_ext
+    # _config.yml's front matter `defaults:` for posts: (scope path, type, values as JSON)
+    defaults: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class Entry:
     # (see formats.atom_rss.FeedDocument); empty when there are none yet.
     atom: bytes = b""
     rss: bytes = b""
+    # The files its Liquid read, as feeds.files.Stamp: (path in the source, size, mtime)
+    inputs: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from feeds.publish.state import (
     Ping,
     State,
     due_pings,
+    inputs_hold,
     read_state,
     replay,
     settle_pings,
@@ -88,6 +89,7 @@ def _publish(
         found.stated
         and not found.unlisted
         and up_to_date(previous, listing, settings, found, now, config.out)
+        and inputs_hold(previous, config.source)
     ):
         replay(previous, report)
         _check_strict(config, report)
@@ -182,7 +184,7 @@ def _build(
     with _timed(report, "render"):
         until = float("inf") if config.future else now.timestamp()
         journal = Journal(config.out / JOURNAL_NAME)
-        retry_crashed(cache, config.source, config.cleaning, journal)
+        retry_crashed(cache, config.source, config.cleaning, journal, config.site)
         excluded = shared_ids(cache, report.errors, config.out, previous.files, previous.slugs)
         record_posts(state, cache, excluded, until, report, config.source, previous.held)
         updates = Updates(now)
@@ -223,7 +225,14 @@ def _build(
             tag_slugs,
         )
         entries = EntryCache(
-            cache, config.source, config.cleaning, report, keep_xml, updates.held, journal
+            cache,
+            config.source,
+            config.cleaning,
+            report,
+            keep_xml,
+            updates.held,
+            journal,
+            config.site,
         )
         try:
             entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
@@ -232,6 +241,7 @@ def _build(
             files = FeedFiles(entries, rules, config.out, reusable)
             docs = [doc for feed in feeds for doc in files.of(feed)]
             entries.finish()
+            state.inputs = entries.inputs()
             reused = previous.pages if previous.settings == state.settings else {}
             opml_file = FORMAT_FILES[config.opml_format]
             pages = page_docs(

@@ -24,6 +24,7 @@ RANKS = {
     "workers": 0,
     "children": 0,
     "versions": 0,
+    "permalinks": 0,
     "config": 1,
     "source": 2,
     "content": 3,

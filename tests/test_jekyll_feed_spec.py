@@ -212,7 +212,6 @@ def test_html_is_stripped_from_titles(out: Path) -> None:
     assert text(lit, "a:title") == "Bright Lanterns"
 
 
-@pytest.mark.xfail(strict=True, reason="needs #21 item 2 (branch jlinks): Liquid")
 def test_liquid_in_posts_is_run(out: Path) -> None:
     content = text(entry(out, f"{URL}/alpha/beta/gamma/2020/04/01/templated.html"), "a:content")
     assert content is not None

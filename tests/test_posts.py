@@ -240,9 +240,9 @@ def test_files_without_front_matter_are_not_posts(text: str) -> None:
     [
         ("/:categories/:year/:month/:day/:title:output_ext", "/a/b/2022/05/04/NW1.html"),
         ("/:categories/:year/:month/:day/:title/", "/a/b/2022/05/04/NW1/"),
-        ("/:year/:i_month/:i_day/:slug", "/2022/5/4/NW1"),
+        ("/:year/:i_month/:i_day/:slug", "/2022/5/4/nw1.html"),  # Jekyll writes nw1.html
         ("/:categories/:year/:y_day/:title:output_ext", "/a/b/2022/124/NW1.html"),
-        ("/:year/W:week/:short_day/:title", "/2022/W18/Wed/NW1"),
+        ("/:year/W:week/:short_day/:title", "/2022/W18/Wed/NW1.html"),
         ("/:short_year/:hour:minute:second/", "/22/093007/"),
     ],
 )

@@ -12,8 +12,10 @@ from feeds.content.cleaning import clean_body
 from feeds.content.cleaning.tree import Unparsable, visible_strings
 from feeds.content.markdown import render_markdown
 from feeds.errors import Crashed, PostError
-from feeds.model import Entry, Post
-from feeds.source.posts import read_post
+from feeds.files import Stamp
+from feeds.model import Entry, Post, Site
+from feeds.permalinks import deep_merge, defaults_for
+from feeds.source.posts import PostText, load_front_matter, read_post
 from feeds.text import one_line, xml_safe
 from feeds.workers import Journal, isolated, map_chunks
 
@@ -51,11 +53,17 @@ MAX_TAGS = 250_000
 
 
 def make_entries(
-    posts: Sequence[Post], source: Path, cleaning: str, *, jobs: int, journal: Journal
+    posts: Sequence[Post],
+    source: Path,
+    cleaning: str,
+    *,
+    jobs: int,
+    journal: Journal,
+    site: Site | None = None,
 ) -> Generator[Entry | PostError, None, None]:
     """An Entry, or the PostError that skips it, for each post, in order. Closing the
     generator early stops the workers."""
-    work = partial(_entry_chunk, source=source, cleaning=cleaning, journal=journal)
+    work = partial(_entry_chunk, source=source, cleaning=cleaning, journal=journal, site=site)
     chunks = map_chunks(work, posts, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK, died=crashed)
     try:
         for chunk in chunks:
@@ -65,13 +73,18 @@ def make_entries(
 
 
 def _entry_chunk(
-    posts: Sequence[Post], *, source: Path, cleaning: str, journal: Journal | None = None
+    posts: Sequence[Post],
+    *,
+    source: Path,
+    cleaning: str,
+    journal: Journal | None = None,
+    site: Site | None = None,
 ) -> list[Entry | PostError]:
     results: list[Entry | PostError] = []
     for post in posts:
         try:
             with journal.working_on(post.relpath) if journal else contextlib.nullcontext():
-                results.append(make_entry(post, source, cleaning))
+                results.append(make_entry(post, source, cleaning, site))
         except PostError as exc:
             results.append(exc)
     return results
@@ -81,21 +94,27 @@ def crashed(post: Post, how: str) -> PostError:
     return Crashed(post.relpath, "render", f"the process rendering it {how}")
 
 
-def make_isolated(post: Post, source: Path, cleaning: str) -> Entry | PostError:
+def make_isolated(
+    post: Post, source: Path, cleaning: str, site: Site | None = None
+) -> Entry | PostError:
     """make_entry, in a child process: a post that kills it is a Crashed error."""
-    made = isolated(partial(_entry_chunk, source=source, cleaning=cleaning), [post])
+    made = isolated(partial(_entry_chunk, source=source, cleaning=cleaning, site=site), [post])
     return crashed(post, made) if isinstance(made, str) else made[0]
 
 
-def make_entry(post: Post, source: Path, cleaning: str) -> Entry:
-    """Read the post's body again from the `source` folder, render it and clean it by the
-    `cleaning` profile."""
+def make_entry(post: Post, source: Path, cleaning: str, site: Site | None = None) -> Entry:
+    """Read the post's body again from the `source` folder, run its Liquid as Jekyll would
+    for `site` (if given), render it and clean it by the `cleaning` profile."""
     text = read_post(source / post.relpath, post.relpath)
     if text is None:
         raise PostError(post.relpath, "read", "no longer a post")
+    body = text.body
+    inputs: tuple[Stamp, ...] = ()
+    if site is not None and ("{{" in body or "{%" in body):
+        body, inputs = _run_liquid(text, post, site, source)
     if post.markdown:
-        check_marks(text.body, post.relpath)
-    html = render_markdown(text.body) if post.markdown else text.body
+        check_marks(body, post.relpath)
+    html = render_markdown(body) if post.markdown else body
     check_tag_count(html, post.relpath)
     try:
         cleaned = clean_body(
@@ -121,7 +140,23 @@ def make_entry(post: Post, source: Path, cleaning: str) -> Entry:
         summary = plain_text(post.summary) if post.summary else cleaned.summary
     except Exception as exc:  # as for cleaning: one post, not the build
         raise PostError(post.relpath, "summary", f"{type(exc).__name__}: {exc}") from exc
-    return Entry(post, cleaned.html, summary, cleaned.outlet, cleaned.original_url)
+    return Entry(post, cleaned.html, summary, cleaned.outlet, cleaned.original_url, inputs=inputs)
+
+
+def _run_liquid(
+    text: PostText, post: Post, site: Site, source: Path
+) -> tuple[str, tuple[Stamp, ...]]:
+    """The body with its Liquid run, unless its front matter (or _config.yml's defaults
+    for it) says `render_with_liquid: false`; and the files that took."""
+    front = load_front_matter(text.front, post.relpath)
+    if site.defaults:
+        front = deep_merge(defaults_for(site.defaults, post.relpath), front)
+    if front.get("render_with_liquid") is False:
+        return text.body, ()
+    from feeds.content.liquid import render_liquid  # here: only a post with Liquid needs it
+
+    first_line = 3 + (text.front.count("\n") + 1 if text.front else 0)
+    return render_liquid(text.body, front, post, site, source, first_line)
 
 
 def check_marks(body: str, relpath: str) -> None:

@@ -1,21 +1,29 @@
 """The entry cache: each published post's cleaned body, from the cache, or rendered once
 per build, and the XML the formats made of it, kept for later builds."""
 
+import json
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from feeds.errors import Crashed, PostError
+from feeds.files import stamps_hold
 from feeds.incremental.cache import Cache, EntryStub, entry_digest
-from feeds.model import Entry, Post, Report
+from feeds.model import Entry, Post, Report, Site
 from feeds.plan.feeds import article, fold
 from feeds.workers import Journal
 
 JOURNAL_NAME = ".feeds-rendering"  # see workers.Journal
+# The cache's meta key of the posts whose Liquid ran: relpath -> the stamps of the files
+# it read (feeds.files.Stamp), so that they are rendered again when one changes.
+LIQUID_KEY = "liquid"
 KEPT = ("atom.xml", "rss.xml")  # the files whose XML an entry keeps: Entry.atom, Entry.rss
 
 
-def retry_crashed(cache: Cache, source: Path, cleaning: str, journal: Journal) -> None:
+def retry_crashed(
+    cache: Cache, source: Path, cleaning: str, journal: Journal, site: Site | None = None
+) -> None:
     """The post a build was rendering when it died, tried alone in a child process: if
     that dies too, the post is recorded as bad (see errors.Crashed); if not, the build
     was killed for some other reason, and the post is rendered as any other."""
@@ -25,7 +33,7 @@ def retry_crashed(cache: Cache, source: Path, cleaning: str, journal: Journal) -
             continue
         from feeds.content.entries import make_isolated
 
-        made = make_isolated(post, source, cleaning)
+        made = make_isolated(post, source, cleaning, site)
         if isinstance(made, Crashed):
             cache.mark_bad(relpath, str(made))
     journal.close()
@@ -59,8 +67,13 @@ class EntryCache:
         keep_xml: bool,
         held: set[str],
         journal: Journal,
+        site: Site | None = None,
     ) -> None:
         self.cache, self.source, self.cleaning, self.report = cache, source, cleaning, report
+        self.site = site  # whose variables a post's Liquid reads
+        # The posts whose Liquid ran: the files each read (see LIQUID_KEY)
+        self.liquid: dict[str, list[list[Any]]] = json.loads(cache.meta(LIQUID_KEY) or "{}")
+        self.liquid_was = dict(self.liquid)
         self.held = held  # see plan.updates.Updates
         self.journal = journal  # names the post being rendered here (see retry_crashed)
         self.keep_xml = keep_xml  # see formats.Writer
@@ -75,13 +88,14 @@ class EntryCache:
         """Start rendering the posts the feeds will need and the cache lacks."""
         from feeds.content.entries import make_entries
 
+        self._drop_stale_liquid()
         wanted = {p.relpath: p for p in posts if p.relpath not in self.done}
         self.stubs = self.cache.entry_stubs(list(wanted.values()))
         self.digests.update((relpath, stub.content) for relpath, stub in self.stubs.items())
         todo = [post for relpath, post in wanted.items() if relpath not in self.stubs]
         self.coming = {post.relpath for post in todo}
         self.rendering = make_entries(
-            todo, self.source, self.cleaning, jobs=jobs, journal=self.journal
+            todo, self.source, self.cleaning, jobs=jobs, journal=self.journal, site=self.site
         )
         self.results = zip(todo, self.rendering, strict=True)
 
@@ -90,6 +104,24 @@ class EntryCache:
         for post, made in self.results:
             self._keep(post, made)
         self.coming.clear()
+        if self.liquid != self.liquid_was:
+            self.cache.set_meta(LIQUID_KEY, json.dumps(self.liquid, sort_keys=True))
+
+    def inputs(self) -> dict[str, list[int]]:
+        """Every file the posts' Liquid read, with its stamp: a build is due when one
+        changes, though no post did."""
+        return {
+            relpath: [size, mtime]
+            for stamps in self.liquid.values()
+            for relpath, size, mtime in stamps
+        }
+
+    def _drop_stale_liquid(self) -> None:
+        """Forget the entries of posts whose Liquid read a file that changed since."""
+        for relpath, stamps in list(self.liquid.items()):
+            if not stamps_hold(self.source, stamps):
+                self.cache.db.execute("DELETE FROM entries WHERE relpath = ?", (relpath,))
+                del self.liquid[relpath]
 
     def written(self, chosen: Sequence[Entry], made: Mapping[int, Mapping[str, bytes]]) -> None:
         """Keep the XML a format made for a feed's entries (by their place in `chosen`),
@@ -119,7 +151,7 @@ class EntryCache:
             else:
                 try:
                     with self.journal.working_on(post.relpath):
-                        made = make_entry(post, self.source, self.cleaning)
+                        made = make_entry(post, self.source, self.cleaning, self.site)
                     self._keep(post, made)
                 except PostError as exc:
                     self._keep(post, exc)
@@ -150,6 +182,11 @@ class EntryCache:
 
     def _keep(self, post: Post, made: Entry | PostError) -> None:
         self.coming.discard(post.relpath)
+        inputs = getattr(made, "inputs", ())  # an Entry's, or a failed Liquid render's
+        if inputs:
+            self.liquid[post.relpath] = [list(stamp) for stamp in inputs]
+        else:
+            self.liquid.pop(post.relpath, None)
         if isinstance(made, PostError):
             self.report.errors.append(str(made))
             self.done[post.relpath] = None

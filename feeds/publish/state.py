@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.errors import BuildError
-from feeds.files import read_no_follow, write_if_changed
+from feeds.files import read_no_follow, stamps_hold, write_if_changed
 from feeds.incremental.cache import POST, UNPUBLISHED, Cache
 from feeds.incremental.fingerprints import Published, outputs_intact
 from feeds.incremental.listing import RACY_NS
@@ -58,6 +58,9 @@ class State:
     held: list[str] = field(default_factory=list)
     # Hub pings owed, one per hub and feed URL (see due_pings). Written only when some are.
     pings: list[Ping] = field(default_factory=list)
+    # The files besides posts that posts' Liquid read (includes, _config.yml), as
+    # relpath -> [size, mtime_ns]: a build is due when one changes. Written only when some.
+    inputs: dict[str, list[int]] = field(default_factory=dict)
 
 
 def read_state(out: Path) -> State:
@@ -79,6 +82,9 @@ def read_state(out: Path) -> State:
         peaks = data.pop("peaks", {})  # an older state file has none
         if not all(isinstance(k, str) and type(v) is int for k, v in peaks.items()):
             peaks = {}
+        inputs = data.pop("inputs", {})  # an older state file has none
+        if not all(isinstance(k, str) and isinstance(v, list) for k, v in inputs.items()):
+            inputs = {}
         held = data.pop("held", [])  # an older state file has none
         if not (isinstance(held, list) and all(isinstance(h, str) for h in held)):
             held = []
@@ -96,6 +102,7 @@ def read_state(out: Path) -> State:
             peaks=peaks,
             held=held,
             pings=pings,
+            inputs=inputs,
         )
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return State()
@@ -118,7 +125,7 @@ def _pings(data: object) -> list[Ping]:
 def write_state(out: Path, state: State) -> None:
     data = asdict(state)
     # As before there were any: an ordinary state file stays as it was.
-    for key in ("held", "pings", "tag_slugs", "copies"):
+    for key in ("held", "pings", "tag_slugs", "copies", "inputs"):
         if not data[key]:
             del data[key]
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
@@ -142,6 +149,11 @@ def up_to_date(
         and outputs_intact(out, state.pages)
         and outputs_intact(out, state.copies)
     )
+
+
+def inputs_hold(state: State, source: Path) -> bool:
+    """Whether the files the posts' Liquid read are as the last build saw them."""
+    return stamps_hold(source, ((k, *v) for k, v in state.inputs.items()))
 
 
 def replay(state: State, report: Report) -> None:

@@ -24,6 +24,7 @@ import yaml_rs
 from feeds.config import parse_author
 from feeds.errors import ConfigError, PostError
 from feeds.model import Author, Post, PostFields, Site
+from feeds.permalinks import PermalinkError, deep_merge, defaults_for, post_url
 from feeds.source.dates import date_from_filename, parse_date
 from feeds.source.decode import UndecodableError, decode_text, looks_binary
 from feeds.text import one_line, words, xml_safe
@@ -463,6 +464,8 @@ def post_fields(
         if warnings is not None:
             warnings.append(f"{relpath}: front matter: {key!r} {reason}")
 
+    if site.defaults:
+        front = deep_merge(defaults_for(site.defaults, relpath), front)
     published_flag = front.get("published")
     if published_flag is False or (
         isinstance(published_flag, str) and published_flag.strip().lower() in _FALSE
@@ -488,7 +491,11 @@ def post_fields(
     _check_count(relpath, "tags", len(tags), MAX_TAGS)
     title = _title(relpath, front.get("title"), file_slug)
     slug = one_line(str(front["slug"])) if front.get("slug") else file_slug
-    url = site.url + permalink(front.get("permalink"), site, categories, published, file_slug, slug)
+    try:
+        path = permalink(front.get("permalink"), site, categories, published, stem, slug)
+    except PermalinkError as exc:
+        raise PostError(relpath, "front matter", f"'permalink': {exc}") from exc
+    url = site.url + path
     return (
         relpath,
         _post_id(
@@ -659,63 +666,24 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or "localhost"
 
 
-_URL_SAFE = "/-._~!$&'()*+,;=:@"
-_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/\-._~!$&'()*+,;=:@]")
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_DATE_PLACEHOLDERS: dict[str, Callable[[datetime], str]] = {
-    "year": lambda d: f"{d.year:04d}",
-    "short_year": lambda d: f"{d.year % 100:02d}",
-    "month": lambda d: f"{d.month:02d}",
-    "i_month": lambda d: str(d.month),
-    "day": lambda d: f"{d.day:02d}",
-    "i_day": lambda d: str(d.day),
-    "y_day": lambda d: f"{d.timetuple().tm_yday:03d}",
-    "hour": lambda d: f"{d.hour:02d}",
-    "minute": lambda d: f"{d.minute:02d}",
-    "second": lambda d: f"{d.second:02d}",
-    "week": lambda d: f"{d.isocalendar().week:02d}",
-    "short_day": lambda d: _WEEKDAYS[d.weekday()],
-}
-_PLACEHOLDER = re.compile(
-    r":(categories|title|slug|output_ext|" + "|".join(sorted(_DATE_PLACEHOLDERS)) + ")"
-)
-
-
 def permalink(
     template: object,
     site: Site,
     categories: tuple[str, ...],
     published: datetime,
-    title_slug: str,
+    basename: str,
     slug: str,
 ) -> str:
-    """The post's path below the site url, from Jekyll's permalink placeholders."""
+    """The post's path below the site url: the page Jekyll writes, from the front matter's
+    `permalink` (placeholders and all) or the site's. Raises PermalinkError."""
     pattern = site.permalink
     if isinstance(template, str) and template.strip():
-        pattern = "/" + template.strip().lstrip("/")
-    local: datetime | None = None
-    pieces: list[str] = []
-    for literal, name in _template_parts(pattern):
-        pieces.append(literal)
-        if name == "title":
-            pieces.append(title_slug)
-        elif name == "categories":
-            pieces.append("/".join([c.lower() for c in categories]))
-        elif name == "slug":
-            pieces.append(slug)
-        elif name == "output_ext":
-            pieces.append(".html")
-        elif name:
-            local = local or published.astimezone(_zone(site.timezone))
-            pieces.append(_DATE_PLACEHOLDERS[name](local))
-    path = "".join(pieces)
-    while "//" in path:
-        path = path.replace("//", "/")
-    return quote(path, safe=_URL_SAFE) if _NEEDS_QUOTING.search(path) else path
-
-
-@cache
-def _template_parts(pattern: str) -> tuple[tuple[str, str], ...]:
-    """(literal text, placeholder name or "") pairs, in order."""
-    parts = [*_PLACEHOLDER.split(pattern), ""]  # literal, name, literal, name, ..., literal
-    return tuple(zip(parts[::2], parts[1::2], strict=True))
+        pattern = template.strip()
+    return post_url(
+        pattern,
+        date=published.astimezone(_zone(site.timezone)),
+        categories=categories,
+        slug=slug,
+        basename=basename,
+        path="/" + basename,
+    )
