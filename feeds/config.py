@@ -45,6 +45,7 @@ MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for e
 JEKYLL_KEYS = (
     "url", "baseurl", "title", "name", "description",
     "lang", "language", "timezone", "author", "permalink",
+    "future", "kramdown", "excerpt_separator", "feed",
 )  # fmt: skip
 
 SITE_KEYS = {"title", "url", "description", "author", "language", "timezone", "permalink"}
@@ -60,7 +61,10 @@ TOOL_KEYS = {
     "opml_format",
     "formats",
     "index_page",
+    "smart_quotes",
 }
+# kramdown's `smart_quotes` names the entities for ‘ ’ “ ”; these alone keep quotes straight.
+_STRAIGHT_QUOTES = {"apos", "quot", "#39", "#34", "#x27", "#x22"}
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,8 @@ class Config:
     # The name of the page in out/ that lists every feed: another than index.html where
     # out/ is served at the same address as a site with a home page of its own.
     index_page: str = "index.html"
-    future: bool = False
+    future: bool = False  # publish posts dated after the build
+    smart_quotes: bool = True  # Markdown's quotes, dashes and ellipses made typographic
     force: bool = False
     strict: bool = False
 
@@ -125,6 +130,8 @@ def load_config(
         opml_format=_opml_format(table, "opml_format", where, formats),
         formats=formats,
         index_page=_index_page(table, "index_page", where),
+        future=_jekyll_flag(jekyll, "future", str(src / "_config.yml")),
+        smart_quotes=_smart_quotes(table, where, jekyll),
     )
     return replace(config, **dict(overrides or {}))
 
@@ -331,6 +338,28 @@ def _permalink(value: Any, where: str, key: str) -> str:
     if not text.startswith("/"):
         raise ConfigError(where, key, "must be a style (date, pretty, …) or start with /")
     return text
+
+
+def _jekyll_flag(jekyll: Mapping[str, Any], key: str, where: str) -> bool:
+    value = jekyll.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(where, key, "must be true or false")
+    return value
+
+
+def _smart_quotes(table: Mapping[str, Any], where: str, jekyll: Mapping[str, Any]) -> bool:
+    """feeds.toml's `smart_quotes`, else kramdown's: on unless its `smart_quotes` names
+    straight quotes only (`apos,apos,quot,quot`), as Jekyll sites switch them off."""
+    if "smart_quotes" in table:
+        value = table["smart_quotes"]
+        if not isinstance(value, bool):
+            raise ConfigError(where, "smart_quotes", "must be true or false")
+        return value
+    kramdown = jekyll.get("kramdown")
+    entities = kramdown.get("smart_quotes") if isinstance(kramdown, Mapping) else None
+    if not isinstance(entities, str):
+        return True
+    return not {name.strip() for name in entities.split(",")} <= _STRAIGHT_QUOTES
 
 
 def _path(table: Mapping[str, Any], key: str, base: Path, where: str) -> Path | None:

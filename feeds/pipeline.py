@@ -128,7 +128,9 @@ def _build(
     with _timed(report, "render"):
         until = float("inf") if config.future else now.timestamp()
         journal = Journal(config.out / JOURNAL_NAME)
-        retry_crashed(cache, config.source, config.cleaning, journal)
+        retry_crashed(
+            cache, config.source, config.cleaning, journal, smart_quotes=config.smart_quotes
+        )
         excluded = shared_ids(cache, report.errors, config.out, previous.files, previous.slugs)
         record_posts(state, cache, excluded, until, report, config.source, previous.held)
         updates = Updates(now)
@@ -153,7 +155,14 @@ def _build(
             rules,
         )
         entries = EntryCache(
-            cache, config.source, config.cleaning, report, keep_xml, updates.held, journal
+            cache,
+            config.source,
+            config.cleaning,
+            report,
+            keep_xml,
+            updates.held,
+            journal,
+            config.smart_quotes,
         )
         try:
             entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)

@@ -23,7 +23,7 @@ MAX_ENTRY_BYTES = 8 * 2**20  # libxml2, hence lxml and many readers, stop at 10 
 # some 370 bytes of memory each: 14 MB of short lines took 2.7 GB, or cmark's abort()
 # under a memory limit. The marks a node can start with, and the most a body may have:
 # within 150 MB. The archive's posts have 1,100 at most; 5 MB of long paragraphs, 2,000.
-MARKS = "\n*_`[]<>!&\\-+.)"
+MARKS = "\n*_`[]<>!&\\-+.)|"  # `|`: a table cell
 MAX_MARKS = 400_000
 # But an HTML block is one node, whatever it holds: its lines are text to cmark (16,000
 # table rows: 1 MB of memory, where as many nodes would take 160). A line that opens with
@@ -51,11 +51,19 @@ MAX_TAGS = 250_000
 
 
 def make_entries(
-    posts: Sequence[Post], source: Path, cleaning: str, *, jobs: int, journal: Journal
+    posts: Sequence[Post],
+    source: Path,
+    cleaning: str,
+    *,
+    jobs: int,
+    journal: Journal,
+    smart_quotes: bool = True,
 ) -> Generator[Entry | PostError, None, None]:
     """An Entry, or the PostError that skips it, for each post, in order. Closing the
     generator early stops the workers."""
-    work = partial(_entry_chunk, source=source, cleaning=cleaning, journal=journal)
+    work = partial(
+        _entry_chunk, source=source, cleaning=cleaning, journal=journal, smart_quotes=smart_quotes
+    )
     chunks = map_chunks(work, posts, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK, died=crashed)
     try:
         for chunk in chunks:
@@ -65,13 +73,18 @@ def make_entries(
 
 
 def _entry_chunk(
-    posts: Sequence[Post], *, source: Path, cleaning: str, journal: Journal | None = None
+    posts: Sequence[Post],
+    *,
+    source: Path,
+    cleaning: str,
+    journal: Journal | None = None,
+    smart_quotes: bool = True,
 ) -> list[Entry | PostError]:
     results: list[Entry | PostError] = []
     for post in posts:
         try:
             with journal.working_on(post.relpath) if journal else contextlib.nullcontext():
-                results.append(make_entry(post, source, cleaning))
+                results.append(make_entry(post, source, cleaning, smart_quotes=smart_quotes))
         except PostError as exc:
             results.append(exc)
     return results
@@ -81,21 +94,24 @@ def crashed(post: Post, how: str) -> PostError:
     return Crashed(post.relpath, "render", f"the process rendering it {how}")
 
 
-def make_isolated(post: Post, source: Path, cleaning: str) -> Entry | PostError:
+def make_isolated(
+    post: Post, source: Path, cleaning: str, *, smart_quotes: bool = True
+) -> Entry | PostError:
     """make_entry, in a child process: a post that kills it is a Crashed error."""
-    made = isolated(partial(_entry_chunk, source=source, cleaning=cleaning), [post])
+    work = partial(_entry_chunk, source=source, cleaning=cleaning, smart_quotes=smart_quotes)
+    made = isolated(work, [post])
     return crashed(post, made) if isinstance(made, str) else made[0]
 
 
-def make_entry(post: Post, source: Path, cleaning: str) -> Entry:
-    """Read the post's body again from the `source` folder, render it and clean it by the
-    `cleaning` profile."""
+def make_entry(post: Post, source: Path, cleaning: str, *, smart_quotes: bool = True) -> Entry:
+    """Read the post's body again from the `source` folder, render it (Markdown with
+    typographic quotes or not: `smart_quotes`) and clean it by the `cleaning` profile."""
     text = read_post(source / post.relpath, post.relpath)
     if text is None:
         raise PostError(post.relpath, "read", "no longer a post")
     if post.markdown:
         check_marks(text.body, post.relpath)
-    html = render_markdown(text.body) if post.markdown else text.body
+    html = render_markdown(text.body, smart_quotes=smart_quotes) if post.markdown else text.body
     check_tag_count(html, post.relpath)
     try:
         cleaned = clean_body(

@@ -15,7 +15,9 @@ JOURNAL_NAME = ".feeds-rendering"  # see workers.Journal
 KEPT = ("atom.xml", "rss.xml")  # the files whose XML an entry keeps: Entry.atom, Entry.rss
 
 
-def retry_crashed(cache: Cache, source: Path, cleaning: str, journal: Journal) -> None:
+def retry_crashed(
+    cache: Cache, source: Path, cleaning: str, journal: Journal, *, smart_quotes: bool = True
+) -> None:
     """The post a build was rendering when it died, tried alone in a child process: if
     that dies too, the post is recorded as bad (see errors.Crashed); if not, the build
     was killed for some other reason, and the post is rendered as any other."""
@@ -25,7 +27,7 @@ def retry_crashed(cache: Cache, source: Path, cleaning: str, journal: Journal) -
             continue
         from feeds.content.entries import make_isolated
 
-        made = make_isolated(post, source, cleaning)
+        made = make_isolated(post, source, cleaning, smart_quotes=smart_quotes)
         if isinstance(made, Crashed):
             cache.mark_bad(relpath, str(made))
     journal.close()
@@ -59,7 +61,9 @@ class EntryCache:
         keep_xml: bool,
         held: set[str],
         journal: Journal,
+        smart_quotes: bool = True,
     ) -> None:
+        self.smart_quotes = smart_quotes  # see content.markdown
         self.cache, self.source, self.cleaning, self.report = cache, source, cleaning, report
         self.held = held  # see plan.updates.Updates
         self.journal = journal  # names the post being rendered here (see retry_crashed)
@@ -81,7 +85,12 @@ class EntryCache:
         todo = [post for relpath, post in wanted.items() if relpath not in self.stubs]
         self.coming = {post.relpath for post in todo}
         self.rendering = make_entries(
-            todo, self.source, self.cleaning, jobs=jobs, journal=self.journal
+            todo,
+            self.source,
+            self.cleaning,
+            jobs=jobs,
+            journal=self.journal,
+            smart_quotes=self.smart_quotes,
         )
         self.results = zip(todo, self.rendering, strict=True)
 
@@ -119,7 +128,9 @@ class EntryCache:
             else:
                 try:
                     with self.journal.working_on(post.relpath):
-                        made = make_entry(post, self.source, self.cleaning)
+                        made = make_entry(
+                            post, self.source, self.cleaning, smart_quotes=self.smart_quotes
+                        )
                     self._keep(post, made)
                 except PostError as exc:
                     self._keep(post, exc)
