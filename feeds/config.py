@@ -37,6 +37,8 @@ CLEANING_PROFILES = ("finews", "generic")  # feeds.content.cleaning.PROFILES, no
 # files of feeds.formats.FORMATS (not imported: a lower stage), in its order.
 FORMAT_FILES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
 JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jekyll_config)
+AUTHORS_KEPT_NAME = ".feeds-authors.json"  # the parsed _data/authors.yml, the same way
+AUTHORS_FILES = ("_data/authors.yml", "_data/authors.yaml")
 # index_page: a plain name in the output folder, never a dot file or a path.
 _PAGE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.html")
 MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for ever
@@ -116,6 +118,7 @@ def load_config(
     dst = out if out is not None else _path(table, "out", base, where) or Path("out")
     jekyll = read_jekyll_config(src, kept_in=dst)
     site = _site(jekyll, table, where, str(src / "_config.yml"))
+    site = replace(site, authors=read_authors(src, kept_in=dst))
     formats = _formats(table, "formats", where)
     config = Config(
         site=site,
@@ -147,7 +150,29 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
     Kept parsed in the folder `kept_in` (the output folder) while the file stays as it
     was, so that a rebuild with nothing to do need not load PyYAML, a twentieth of it.
     """
-    path = source / "_config.yml"
+    kept = kept_in / JEKYLL_KEPT_NAME if kept_in is not None else None
+    return _read_yaml_kept(source / "_config.yml", kept, JEKYLL_KEYS)
+
+
+def read_authors(source: Path, kept_in: Path | None = None) -> tuple[tuple[str, Author], ...]:
+    """The authors of the site's _data/authors.yml (or .yaml), by key, each a name or a
+    mapping with name, email and uri, as jekyll-feed reads them; kept as _config.yml is."""
+    for name in AUTHORS_FILES:
+        path = source / name
+        kept = kept_in / AUTHORS_KEPT_NAME if kept_in is not None else None
+        data = _read_yaml_kept(path, kept, None)
+        if data:
+            where = str(path)
+            found = (
+                (str(key), parse_author(value, where, str(key))) for key, value in data.items()
+            )
+            return tuple((key, author) for key, author in found if author is not None)
+    return ()
+
+
+def _read_yaml_kept(path: Path, kept: Path | None, keys: tuple[str, ...] | None) -> dict[str, Any]:
+    """A YAML mapping file, parsed, or {} when there is none; parsed again only when it
+    changed since the copy of its `keys` (all when None) was kept at `kept`."""
     try:
         st = path.stat()
     except OSError:
@@ -155,7 +180,6 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
     if not S_ISREG(st.st_mode):
         return {}
     stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
-    kept = kept_in / JEKYLL_KEPT_NAME if kept_in is not None else None
     where = f"{path.resolve()} {_reader()}"
     if kept is not None:
         data = _kept_jekyll_config(kept, where, stamp)
@@ -166,7 +190,7 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
     # an output folder that is there: a config error must not leave a new folder behind.
     settled = max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - 2 * 10**9
     if kept is not None and settled and kept.parent.is_dir():
-        _keep_jekyll_config(kept, where, stamp, data, S_IMODE(st.st_mode))
+        _keep_jekyll_config(kept, where, stamp, data, S_IMODE(st.st_mode), keys)
     return data
 
 
@@ -181,11 +205,11 @@ def _parse_jekyll_config(path: Path) -> dict[str, Any]:
     try:
         data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.CSafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), None, f"cannot read the Jekyll config: {exc}") from exc
+        raise ConfigError(str(path), None, f"cannot read the Jekyll file: {exc}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(str(path), None, "the Jekyll config is not a mapping of keys")
+        raise ConfigError(str(path), None, "the Jekyll file is not a mapping of keys")
     return data
 
 
@@ -202,12 +226,17 @@ def _kept_jekyll_config(kept: Path, where: str, stamp: list[int]) -> dict[str, A
 
 
 def _keep_jekyll_config(
-    kept: Path, where: str, stamp: list[int], data: dict[str, Any], mode: int
+    kept: Path,
+    where: str,
+    stamp: list[int],
+    data: dict[str, Any],
+    mode: int,
+    keys: tuple[str, ...] | None,
 ) -> None:
     """Save the keys feeds reads, if JSON gives them back as they are (no dates, no number
     keys), as private as the config itself."""
     try:
-        used = {key: data[key] for key in JEKYLL_KEYS if key in data}
+        used = data if keys is None else {key: data[key] for key in keys if key in data}
         text = json.dumps({"path": where, "stamp": stamp, "data": used}, ensure_ascii=False)
         if json.loads(text)["data"] != used or len(text) > 65536:
             return

@@ -24,6 +24,8 @@ class Site:
     timezone: str
     author: Author | None
     permalink: str  # a Jekyll permalink template: /:categories/:year/:title:output_ext
+    # _data/authors.yml: the author a post's `author: key` names, as jekyll-feed looks it up
+    authors: tuple[tuple[str, Author], ...] = ()
 
 
 @dataclass(frozen=True)

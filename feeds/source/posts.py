@@ -500,7 +500,7 @@ def post_fields(
         url,
         categories,
         tags,
-        _author(relpath, front, refused),
+        _author(relpath, front, refused, site.authors),
         _summary(front),
         one_line(str(front["source"])) if front.get("source") else None,
         _source_url(front.get("source_url"), refused),
@@ -539,6 +539,8 @@ def _title(relpath: str, value: object, file_slug: str) -> str:
     if isinstance(value, dict | list):
         raise PostError(relpath, "front matter", "'title' must be text, not a list or mapping")
     title = one_line(str(value)) if value is not None and value is not False else ""
+    if "<" in title:
+        title = _strip_tags(title)
     if title:
         return title
     # Jekyll's fallback: the file name's slug, words capitalised.
@@ -546,6 +548,56 @@ def _title(relpath: str, value: object, file_slug: str) -> str:
     if not derived:
         raise PostError(relpath, "front matter", "no 'title', and none can be made from the name")
     return derived
+
+
+# The elements that mark up a title's text: strip_html leaves their words.
+_TITLE_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "br",
+        "cite",
+        "code",
+        "del",
+        "dfn",
+        "em",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "u",
+        "var",
+        "wbr",
+    ]
+)
+
+
+def _strip_tags(title: str) -> str:
+    """The title's text without its tags, as jekyll-feed's strip_html leaves it
+    (`如何理解 <code>document</code> 对象`), where every tag is one that marks up text;
+    a title with any other (`A & B <c>`, `<img …>`) is text as written, as readers have
+    shown it since issue 16. Read by an HTML parser: `《<蒙特利尔议定书>…》` holds no tag."""
+    from lxml import etree, html  # here: few titles hold a tag
+
+    try:
+        tree = html.fragment_fromstring(title, create_parent="div")
+    except (ValueError, etree.LxmlError):  # no tree to take the tags from: as it is
+        return title
+    if any(element.tag not in _TITLE_TAGS for element in tree.iterdescendants()):
+        return title
+    return one_line(tree.text_content()) or title
 
 
 def _words(value: object) -> list[str]:
@@ -583,12 +635,23 @@ def _check_count(relpath: str, key: str, count: int, limit: int) -> None:
         )
 
 
-def _author(relpath: str, front: Mapping[str, Any], refused: Refused) -> Author | None:
+def _author(
+    relpath: str,
+    front: Mapping[str, Any],
+    refused: Refused,
+    known: tuple[tuple[str, Author], ...] = (),
+) -> Author | None:
+    """The post's author; a name that is a key of _data/authors.yml (`known`) is the
+    author found there, as jekyll-feed looks it up."""
     value = front.get("author")
     if value is None and isinstance(front.get("authors"), list) and front["authors"]:
         value = front["authors"][0]
     if value in (None, ""):
         return None
+    if known and isinstance(value, str):
+        found = dict(known).get(value)
+        if found is not None:
+            return found
     try:
         return parse_author(value, relpath, "author", lambda key, why: refused(key, why + LEFT_OUT))
     except ConfigError as exc:
