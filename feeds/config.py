@@ -284,6 +284,13 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
     tz, tz_where, tz_key = pick("timezone", ("timezone",))
     author, a_where, a_key = pick("author", ("author",))
     permalink, p_where, p_key = pick("permalink", ("permalink",))
+    feed = jekyll.get("feed")
+    excerpt_only = feed.get("excerpt_only", False) if isinstance(feed, Mapping) else False
+    if not isinstance(excerpt_only, bool):
+        raise ConfigError(jwhere, "feed.excerpt_only", "must be true or false")
+    separator = jekyll.get("excerpt_separator")
+    if separator is not None and not isinstance(separator, str):
+        raise ConfigError(jwhere, "excerpt_separator", "must be a string")
     return Site(
         title=_text(title, t_where, t_key) if title is not None else urlsplit(url).netloc,
         url=url,
@@ -292,6 +299,8 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
         timezone=_timezone(tz if tz is not None else "UTC", tz_where, tz_key),
         author=parse_author(author, a_where, a_key) if author is not None else None,
         permalink=_permalink(permalink if permalink is not None else "date", p_where, p_key),
+        excerpt_only=excerpt_only,
+        excerpt_separator=separator or None,
     )
 
 

@@ -191,3 +191,119 @@ def test_an_edited_jekyll_file_rebuilds_as_a_cold_build(
     shutil.copytree(src, tmp_path / "copy")
     build(tmp_path / "copy", cold)
     assert outputs(out) == outputs(cold)
+
+
+MEDIA = "{http://search.yahoo.com/mrss/}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_image_is_a_thumbnail_an_enclosure_and_a_json_image(tmp_path: Path) -> None:
+    posts = {
+        "2024-01-02-a.md": "title: A\nimage: /assets/a.png",
+        "2024-01-03-b.md": "title: B\nimage:\n  path: https://cdn.example.org/b.jpg",
+        "2024-01-04-c.md": "title: C\nimage: pictures/c",  # no type in its name
+        "2024-01-05-d.md": "title: D",
+    }
+    out = tmp_path / "out"
+    build(site(tmp_path / "site", posts, config="baseurl: /blog\n"), out)
+    wanted = {
+        "A": "https://ex.org/blog/assets/a.png",
+        "B": "https://cdn.example.org/b.jpg",
+        "C": "https://ex.org/blog/pictures/c",
+    }
+    atom = {e.findtext(f"{ATOM}title"): e for e in xml(out / "atom.xml").iter(f"{ATOM}entry")}
+    for title, entry in atom.items():
+        thumbnails = entry.findall(f"{MEDIA}thumbnail")
+        assert [t.get("url") for t in thumbnails] == ([wanted[title]] if title in wanted else [])
+    parsed = {e.title: e for e in parse(out / "atom.xml").entries}
+    assert parsed["A"].media_thumbnail[0]["url"] == wanted["A"]
+    rss = {item.findtext("title"): item for item in xml(out / "rss.xml").iter("item")}
+    enclosures = {t: [dict(e.attrib) for e in item.iter("enclosure")] for t, item in rss.items()}
+    assert enclosures == {
+        "A": [{"url": wanted["A"], "length": "0", "type": "image/png"}],
+        "B": [{"url": wanted["B"], "length": "0", "type": "image/jpeg"}],
+        "C": [],
+        "D": [],
+    }
+    items = json.loads((out / "feed.json").read_text("utf-8"))["items"]
+    assert {i["title"]: i.get("image") for i in items} == {**wanted, "D": None}
+
+
+def test_a_feed_without_images_declares_no_media_namespace(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(site(tmp_path / "site", {"2024-01-02-a.md": "title: A"}), out)
+    assert b"search.yahoo.com" not in (out / "atom.xml").read_bytes()
+
+
+EXCERPT = "title: E\ndescription: The summary."
+
+
+@pytest.mark.parametrize(
+    ("config", "front", "only"),
+    [
+        ("feed:\n  excerpt_only: true\n", "", True),
+        ("", "\nfeed:\n  excerpt_only: true", True),
+        ("feed:\n  excerpt_only: true\n", "\nfeed:\n  excerpt_only: false", False),
+    ],
+    ids=["site", "post", "post-overrides-site"],
+)
+def test_excerpt_only_gives_the_summary_and_no_content(
+    tmp_path: Path, config: str, front: str, only: bool
+) -> None:
+    out = tmp_path / "out"
+    build(site(tmp_path / "site", {"2024-01-02-e.md": EXCERPT + front}, config=config), out)
+    (atom,) = xml(out / "atom.xml").iter(f"{ATOM}entry")
+    assert atom.findtext(f"{ATOM}summary") == "The summary."
+    assert (atom.find(f"{ATOM}content") is None) == only
+    (item,) = xml(out / "rss.xml").iter("item")
+    assert item.findtext("description") == "The summary."
+    assert (item.find("content:encoded", namespaces=NS) is None) == only
+    (entry,) = json.loads((out / "feed.json").read_text("utf-8"))["items"]
+    assert ("content_html" in entry) != only
+    if only:
+        assert entry["content_text"] == "The summary."
+
+
+def test_excerpt_separator_of_the_site_and_of_a_post(tmp_path: Path) -> None:
+    posts = {
+        "2024-01-02-a.md": "title: A",
+        "2024-01-03-b.md": "title: B\nexcerpt_separator: '[cut]'",
+        "2024-01-04-c.md": "title: C",
+    }
+    src = site(tmp_path / "site", posts, config="excerpt_separator: <!--more-->\n")
+    bodies = {
+        "a": "First *part*.\n\nStill first.\n\n<!--more-->\n\nThe rest.\n",
+        "b": "Intro words [cut] the rest.\n",
+        "c": "No separator here.\n\nA second paragraph.\n",
+    }
+    for name, body in bodies.items():
+        path = next((src / "_posts").glob(f"*-{name}.md"))
+        path.write_text(path.read_text("utf-8").replace("Body.\n", body), "utf-8")
+    out = tmp_path / "out"
+    build(src, out)
+    entries = {e.title: e for e in parse(out / "atom.xml").entries}
+    assert entries["A"].summary == "First part. Still first."
+    assert "The rest." in entries["A"].content[0].value
+    assert entries["B"].summary == "Intro words"
+    assert entries["C"].summary.startswith("No separator here.")
+
+
+def test_entries_with_images_kept_from_an_earlier_build_equal_a_cold_build(
+    tmp_path: Path,
+) -> None:
+    """A feed written again around kept entries (see formats.atom_rss) writes their
+    thumbnails and enclosures as a cold build does, namespace declarations included."""
+    posts = {
+        "2024-01-02-a.md": "title: A\nimage: /a.png",
+        "2024-01-03-b.md": "title: B\nfeed:\n  excerpt_only: true\ndescription: S.",
+    }
+    src = site(tmp_path / "site", posts)
+    out = tmp_path / "out"
+    build(src, out)
+    (src / "_posts" / "2024-01-04-c.md").write_text("---\ntitle: C\nimage: c.gif\n---\nC.\n")
+    build(src, out)
+    cold = tmp_path / "cold"
+    shutil.copytree(src, tmp_path / "copy")
+    build(tmp_path / "copy", cold)
+    assert outputs(out) == outputs(cold)
+    assert b'xmlns:media="http://search.yahoo.com/mrss/"' in (out / "atom.xml").read_bytes()

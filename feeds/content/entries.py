@@ -8,9 +8,12 @@ from collections.abc import Generator, Sequence
 from functools import partial
 from pathlib import Path
 
+from lxml.html import fragment_fromstring
+
 from feeds.content.cleaning import clean_body
 from feeds.content.cleaning.tree import Unparsable, visible_strings
 from feeds.content.markdown import render_markdown
+from feeds.content.summary import visible_text
 from feeds.errors import Crashed, PostError
 from feeds.model import Entry, Post
 from feeds.source.posts import read_post
@@ -134,10 +137,26 @@ def make_entry(post: Post, source: Path, cleaning: str, *, smart_quotes: bool = 
             "entry may hold; split the post",
         )
     try:
-        summary = plain_text(post.summary) if post.summary else cleaned.summary
+        if post.summary:
+            summary = plain_text(post.summary)
+        elif post.excerpt_separator and post.excerpt_separator in text.body:
+            summary = excerpt(text.body, post, smart_quotes) or cleaned.summary
+        else:
+            summary = cleaned.summary
     except Exception as exc:  # as for cleaning: one post, not the build
         raise PostError(post.relpath, "summary", f"{type(exc).__name__}: {exc}") from exc
     return Entry(post, cleaned.html, summary, cleaned.outlet, cleaned.original_url)
+
+
+def excerpt(body: str, post: Post, smart_quotes: bool) -> str:
+    """The body up to its `excerpt_separator`, as Jekyll cuts a post's excerpt, in plain
+    text as jekyll-feed's strip_html leaves it."""
+    assert post.excerpt_separator is not None
+    head = body[: body.index(post.excerpt_separator)]
+    html = render_markdown(head, smart_quotes=smart_quotes) if post.markdown else head
+    if not html.strip():
+        return ""
+    return visible_text(fragment_fromstring(xml_safe(html), create_parent="div"))
 
 
 def check_marks(body: str, relpath: str) -> None:

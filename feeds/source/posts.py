@@ -505,6 +505,9 @@ def post_fields(
         one_line(str(front["source"])) if front.get("source") else None,
         _source_url(front.get("source_url"), refused),
         not name.lower().endswith(HTML_EXTENSIONS),
+        _image(front.get("image"), site, refused),
+        _excerpt_only(relpath, front.get("feed"), site),
+        _excerpt_separator(relpath, front.get("excerpt_separator"), site),
     )
 
 
@@ -638,6 +641,39 @@ def _summary(front: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
+
+
+def _image(value: object, site: Site, refused: Refused) -> str | None:
+    """`image:` (a path or URL, or a mapping with `path`), absolute as jekyll-feed makes
+    it: a path is on the site's URL (its baseurl too)."""
+    if isinstance(value, Mapping):
+        value = value.get("path")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = one_line(value)
+    url = text if "://" in text else f"{site.url}/{text.lstrip('/')}"
+    if safe_link(url) is None:
+        refused("image", f"{text!r} is not an http(s) URL or a path{LEFT_OUT}")
+        return None
+    return url
+
+
+def _excerpt_only(relpath: str, feed: object, site: Site) -> bool:
+    """The post's `feed: {excerpt_only: …}`, else the site's."""
+    value = feed.get("excerpt_only") if isinstance(feed, Mapping) else None
+    if value is None:
+        return site.excerpt_only
+    if not isinstance(value, bool):
+        raise PostError(relpath, "front matter", "'feed.excerpt_only' must be true or false")
+    return value
+
+
+def _excerpt_separator(relpath: str, value: object, site: Site) -> str | None:
+    if value is None or value == "":
+        return site.excerpt_separator
+    if not isinstance(value, str):
+        raise PostError(relpath, "front matter", "'excerpt_separator' must be a string")
+    return value
 
 
 def _source_url(value: object, refused: Refused) -> str | None:
