@@ -109,7 +109,9 @@ def build(
     """
     if config_path is None and Path("feeds.toml").is_file():
         config_path = Path("feeds.toml")
-    overrides: dict[str, object] = {"future": future, "strict": strict, "force": force}
+    overrides: dict[str, object] = {"strict": strict, "force": force}
+    if future:  # else `future:` in _config.yml says
+        overrides["future"] = True
     if limit is not None:
         overrides["limit"] = limit
     if cache_path is not None:

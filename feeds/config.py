@@ -37,6 +37,8 @@ CLEANING_PROFILES = ("finews", "generic")  # feeds.content.cleaning.PROFILES, no
 # files of feeds.formats.FORMATS (not imported: a lower stage), in its order.
 FORMAT_FILES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json"}
 JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jekyll_config)
+AUTHORS_KEPT_NAME = ".feeds-authors.json"  # the parsed _data/authors.yml, the same way
+AUTHORS_FILES = ("_data/authors.yml", "_data/authors.yaml")
 # index_page: a plain name in the output folder, never a dot file or a path.
 _PAGE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.html")
 MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for ever
@@ -47,7 +49,7 @@ MAX_HUB_TIMEOUT = 60.0
 JEKYLL_KEYS = (
     "url", "baseurl", "title", "name", "description",
     "lang", "language", "timezone", "author", "permalink", "collections", "defaults",
-    "feed", "plugins", "gems",
+    "feed", "plugins", "gems", "future", "kramdown", "excerpt_separator",
 )  # fmt: skip
 # Of jekyll-feed's `feed:` block, the keys feeds reads (read_feed_block, and excerpt_only
 # in the content stage): only they are kept.
@@ -75,7 +77,10 @@ TOOL_KEYS = {
     "index_page",
     "hubs",
     "hub_timeout",
+    "smart_quotes",
 }
+# kramdown's `smart_quotes` names the entities for ‘ ’ “ ”; these alone keep quotes straight.
+_STRAIGHT_QUOTES = {"apos", "quot", "#39", "#34", "#x27", "#x22"}
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,8 @@ class Config:
     jekyll_feed: JekyllFeed = JekyllFeed()
     # What reading the config found to say (a _config.yml value feeds.toml overrides).
     warnings: tuple[str, ...] = ()
-    future: bool = False
+    future: bool = False  # publish posts dated after the build
+    smart_quotes: bool = True  # Markdown's quotes, dashes and ellipses made typographic
     force: bool = False
     strict: bool = False
 
@@ -154,6 +160,7 @@ def load_config(
     dst = out if out is not None else _path(table, "out", base, where) or Path("out")
     jekyll = read_jekyll_config(src, kept_in=dst)
     site = _site(jekyll, table, where, str(src / "_config.yml"))
+    site = replace(site, authors=read_authors(src, kept_in=dst))
     formats = _formats(table, "formats", where)
     warnings: list[str] = []
     jwhere = str(src / "_config.yml")
@@ -182,6 +189,8 @@ def load_config(
         hub_timeout=_number(table, "hub_timeout", where, default=5.0, maximum=MAX_HUB_TIMEOUT),
         jekyll_feed=jekyll_feed,
         warnings=tuple(warnings),
+        future=_jekyll_flag(jekyll, "future", str(src / "_config.yml")),
+        smart_quotes=_smart_quotes(table, where, jekyll),
     )
     return replace(config, **dict(overrides or {}))
 
@@ -197,7 +206,29 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
     Kept parsed in the folder `kept_in` (the output folder) while the file stays as it
     was, so that a rebuild with nothing to do need not load PyYAML, a twentieth of it.
     """
-    path = source / "_config.yml"
+    kept = kept_in / JEKYLL_KEPT_NAME if kept_in is not None else None
+    return _read_yaml_kept(source / "_config.yml", kept, JEKYLL_KEYS)
+
+
+def read_authors(source: Path, kept_in: Path | None = None) -> tuple[tuple[str, Author], ...]:
+    """The authors of the site's _data/authors.yml (or .yaml), by key, each a name or a
+    mapping with name, email and uri, as jekyll-feed reads them; kept as _config.yml is."""
+    for name in AUTHORS_FILES:
+        path = source / name
+        kept = kept_in / AUTHORS_KEPT_NAME if kept_in is not None else None
+        data = _read_yaml_kept(path, kept, None)
+        if data:
+            where = str(path)
+            found = (
+                (str(key), parse_author(value, where, str(key))) for key, value in data.items()
+            )
+            return tuple((key, author) for key, author in found if author is not None)
+    return ()
+
+
+def _read_yaml_kept(path: Path, kept: Path | None, keys: tuple[str, ...] | None) -> dict[str, Any]:
+    """A YAML mapping file, parsed, or {} when there is none; parsed again only when it
+    changed since the copy of its `keys` (all when None) was kept at `kept`."""
     try:
         st = path.stat()
     except OSError:
@@ -205,7 +236,6 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
     if not S_ISREG(st.st_mode):
         return {}
     stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
-    kept = kept_in / JEKYLL_KEPT_NAME if kept_in is not None else None
     where = f"{path.resolve()} {_reader()}"
     if kept is not None:
         data = _kept_jekyll_config(kept, where, stamp)
@@ -216,7 +246,7 @@ def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, A
     # an output folder that is there: a config error must not leave a new folder behind.
     settled = max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - 2 * 10**9
     if kept is not None and settled and kept.parent.is_dir():
-        _keep_jekyll_config(kept, where, stamp, data, S_IMODE(st.st_mode))
+        _keep_jekyll_config(kept, where, stamp, data, S_IMODE(st.st_mode), keys)
     return data
 
 
@@ -231,11 +261,11 @@ def _parse_jekyll_config(path: Path) -> dict[str, Any]:
     try:
         data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.CSafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), None, f"cannot read the Jekyll config: {exc}") from exc
+        raise ConfigError(str(path), None, f"cannot read the Jekyll file: {exc}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(str(path), None, "the Jekyll config is not a mapping of keys")
+        raise ConfigError(str(path), None, "the Jekyll file is not a mapping of keys")
     return data
 
 
@@ -252,13 +282,18 @@ def _kept_jekyll_config(kept: Path, where: str, stamp: list[int]) -> dict[str, A
 
 
 def _keep_jekyll_config(
-    kept: Path, where: str, stamp: list[int], data: dict[str, Any], mode: int
+    kept: Path,
+    where: str,
+    stamp: list[int],
+    data: dict[str, Any],
+    mode: int,
+    keys: tuple[str, ...] | None,
 ) -> None:
     """Save the keys feeds reads, if JSON gives them back as they are (no dates, no number
     keys), as private as the config itself."""
     try:
-        used = {key: data[key] for key in JEKYLL_KEYS if key in data}
-        if isinstance(used.get("feed"), dict):
+        used = data if keys is None else {key: data[key] for key in keys if key in data}
+        if keys is not None and isinstance(used.get("feed"), dict):
             used["feed"] = {key: used["feed"][key] for key in FEED_KEYS if key in used["feed"]}
         text = json.dumps({"path": where, "stamp": stamp, "data": used}, ensure_ascii=False)
         if json.loads(text)["data"] != used or len(text) > 65536:
@@ -312,6 +347,13 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
     if "permalink" not in table and isinstance(posts, Mapping) and posts.get("permalink"):
         # Jekyll's posts collection takes the global permalink only when it sets none
         permalink, p_where, p_key = posts["permalink"], jwhere, "collections.posts.permalink"
+    feed = jekyll.get("feed")
+    excerpt_only = feed.get("excerpt_only", False) if isinstance(feed, Mapping) else False
+    if not isinstance(excerpt_only, bool):
+        raise ConfigError(jwhere, "feed.excerpt_only", "must be true or false")
+    separator = jekyll.get("excerpt_separator")
+    if separator is not None and not isinstance(separator, str):
+        raise ConfigError(jwhere, "excerpt_separator", "must be a string")
     return Site(
         title=_text(title, t_where, t_key) if title is not None else urlsplit(url).netloc,
         url=url,
@@ -321,6 +363,8 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
         author=parse_author(author, a_where, a_key) if author is not None else None,
         permalink=_permalink(permalink if permalink is not None else "date", p_where, p_key),
         defaults=_defaults(jekyll.get("defaults")),
+        excerpt_only=excerpt_only,
+        excerpt_separator=separator or None,
     )
 
 
@@ -411,6 +455,28 @@ def _defaults(value: Any) -> tuple[tuple[str, str, str], ...]:
     from feeds.permalinks import read_defaults  # here: most sites have none
 
     return read_defaults(value)
+
+
+def _jekyll_flag(jekyll: Mapping[str, Any], key: str, where: str) -> bool:
+    value = jekyll.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(where, key, "must be true or false")
+    return value
+
+
+def _smart_quotes(table: Mapping[str, Any], where: str, jekyll: Mapping[str, Any]) -> bool:
+    """feeds.toml's `smart_quotes`, else kramdown's: on unless its `smart_quotes` names
+    straight quotes only (`apos,apos,quot,quot`), as Jekyll sites switch them off."""
+    if "smart_quotes" in table:
+        value = table["smart_quotes"]
+        if not isinstance(value, bool):
+            raise ConfigError(where, "smart_quotes", "must be true or false")
+        return value
+    kramdown = jekyll.get("kramdown")
+    entities = kramdown.get("smart_quotes") if isinstance(kramdown, Mapping) else None
+    if not isinstance(entities, str):
+        return True
+    return not {name.strip() for name in entities.split(",")} <= _STRAIGHT_QUOTES
 
 
 def _path(table: Mapping[str, Any], key: str, base: Path, where: str) -> Path | None:

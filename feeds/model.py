@@ -26,6 +26,10 @@ class Site:
     permalink: str  # a Jekyll permalink template: /:categories/:year/:title:output_ext
     # _config.yml's front matter `defaults:` for posts: (scope path, type, values as JSON)
     defaults: tuple[tuple[str, str, str], ...] = ()
+    # _data/authors.yml: the author a post's `author: key` names, as jekyll-feed looks it up
+    authors: tuple[tuple[str, Author], ...] = ()
+    excerpt_only: bool = False  # `feed: excerpt_only:`: entries carry the summary alone
+    excerpt_separator: str | None = None  # what ends a post's excerpt, its summary
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ class Post:
     source_name: str | None = None
     source_url: str | None = None
     markdown: bool = True  # False for .html posts: the body is HTML already
+    image: str | None = None  # `image:`, absolute: a thumbnail, an enclosure
+    excerpt_only: bool = False  # the post's `feed: excerpt_only:`, else the site's
+    excerpt_separator: str | None = None  # the post's, else the site's
 
 
 # A Post's fields, in order: what a scan sends and stores, without a Post object for each
@@ -63,6 +70,9 @@ PostFields = tuple[
     str | None,
     str | None,
     bool,
+    str | None,
+    bool,
+    str | None,
 ]
 
 
@@ -99,6 +109,8 @@ class PlannedEntry:
     summary: str  # plain text; the title when the post has none
     outlet: str | None  # attribution: the outlet that first published it
     original_url: str | None  # and where
+    image: str | None = None  # the post's image, absolute
+    excerpt_only: bool = False  # the summary alone, no content (Post.excerpt_only)
     # What a format made of this entry at an earlier build, by the file it wrote it into
     # (see formats.atom_rss): reused as it is, at a third of the cost of making it again.
     kept: Mapping[str, bytes] = field(default_factory=dict)

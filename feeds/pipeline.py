@@ -184,7 +184,14 @@ def _build(
     with _timed(report, "render"):
         until = float("inf") if config.future else now.timestamp()
         journal = Journal(config.out / JOURNAL_NAME)
-        retry_crashed(cache, config.source, config.cleaning, journal, config.site)
+        retry_crashed(
+            cache,
+            config.source,
+            config.cleaning,
+            journal,
+            config.site,
+            smart_quotes=config.smart_quotes,
+        )
         excluded = shared_ids(cache, report.errors, config.out, previous.files, previous.slugs)
         record_posts(state, cache, excluded, until, report, config.source, previous.held)
         updates = Updates(now)
@@ -233,6 +240,7 @@ def _build(
             updates.held,
             journal,
             config.site,
+            config.smart_quotes,
         )
         try:
             entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)

@@ -27,10 +27,10 @@ ABORT_IN_RENDER = f"""\
 import os
 import feeds.content.markdown
 _render = feeds.content.markdown.render_markdown
-def render_markdown(body):
+def render_markdown(body, **options):
     if "{MARK}" in body:
         os.abort()
-    return _render(body)
+    return _render(body, **options)
 feeds.content.markdown.render_markdown = render_markdown
 """
 
@@ -53,11 +53,11 @@ def test_a_worker_killed_mid_render_costs_its_post_only(
     here = os.getpid()
     render = feeds.content.entries.render_markdown
 
-    def killing(body: str) -> str:
+    def killing(body: str, **options: bool) -> str:
         if MARK in body:
             assert os.getpid() != here, "rendered in the test's own process"
             os.kill(os.getpid(), signal.SIGKILL)
-        return render(body)
+        return render(body, **options)
 
     monkeypatch.setattr(feeds.content.entries, "render_markdown", killing)
     message = f"{victim}: render: the process rendering it died (signal 9)"
@@ -71,9 +71,9 @@ def test_a_worker_killed_mid_render_costs_its_post_only(
     assert result.exit_code == 3, result.stderr
     assert result.stderr.splitlines()[0] == message
 
-    def not_again(body: str) -> str:
+    def not_again(body: str, **options: bool) -> str:
         assert MARK not in body, "the recorded post was rendered again"
-        return render(body)
+        return render(body, **options)
 
     monkeypatch.setattr(feeds.content.entries, "render_markdown", not_again)
     edited = source / post_name(VICTIM + 1)

@@ -96,7 +96,7 @@ class Calls:
         monkeypatch.setattr(
             feeds.content.entries,
             "make_entry",
-            lambda p, *a: self.rendered.append(p.relpath) or make_entry(p, *a),
+            lambda p, *a, **kw: self.rendered.append(p.relpath) or make_entry(p, *a, **kw),
         )
 
 
@@ -258,9 +258,9 @@ def test_a_build_that_fails_while_rendering_leaves_no_worker_running(
     config = load_config(CONFIG, source=source, out=tmp_path / "out", overrides={"limit": 0})
     make_entry = feeds.content.entries.make_entry
 
-    def slow(post: Post, source: Path, cleaning: str, *rest: object) -> Entry:
+    def slow(post: Post, source: Path, cleaning: str, *rest: object, **options: bool) -> Entry:
         time.sleep(0.01)  # the workers are still busy when the first feed is written
-        return make_entry(post, source, cleaning, *rest)  # type: ignore[arg-type]
+        return make_entry(post, source, cleaning, *rest, **options)  # type: ignore[arg-type]
 
     def disk_error(self: feeds.incremental.cache.Cache, entry: Entry) -> None:
         raise sqlite3.OperationalError("disk I/O error")
@@ -550,10 +550,10 @@ def test_a_feed_whose_posts_all_fail_to_render_keeps_its_last_version(
     )
     make_entry = feeds.content.entries.make_entry
 
-    def failing(post: Post, source: Path, cleaning: str, *rest: object) -> Entry:
+    def failing(post: Post, source: Path, cleaning: str, *rest: object, **options: bool) -> Entry:
         if "sitenews" in post.categories:
             raise PostError(post.relpath, "clean", "ValueError: a bug")
-        return make_entry(post, source, cleaning, *rest)  # type: ignore[arg-type]
+        return make_entry(post, source, cleaning, *rest, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(feeds.content.entries, "make_entry", failing)
     result = build("--source", site, "--out", out, "--jobs", "1")

@@ -8,9 +8,12 @@ from collections.abc import Generator, Sequence
 from functools import partial
 from pathlib import Path
 
+from lxml.html import fragment_fromstring
+
 from feeds.content.cleaning import clean_body
 from feeds.content.cleaning.tree import Unparsable, visible_strings
 from feeds.content.markdown import render_markdown
+from feeds.content.summary import visible_text
 from feeds.errors import Crashed, PostError
 from feeds.files import Stamp
 from feeds.model import Entry, Post, Site
@@ -25,7 +28,7 @@ MAX_ENTRY_BYTES = 8 * 2**20  # libxml2, hence lxml and many readers, stop at 10 
 # some 370 bytes of memory each: 14 MB of short lines took 2.7 GB, or cmark's abort()
 # under a memory limit. The marks a node can start with, and the most a body may have:
 # within 150 MB. The archive's posts have 1,100 at most; 5 MB of long paragraphs, 2,000.
-MARKS = "\n*_`[]<>!&\\-+.)"
+MARKS = "\n*_`[]<>!&\\-+.)|"  # `|`: a table cell
 MAX_MARKS = 400_000
 # But an HTML block is one node, whatever it holds: its lines are text to cmark (16,000
 # table rows: 1 MB of memory, where as many nodes would take 160). A line that opens with
@@ -60,10 +63,18 @@ def make_entries(
     jobs: int,
     journal: Journal,
     site: Site | None = None,
+    smart_quotes: bool = True,
 ) -> Generator[Entry | PostError, None, None]:
     """An Entry, or the PostError that skips it, for each post, in order. Closing the
     generator early stops the workers."""
-    work = partial(_entry_chunk, source=source, cleaning=cleaning, journal=journal, site=site)
+    work = partial(
+        _entry_chunk,
+        source=source,
+        cleaning=cleaning,
+        journal=journal,
+        site=site,
+        smart_quotes=smart_quotes,
+    )
     chunks = map_chunks(work, posts, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK, died=crashed)
     try:
         for chunk in chunks:
@@ -79,12 +90,13 @@ def _entry_chunk(
     cleaning: str,
     journal: Journal | None = None,
     site: Site | None = None,
+    smart_quotes: bool = True,
 ) -> list[Entry | PostError]:
     results: list[Entry | PostError] = []
     for post in posts:
         try:
             with journal.working_on(post.relpath) if journal else contextlib.nullcontext():
-                results.append(make_entry(post, source, cleaning, site))
+                results.append(make_entry(post, source, cleaning, site, smart_quotes=smart_quotes))
         except PostError as exc:
             results.append(exc)
     return results
@@ -95,16 +107,22 @@ def crashed(post: Post, how: str) -> PostError:
 
 
 def make_isolated(
-    post: Post, source: Path, cleaning: str, site: Site | None = None
+    post: Post, source: Path, cleaning: str, site: Site | None = None, *, smart_quotes: bool = True
 ) -> Entry | PostError:
     """make_entry, in a child process: a post that kills it is a Crashed error."""
-    made = isolated(partial(_entry_chunk, source=source, cleaning=cleaning, site=site), [post])
+    work = partial(
+        _entry_chunk, source=source, cleaning=cleaning, site=site, smart_quotes=smart_quotes
+    )
+    made = isolated(work, [post])
     return crashed(post, made) if isinstance(made, str) else made[0]
 
 
-def make_entry(post: Post, source: Path, cleaning: str, site: Site | None = None) -> Entry:
+def make_entry(
+    post: Post, source: Path, cleaning: str, site: Site | None = None, *, smart_quotes: bool = True
+) -> Entry:
     """Read the post's body again from the `source` folder, run its Liquid as Jekyll would
-    for `site` (if given), render it and clean it by the `cleaning` profile."""
+    for `site` (if given), render it (Markdown with typographic quotes or not:
+    `smart_quotes`) and clean it by the `cleaning` profile."""
     text = read_post(source / post.relpath, post.relpath)
     if text is None:
         raise PostError(post.relpath, "read", "no longer a post")
@@ -114,7 +132,7 @@ def make_entry(post: Post, source: Path, cleaning: str, site: Site | None = None
         body, inputs = _run_liquid(text, post, site, source)
     if post.markdown:
         check_marks(body, post.relpath)
-    html = render_markdown(body) if post.markdown else body
+    html = render_markdown(body, smart_quotes=smart_quotes) if post.markdown else body
     check_tag_count(html, post.relpath)
     try:
         cleaned = clean_body(
@@ -137,7 +155,12 @@ def make_entry(post: Post, source: Path, cleaning: str, site: Site | None = None
             "entry may hold; split the post",
         )
     try:
-        summary = plain_text(post.summary) if post.summary else cleaned.summary
+        if post.summary:
+            summary = plain_text(post.summary)
+        elif post.excerpt_separator and post.excerpt_separator in body:
+            summary = excerpt(body, post, smart_quotes) or cleaned.summary
+        else:
+            summary = cleaned.summary
     except Exception as exc:  # as for cleaning: one post, not the build
         raise PostError(post.relpath, "summary", f"{type(exc).__name__}: {exc}") from exc
     return Entry(post, cleaned.html, summary, cleaned.outlet, cleaned.original_url, inputs=inputs)
@@ -157,6 +180,17 @@ def _run_liquid(
 
     first_line = 3 + (text.front.count("\n") + 1 if text.front else 0)
     return render_liquid(text.body, front, post, site, source, first_line)
+
+
+def excerpt(body: str, post: Post, smart_quotes: bool) -> str:
+    """The body up to its `excerpt_separator`, as Jekyll cuts a post's excerpt, in plain
+    text as jekyll-feed's strip_html leaves it."""
+    assert post.excerpt_separator is not None
+    head = body[: body.index(post.excerpt_separator)]
+    html = render_markdown(head, smart_quotes=smart_quotes) if post.markdown else head
+    if not html.strip():
+        return ""
+    return visible_text(fragment_fromstring(xml_safe(html), create_parent="div"))
 
 
 def check_marks(body: str, relpath: str) -> None:

@@ -6,6 +6,7 @@ is set here: `updated` from the newest entry, entries appended newest first, con
 it as `description` and the full body as `content:encoded`, while Atom keeps both.
 """
 
+import mimetypes
 from collections.abc import Sequence
 from typing import Literal
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ FORMATS: tuple[Format, ...] = ("atom", "rss")
 FILES: dict[Format, str] = {"atom": "atom.xml", "rss": "rss.xml"}  # see formats.FORMATS
 GENERATOR_URI = "https://pypi.org/project/feeds/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 
 
 class Writer:
@@ -177,9 +179,11 @@ class FeedDocument:
             self.fresh[i] = fe
         if fmt == "rss":
             element = fe.rss_entry()
+            _add_enclosure(element, self.entries[i].image)
         else:
             element = fe.atom_entry()
             _fix_atom_links(element, self.entries[i])
+            _add_thumbnail(element, self.entries[i].image)
         if self.keep:
             self.xml_made[fmt][i] = _fragment(element)
         return element  # type: ignore[no-any-return]
@@ -258,12 +262,31 @@ def _add_entry(fe: FeedEntry, entry: PlannedEntry) -> None:
     # feedgen writes one summary as Atom's <summary> (text) and RSS's <description>, which
     # readers render as HTML: the description is set apart first (it sets the Atom
     # content too, which content() then replaces), and summary() leaves it alone.
-    fe.description(field_text(summary, "html"))
-    fe.content(entry.html, type="html")
+    if not entry.excerpt_only:
+        fe.description(field_text(summary, "html"))
+        fe.content(entry.html, type="html")
+    else:  # excerpt only: the summary, and no content
+        fe.description(field_text(summary, "html"), isSummary=True)
     fe.summary(field_text(summary))
     if entry.original_url:
         outlet = entry.outlet or _host(entry.original_url)
         fe.source(url=entry.original_url, title=field_text(outlet))
+
+
+def _add_thumbnail(element: etree._Element, image: str | None) -> None:
+    """jekyll-feed's `<media:thumbnail url=…/>` for the post's image, declaring its
+    namespace itself, as jekyll-feed does: a feed without images declares none."""
+    if image:
+        etree.SubElement(element, f"{{{MEDIA_NS}}}thumbnail", url=image, nsmap={"media": MEDIA_NS})
+
+
+def _add_enclosure(element: etree._Element, image: str | None) -> None:
+    """RSS's `<enclosure>` for the post's image. Its size is not known without fetching
+    it: 0, as the RSS profile advises then. Its type is the file name's; an image whose
+    name tells none gets no enclosure (RSS requires a type), only Atom's thumbnail."""
+    kind = mimetypes.guess_type(urlsplit(image).path)[0] if image else None
+    if image and kind and kind.startswith("image/"):
+        etree.SubElement(element, "enclosure", url=image, length="0", type=kind)
 
 
 def _author_dict(author: Author) -> dict[str, str]:

@@ -59,8 +59,13 @@ def _item(entry: PlannedEntry, language: str | None) -> dict[str, Any]:
     if entry.original_url:
         item["external_url"] = entry.original_url
     item["title"] = field_text(entry.title)
-    item["content_html"] = entry.html
+    if not entry.excerpt_only:
+        item["content_html"] = entry.html
+    else:  # excerpt only: JSON Feed wants a content, and the summary is text
+        item["content_text"] = field_text(entry.summary)
     item["summary"] = field_text(entry.summary)
+    if entry.image:
+        item["image"] = entry.image
     item["date_published"] = _date(entry.published)
     item["date_modified"] = _date(entry.updated)
     if entry.authors:

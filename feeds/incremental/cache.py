@@ -25,7 +25,8 @@ from feeds.files import TEMP_MARK, is_temp_file, read_no_follow, refuse_link, re
 from feeds.model import Author, Entry, Post, PostFields, Report
 
 CACHE_NAME = ".feeds-cache.sqlite"  # in the output folder, unless the config names another
-SCHEMA = 8  # 7: entries keep their Atom and RSS XML (see formats.atom_rss); 8: `held`
+SCHEMA = 9  # 7: entries keep their Atom and RSS XML (see formats.atom_rss); 8: `held`;
+# 9: Post.image, excerpt_only, excerpt_separator
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 GONE = 4  # a listed file found gone, or no regular file, when read: never stored
 PAGE_SIZE = 16384
@@ -540,6 +541,9 @@ def post_from_row(row: Sequence[Any]) -> Post:
         source_name,
         source_url,
         markdown,
+        image,
+        excerpt_only,
+        excerpt_separator,
     ) = json.loads(text)
     when = datetime.fromisoformat(published)
     return Post(
@@ -556,6 +560,9 @@ def post_from_row(row: Sequence[Any]) -> Post:
         source_name=source_name,
         source_url=source_url,
         markdown=markdown,
+        image=image,
+        excerpt_only=excerpt_only,
+        excerpt_separator=excerpt_separator,
     )
 
 

@@ -22,7 +22,13 @@ KEPT = ("atom.xml", "rss.xml")  # the files whose XML an entry keeps: Entry.atom
 
 
 def retry_crashed(
-    cache: Cache, source: Path, cleaning: str, journal: Journal, site: Site | None = None
+    cache: Cache,
+    source: Path,
+    cleaning: str,
+    journal: Journal,
+    site: Site | None = None,
+    *,
+    smart_quotes: bool = True,
 ) -> None:
     """The post a build was rendering when it died, tried alone in a child process: if
     that dies too, the post is recorded as bad (see errors.Crashed); if not, the build
@@ -33,7 +39,7 @@ def retry_crashed(
             continue
         from feeds.content.entries import make_isolated
 
-        made = make_isolated(post, source, cleaning, site)
+        made = make_isolated(post, source, cleaning, site, smart_quotes=smart_quotes)
         if isinstance(made, Crashed):
             cache.mark_bad(relpath, str(made))
     journal.close()
@@ -68,7 +74,9 @@ class EntryCache:
         held: set[str],
         journal: Journal,
         site: Site | None = None,
+        smart_quotes: bool = True,
     ) -> None:
+        self.smart_quotes = smart_quotes  # see content.markdown
         self.cache, self.source, self.cleaning, self.report = cache, source, cleaning, report
         self.site = site  # whose variables a post's Liquid reads
         # The posts whose Liquid ran: the files each read (see LIQUID_KEY)
@@ -95,7 +103,13 @@ class EntryCache:
         todo = [post for relpath, post in wanted.items() if relpath not in self.stubs]
         self.coming = {post.relpath for post in todo}
         self.rendering = make_entries(
-            todo, self.source, self.cleaning, jobs=jobs, journal=self.journal, site=self.site
+            todo,
+            self.source,
+            self.cleaning,
+            jobs=jobs,
+            journal=self.journal,
+            site=self.site,
+            smart_quotes=self.smart_quotes,
         )
         self.results = zip(todo, self.rendering, strict=True)
 
@@ -151,7 +165,13 @@ class EntryCache:
             else:
                 try:
                     with self.journal.working_on(post.relpath):
-                        made = make_entry(post, self.source, self.cleaning, self.site)
+                        made = make_entry(
+                            post,
+                            self.source,
+                            self.cleaning,
+                            self.site,
+                            smart_quotes=self.smart_quotes,
+                        )
                     self._keep(post, made)
                 except PostError as exc:
                     self._keep(post, exc)

@@ -26,7 +26,13 @@ def cache_fingerprint(config: Config, jekyll: bool) -> str:
     whether the listing read the source as a Jekyll site (its folders above `_posts` are
     categories): told by the listing, as the source may become one while it is read."""
     return _digest(
-        code_digest(), SCHEMA, config.source.resolve(), jekyll, config.site, config.cleaning
+        code_digest(),
+        SCHEMA,
+        config.source.resolve(),
+        jekyll,
+        config.site,
+        config.cleaning,
+        config.smart_quotes,
     )
 
 

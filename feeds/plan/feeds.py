@@ -183,5 +183,7 @@ def planned_entry(entry: Entry, site: Site, kept: Mapping[str, bytes]) -> Planne
         summary=entry.summary or post.title,
         outlet=entry.outlet,
         original_url=entry.original_url,
+        image=post.image,
+        excerpt_only=post.excerpt_only,
         kept=kept,
     )

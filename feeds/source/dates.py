@@ -2,6 +2,7 @@
 
 import contextlib
 import re
+import warnings
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -12,6 +13,21 @@ _DATE = re.compile(
         \s*(?P<tz>Z|[+-]\d{1,2}(?::?\d{2})?)?$""",
     re.VERBOSE | re.IGNORECASE,
 )
+# The same, where other text follows a time: Ruby's Time.parse, hence Jekyll, reads the
+# date and time and ignores the rest, an offset too unless it follows the time at once.
+_DATE_THEN_TEXT = re.compile(
+    r"""^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})
+        [ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?
+        (?:\s*(?P<tz>Z|[+-]\d{1,2}(?::?\d{2})?)(?![\d:]))?(?=\s)""",
+    re.VERBOSE | re.IGNORECASE,
+)
+# The zone names Ruby's Time.parse knows besides UTC and GMT (as dateutil does): its
+# table's North American ones, which are what posts carry.
+_ZONE_NAMES = {
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "UT": 0,
+}  # fmt: skip
+_YEAR_FIRST = re.compile(r"^\d{4}|(?<!\d)\d{4}[-/.]\d")
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 EXAMPLE = "2022-01-25 22:27:49 +0800"
 EARLIEST_YEAR = 1970  # RSS readers, feedgen and RFC 822 all fail somewhere before it
@@ -118,7 +134,7 @@ def _in_range(value: datetime) -> datetime:
 def _date_text(text: str, tz: ZoneInfo) -> datetime:
     match = _DATE.match(text)
     if match is None:
-        raise ValueError(f"{text!r} is not a date like {EXAMPLE}")
+        return _in_range(_other_date(text, tz))
     y, m, d, hour, minute, second, _fraction, offset = match.groups()
     fields = (int(y), int(m), int(d), int(hour or 0), int(minute or 0), int(second or 0))
     try:
@@ -128,6 +144,35 @@ def _date_text(text: str, tz: ZoneInfo) -> datetime:
     # Made again with its offset, not `replace`d: a scan parses 100,000 of them.
     aware = _aware(naive, tz) if offset is None else datetime(*fields, tzinfo=_offset(offset))
     return _in_range(aware)
+
+
+def _other_date(text: str, tz: ZoneInfo) -> datetime:
+    """A date in another form Ruby's Time.parse reads, as dateutil reads it (day before
+    month in `02/01/2024`, as in Ruby): `2024/01/02`, `Jan 2 2024`, RFC 2822, `20240102T1830`,
+    words around it ignored. Unlike Ruby, the year, month and day must all be written: Ruby
+    takes the missing ones from today (`January`) or as 1 (`Jan 2024`)."""
+    from dateutil import parser  # here: the usual forms never need it
+
+    reason = f"{text!r} is not a date like {EXAMPLE}"
+    day_first = _YEAR_FIRST.search(text) is None  # 2024/01/02 is year, month, day: as Ruby
+    zones = {name: hours * 3600 for name, hours in _ZONE_NAMES.items()}
+    try:
+        with warnings.catch_warnings():  # another zone name: local time, as Ruby reads it
+            warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
+            found = [
+                parser.parse(text, default=default, dayfirst=day_first, fuzzy=True, tzinfos=zones)
+                for default in (datetime(2000, 1, 1), datetime(2001, 2, 2))
+            ]
+    except (ValueError, OverflowError) as exc:
+        prefix = _DATE_THEN_TEXT.match(text)
+        if prefix is None:
+            raise ValueError(reason) from exc
+        return _date_text(text[: prefix.end()], tz)
+    if found[0] != found[1]:  # a year, month or day left out
+        raise ValueError(reason)
+    offset = found[0].utcoffset()
+    naive = found[0].replace(tzinfo=None, microsecond=0)
+    return _aware(naive, tz) if offset is None else naive.replace(tzinfo=timezone(offset))
 
 
 def _usual_date(text: str) -> datetime | None:

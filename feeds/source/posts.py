@@ -507,11 +507,14 @@ def post_fields(
         url,
         categories,
         tags,
-        _author(relpath, front, refused),
+        _author(relpath, front, refused, site.authors),
         _summary(front),
         one_line(str(front["source"])) if front.get("source") else None,
         _source_url(front.get("source_url"), refused),
         not name.lower().endswith(HTML_EXTENSIONS),
+        _image(front.get("image"), site, refused),
+        _excerpt_only(relpath, front.get("feed"), site),
+        _excerpt_separator(relpath, front.get("excerpt_separator"), site),
     )
 
 
@@ -546,6 +549,8 @@ def _title(relpath: str, value: object, file_slug: str) -> str:
     if isinstance(value, dict | list):
         raise PostError(relpath, "front matter", "'title' must be text, not a list or mapping")
     title = one_line(str(value)) if value is not None and value is not False else ""
+    if "<" in title:
+        title = _strip_tags(title)
     if title:
         return title
     # Jekyll's fallback: the file name's slug, words capitalised.
@@ -553,6 +558,30 @@ def _title(relpath: str, value: object, file_slug: str) -> str:
     if not derived:
         raise PostError(relpath, "front matter", "no 'title', and none can be made from the name")
     return derived
+
+
+# The elements that mark up a title's text: strip_html leaves their words.
+_TITLE_TAGS = frozenset((
+    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "del", "dfn", "em", "i", "ins",
+    "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u",
+    "var", "wbr",
+))  # fmt: skip
+
+
+def _strip_tags(title: str) -> str:
+    """The title's text without its tags, as jekyll-feed's strip_html leaves it
+    (`如何理解 <code>document</code> 对象`), where every tag is one that marks up text;
+    a title with any other (`A & B <c>`, `<img …>`) is text as written, as readers have
+    shown it since issue 16. Read by an HTML parser: `《<蒙特利尔议定书>…》` holds no tag."""
+    from lxml import etree, html  # here: few titles hold a tag
+
+    try:
+        tree = html.fragment_fromstring(title, create_parent="div")
+    except (ValueError, etree.LxmlError):  # no tree to take the tags from: as it is
+        return title
+    if any(element.tag not in _TITLE_TAGS for element in tree.iterdescendants()):
+        return title
+    return one_line(tree.text_content()) or title
 
 
 def _words(value: object) -> list[str]:
@@ -590,12 +619,23 @@ def _check_count(relpath: str, key: str, count: int, limit: int) -> None:
         )
 
 
-def _author(relpath: str, front: Mapping[str, Any], refused: Refused) -> Author | None:
+def _author(
+    relpath: str,
+    front: Mapping[str, Any],
+    refused: Refused,
+    known: tuple[tuple[str, Author], ...] = (),
+) -> Author | None:
+    """The post's author; a name that is a key of _data/authors.yml (`known`) is the
+    author found there, as jekyll-feed looks it up."""
     value = front.get("author")
     if value is None and isinstance(front.get("authors"), list) and front["authors"]:
         value = front["authors"][0]
     if value in (None, ""):
         return None
+    if known and isinstance(value, str):
+        found = dict(known).get(value)
+        if found is not None:
+            return found
     try:
         return parse_author(value, relpath, "author", lambda key, why: refused(key, why + LEFT_OUT))
     except ConfigError as exc:
@@ -608,6 +648,39 @@ def _summary(front: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
+
+
+def _image(value: object, site: Site, refused: Refused) -> str | None:
+    """`image:` (a path or URL, or a mapping with `path`), absolute as jekyll-feed makes
+    it: a path is on the site's URL (its baseurl too)."""
+    if isinstance(value, Mapping):
+        value = value.get("path")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = one_line(value)
+    url = text if "://" in text else f"{site.url}/{text.lstrip('/')}"
+    if safe_link(url) is None:
+        refused("image", f"{text!r} is not an http(s) URL or a path{LEFT_OUT}")
+        return None
+    return url
+
+
+def _excerpt_only(relpath: str, feed: object, site: Site) -> bool:
+    """The post's `feed: {excerpt_only: …}`, else the site's."""
+    value = feed.get("excerpt_only") if isinstance(feed, Mapping) else None
+    if value is None:
+        return site.excerpt_only
+    if not isinstance(value, bool):
+        raise PostError(relpath, "front matter", "'feed.excerpt_only' must be true or false")
+    return value
+
+
+def _excerpt_separator(relpath: str, value: object, site: Site) -> str | None:
+    if value is None or value == "":
+        return site.excerpt_separator
+    if not isinstance(value, str):
+        raise PostError(relpath, "front matter", "'excerpt_separator' must be a string")
+    return value
 
 
 def _source_url(value: object, refused: Refused) -> str | None:
