@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from feeds.config import Config
+from feeds.config import Config, state_folder
 from feeds.errors import BuildError
 from feeds.files import source_folder
 from feeds.incremental.cache import CACHE_NAME, Cache, with_cache
@@ -28,6 +28,7 @@ from feeds.incremental.listing import list_source
 from feeds.model import Post, Report
 from feeds.publish.lock import build_lock
 from feeds.publish.state import State, read_state, replay, up_to_date
+from feeds.publish.statedir import adopt_legacy_files, make_state_folder
 from feeds.source.discover import Listing, link_out_message, misnamed_message, unlisted_message
 from feeds.workers import Journal, Progress, no_progress
 
@@ -47,13 +48,18 @@ def publish(
     if not config.source.is_dir():
         raise BuildError(f"{config.source}: the source folder does not exist (is it mounted?)")
     with build_lock(config.out, config.lock_timeout):
-        previous = read_state(config.out)
-        cache_path = config.cache or config.out / CACHE_NAME
+        private = state_folder(config)
+        make_state_folder(private)
+        if adopt_legacy_files(config.out, private, cache=config.cache is None):
+            report.warnings.append(f"{config.out}: feeds' private files moved to {private}")
+        previous = read_state(private)
+        cache_path = config.cache or private / CACHE_NAME
         with _timed(report, "discover"):
             # A new cache reads every file: each is asked its size and mtime as it is opened.
             found = list_source(
                 config.source,
                 config.out,
+                private,
                 jobs=jobs,
                 stat=cache_path.exists(),
                 meanwhile=None if "feeds.formats.atom_rss" in sys.modules else _import_stages,
@@ -89,7 +95,9 @@ def publish(
         )
         with _timed(report, "write"):
             folder = source_folder(config.out, config.source)
-            write_feeds(config.out, docs, pages, state, previous, report, folder, config.formats)
+            write_feeds(
+                config.out, private, docs, pages, state, previous, report, folder, config.formats
+            )
 
 
 def _build(
@@ -127,7 +135,7 @@ def _build(
     cache.db.commit()
     with _timed(report, "render"):
         until = float("inf") if config.future else now.timestamp()
-        journal = Journal(config.out / JOURNAL_NAME)
+        journal = Journal(state_folder(config) / JOURNAL_NAME)
         retry_crashed(cache, config.source, config.cleaning, journal)
         excluded = shared_ids(cache, report.errors, config.out, previous.files, previous.slugs)
         record_posts(state, cache, excluded, until, report, config.source, previous.held)

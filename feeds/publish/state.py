@@ -1,8 +1,9 @@
 """What the last build saw and published: the published state, read and written.
 
-The state lives beside the feeds (`out/.feeds-state.json`): the listing of the source, the
-feeds written with their fingerprints and file stamps, the posts counted, the problems
-reported. A rebuild whose listing, config and outputs all match it has nothing to do.
+The state lives in the state folder (`.feeds-state.json`, see config.state_folder): the
+listing of the source, the feeds written with their fingerprints and file stamps, the posts
+counted, the problems reported. A rebuild whose listing, config and outputs all match it
+has nothing to do.
 """
 
 import json
@@ -45,10 +46,10 @@ class State:
     held: list[str] = field(default_factory=list)
 
 
-def read_state(out: Path) -> State:
+def read_state(folder: Path) -> State:
     """The last build's state; an empty one when it is missing or unreadable."""
     try:
-        data = json.loads(read_no_follow(out / STATE_NAME).decode("utf-8"))
+        data = json.loads(read_no_follow(folder / STATE_NAME).decode("utf-8"))
         files = {k: Published(**v) for k, v in data.pop("files").items()}
         pages = {k: Published(**v) for k, v in data.pop("pages", {}).items()}
         slugs = data.pop("slugs", {})
@@ -78,12 +79,12 @@ def read_state(out: Path) -> State:
         return State()
 
 
-def write_state(out: Path, state: State) -> None:
+def write_state(folder: Path, state: State) -> None:
     data = asdict(state)
     if not state.held:  # as before there were any: an ordinary state file stays as it was
         del data["held"]
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-    write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
+    write_if_changed(folder / STATE_NAME, text.encode("utf-8") + b"\n")
 
 
 def up_to_date(

@@ -20,6 +20,7 @@ FEED_PATH = re.compile(
 
 def write_feeds(
     out: Path,
+    private: Path,
     docs: Sequence[FeedDoc],
     pages: Sequence[FeedDoc],
     state: State,
@@ -31,8 +32,10 @@ def write_feeds(
     """Write the feeds that changed, remove those the last build wrote and this one does
     not (of a vanished category, or of a format switched off: not in `formats`, the files
     of those switched on), write the site-level `pages` that changed (never removed: every
-    build has them), and save the state: the files' fingerprints and stamps as written."""
-    remove_stale_temp_files(_folders_written(out, [*previous.files, *(d.relpath for d in docs)]))
+    build has them), and save the state in the state folder (`private`): the files'
+    fingerprints and stamps as written."""
+    written = _folders_written(out, [*previous.files, *(d.relpath for d in docs)])
+    remove_stale_temp_files([*written, private])
     for doc in sorted(docs, key=lambda d: d.relpath):
         path = confined(out, doc.relpath)
         if doc.data is not None and write_if_changed(path, doc.data):
@@ -57,7 +60,7 @@ def write_feeds(
                 else "its format is switched off (`formats` in the config)"
             )
             _remove_feed(out, relpath, known, source_folder, report, why)
-    write_state(out, state)
+    write_state(private, state)
 
 
 def _folders_written(out: Path, relpaths: Iterable[str]) -> list[Path]:
