@@ -52,7 +52,7 @@ TYPES = {
     "feeds.opml": "text/x-opml; charset=utf-8",
     "index.html": "text/html; charset=utf-8",
 }
-# What versions before 0.2 kept in the output folder (and a state_dir inside it keeps).
+# What earlier versions (0.1) kept in the output folder (and a state_dir inside it keeps).
 DOT_FILES = [
     ".feeds-state.json",
     ".feeds-cache.sqlite",
@@ -506,6 +506,8 @@ def test_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     for setting in (
         "ProtectSystem=strict",
         "ReadWritePaths=/srv/archive/out",
+        "CacheDirectory=feeds",
+        "Environment=XDG_CACHE_HOME=%C",
         "NoNewPrivileges=yes",
         "PrivateTmp=yes",
         "ProtectHome=yes",

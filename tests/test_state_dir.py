@@ -205,7 +205,7 @@ def test_one_lock_excludes_builds_that_keep_other_state_folders(
 
 
 def as_an_earlier_version_left_it(site: Path, out: Path, build: Build) -> None:
-    """Build with the state folder in out/, as versions before 0.2 kept it, lock file too."""
+    """Build with the state folder in out/, as earlier versions (0.1) kept it, lock file too."""
     assert build("--source", site, "--out", out, "--state-dir", out).exit_code == 0
     (out / LOCK_NAME).touch()
     present = {p.name for p in out.iterdir() if p.name.startswith(".")}

@@ -11,7 +11,7 @@ from feeds.children import close_in_children, keep_in_children
 from feeds.errors import BuildError, LockedError
 from feeds.files import open_no_follow
 
-# The lock file versions before 0.2 kept in the output folder: taken too while it is
+# The lock file earlier versions (0.1) kept in the output folder: taken too while it is
 # there, so that a build of such a version never runs beside this one, then removed.
 LOCK_NAME = ".feeds.lock"
 

@@ -1,6 +1,7 @@
-"""The state folder: made private, and given the files versions before 0.2 kept in the
-output folder, so that the first build after an upgrade is no cold one and out/ keeps
-nothing a web server should not serve."""
+"""The state folder: made private, and given the files earlier versions (0.1) kept in the
+output folder, so that what was published carries over (the category feeds keep their
+URLs, the drop guard its mark; the cache too, while the code that made it is the same)
+and out/ keeps nothing a web server should not serve."""
 
 import contextlib
 import errno
