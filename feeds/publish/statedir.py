@@ -6,8 +6,6 @@ and out/ keeps nothing a web server should not serve."""
 import contextlib
 import errno
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from feeds.errors import ConfigError
@@ -74,6 +72,9 @@ def _move(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
+    import shutil  # here, as tempfile: a build that moves nothing never loads them
+    import tempfile
+
     fd, name = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}{TEMP_MARK}", suffix=".tmp"
     )
