@@ -22,6 +22,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_SKIPPED = 3
 EXIT_LOCKED = 4
+EXIT_PINGS = 5
 PROGRESS_MINIMUM = 2000
 
 EXIT_CODES_HELP = """\b
@@ -37,6 +38,8 @@ Exit codes:
   3  feeds written, but some posts were skipped, or kept as last published
      while their files or folders cannot be read (each named on stderr)
   4  another build holds the lock on the output folder
+  5  feeds written (or already up to date), but some WebSub hub pings failed
+     (each named on stderr, and tried again at the next build); 3 wins over 5
 """
 
 
@@ -156,7 +159,14 @@ def build(
     if verbose:
         stages = ", ".join(f"{k} {v:.2f} s" for k, v in report.timings.items())
         click.echo(f"feeds: time per stage: {stages}", err=True)
-    sys.exit(EXIT_SKIPPED if report.errors else EXIT_OK)
+    sys.exit(_exit_code(report))
+
+
+def _exit_code(report: Report) -> int:
+    """3 over 5: a skipped post needs a person; a failed ping is tried again by itself."""
+    if report.errors:
+        return EXIT_SKIPPED
+    return EXIT_PINGS if report.pings_failed else EXIT_OK
 
 
 def terminal_progress(label: str, total: int) -> Callable[[int], None]:
@@ -183,11 +193,15 @@ def _summary(report: Report) -> str:
     parts.append(f"wrote {report.feeds_written} feeds ({report.feeds_unchanged} unchanged)")
     if report.feeds_removed:
         parts.append(f"removed {report.feeds_removed}")
+    if report.pings_sent:
+        unheard = report.pings_sent - report.pings_heard
+        failed = f" ({unheard} failed)" if unheard else ""
+        parts.append(f"pinged hubs for {report.pings_sent} feed URLs{failed}")
     return "feeds: " + ", ".join(parts)
 
 
 def _print_problems(report: Report) -> None:
-    for line in [*report.errors, *report.warnings]:
+    for line in [*report.errors, *report.warnings, *report.pings_failed]:
         click.echo(line, err=True)
 
 

@@ -42,12 +42,24 @@ JEKYLL_KEPT_NAME = ".feeds-jekyll.json"  # the parsed _config.yml (see read_jeky
 # index_page: a plain name in the output folder, never a dot file or a path.
 _PAGE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.html")
 MAX_LOCK_TIMEOUT = 86_400.0  # a day: a cron build that waits longer waits for ever
+# A ping waits at most this long for a hub (twice, with the retry): never the lock's hour.
+MAX_HUB_TIMEOUT = 60.0
 # The keys of _config.yml that _site reads: the only ones kept, so that nothing else a site
 # keeps there (a plugin's API key) is copied into the output folder.
 JEKYLL_KEYS = (
     "url", "baseurl", "title", "name", "description",
-    "lang", "language", "timezone", "author", "permalink",
+    "lang", "language", "timezone", "author", "permalink", "feed", "plugins", "gems",
 )  # fmt: skip
+# Of jekyll-feed's `feed:` block, the keys feeds reads (read_feed_block, and excerpt_only
+# in the content stage): only they are kept.
+FEED_KEYS = (
+    "path", "categories", "tags", "collections", "posts_limit", "icon", "logo", "excerpt_only",
+)  # fmt: skip
+# The tags jekyll-feed writes a feed for: no other name ever had one at feed/by_tag/.
+_JEKYLL_TAG = re.compile(r"[A-Za-z0-9_]+")
+# The folder of the tag feeds: a slug has no `_`, so no category's feeds can be there.
+TAG_FOLDER = "by_tag/"
+_JEKYLL_CATEGORY = re.compile(r"[A-Za-z0-9_-]+")
 
 SITE_KEYS = {"title", "url", "description", "author", "language", "timezone", "permalink"}
 TOOL_KEYS = {
@@ -63,6 +75,8 @@ TOOL_KEYS = {
     "opml_format",
     "formats",
     "index_page",
+    "hubs",
+    "hub_timeout",
 }
 
 
@@ -70,6 +84,28 @@ TOOL_KEYS = {
 class CategoryConfig:
     title: str | None = None
     slug: str | None = None
+
+
+@dataclass(frozen=True)
+class TagFeeds:
+    """jekyll-feed's `feed: tags:`: a feed per tag, of these tags."""
+
+    only: tuple[str, ...] | None = None  # None: every tag
+    excluded: tuple[str, ...] = ()
+    path: str = "feed/by_tag/"  # the folder of jekyll-feed's copies, under the output folder
+
+
+@dataclass(frozen=True)
+class JekyllFeed:
+    """What the site's `feed:` block of jekyll-feed asks, where it means something here."""
+
+    # Where jekyll-feed served the combined feed, under the output folder: a copy of
+    # atom.xml is written there, so that its subscribers keep their URL. None: no copy.
+    path: str | None = None
+    categories: tuple[str, ...] | None = None  # the category feeds to publish; None: all
+    tags: TagFeeds | None = None  # None: no tag feeds
+    icon: str | None = None  # absolute URLs
+    logo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +127,12 @@ class Config:
     # The name of the page in out/ that lists every feed: another than index.html where
     # out/ is served at the same address as a site with a home page of its own.
     index_page: str = "index.html"
+    # WebSub hubs every feed names (rel="hub") and each build pings for the feeds it changed.
+    hubs: tuple[str, ...] = ()
+    hub_timeout: float = 5.0  # seconds a ping waits for a hub's answer, each try
+    jekyll_feed: JekyllFeed = JekyllFeed()
+    # What reading the config found to say (a _config.yml value feeds.toml overrides).
+    warnings: tuple[str, ...] = ()
     future: bool = False
     force: bool = False
     strict: bool = False
@@ -119,6 +161,16 @@ def load_config(
     jekyll = read_jekyll_config(src, kept_in=state)
     site = _site(jekyll, table, where, str(src / "_config.yml"))
     formats = _formats(table, "formats", where)
+    warnings: list[str] = []
+    jwhere = str(src / "_config.yml")
+    jekyll_feed, posts_limit = read_feed_block(jekyll, jwhere, site.url, warnings)
+    if posts_limit is not None and "limit" in table and table["limit"] != posts_limit:
+        warnings.append(
+            f"{jwhere} feed.posts_limit = {posts_limit} vs {where} limit = "
+            f"{table['limit']}: {Path(where).name} wins"
+        )
+    elif posts_limit is not None:
+        table = {**table, "limit": posts_limit}
     config = Config(
         site=site,
         source=src,
@@ -133,6 +185,10 @@ def load_config(
         opml_format=_opml_format(table, "opml_format", where, formats),
         formats=formats,
         index_page=_index_page(table, "index_page", where),
+        hubs=_hubs(table, "hubs", where),
+        hub_timeout=_number(table, "hub_timeout", where, default=5.0, maximum=MAX_HUB_TIMEOUT),
+        jekyll_feed=jekyll_feed,
+        warnings=tuple(warnings),
     )
     return replace(config, **dict(overrides or {}))
 
@@ -249,6 +305,8 @@ def _keep_jekyll_config(
     keys), as private as the config itself."""
     try:
         used = {key: data[key] for key in JEKYLL_KEYS if key in data}
+        if isinstance(used.get("feed"), dict):
+            used["feed"] = {key: used["feed"][key] for key in FEED_KEYS if key in used["feed"]}
         text = json.dumps({"path": where, "stamp": stamp, "data": used}, ensure_ascii=False)
         if json.loads(text)["data"] != used or len(text) > 65536:
             return
@@ -434,6 +492,17 @@ def _index_page(table: Mapping[str, Any], key: str, where: str) -> str:
     return value
 
 
+def _hubs(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """The hubs' URLs, each an absolute http(s) URL, each once, in the order given."""
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(where, key, 'must be a list of hub URLs: ["https://hub.example/"]')
+    for item in value:
+        if safe_link(item) is None:
+            raise ConfigError(where, key, f"a hub must be an absolute http(s) URL, not {item!r}")
+    return tuple(dict.fromkeys(value))
+
+
 def _opml_format(table: Mapping[str, Any], key: str, where: str, formats: tuple[str, ...]) -> str:
     """The format feeds.opml lists: one switched on (`formats`, as files); Atom, when on,
     by default, else the first one on."""
@@ -480,3 +549,131 @@ def _categories(value: Any, where: str) -> dict[str, CategoryConfig]:
         slug = _text(item["slug"], where, f"{key}.slug") if "slug" in item else None
         result[name] = CategoryConfig(title=title, slug=slug)
     return result
+
+
+def read_feed_block(
+    jekyll: Mapping[str, Any], jwhere: str, site_url: str, warnings: list[str]
+) -> tuple[JekyllFeed, int | None]:
+    """jekyll-feed's settings in the site's `feed:` block, and its posts_limit, if set.
+
+    A site that used jekyll-feed (the block, or the plugin listed) gets a copy of the
+    combined Atom feed where jekyll-feed served its feed: /feed.xml unless `path` says
+    otherwise. Settings for other collections than posts are warned of, not followed."""
+    block = jekyll.get("feed")
+    plugins = [*_names(jekyll.get("plugins")), *_names(jekyll.get("gems"))]
+    if block is None:
+        block = {}
+    elif not isinstance(block, Mapping):
+        raise ConfigError(jwhere, "feed", "must be a mapping of jekyll-feed's settings")
+    if not block and "jekyll-feed" not in plugins:
+        return JekyllFeed(), None
+    posts = _posts_meta(block, jwhere, warnings)
+    path, path_key = posts.get("path"), "feed.collections.posts.path"
+    if path is None:
+        path, path_key = block.get("path"), "feed.path"
+    categories = posts.get("categories")
+    cat_key = "feed.collections.posts.categories"
+    if categories is None:
+        categories, cat_key = block.get("categories"), "feed.categories"
+    limit = block.get("posts_limit")
+    if limit is not None:
+        key = "feed.posts_limit"
+        limit = _int({key: limit}, key, jwhere, default=0, minimum=0)
+    return (
+        JekyllFeed(
+            path=_site_path(path if path is not None else "feed.xml", jwhere, path_key),
+            categories=None if categories is None else _strings(categories, jwhere, cat_key),
+            tags=_tag_feeds(block.get("tags"), jwhere),
+            icon=_site_url(block.get("icon"), site_url, jwhere, "feed.icon"),
+            logo=_site_url(block.get("logo"), site_url, jwhere, "feed.logo"),
+        ),
+        limit,
+    )
+
+
+def _names(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _posts_meta(block: Mapping[str, Any], jwhere: str, warnings: list[str]) -> dict[str, Any]:
+    """`feed: collections:` as jekyll-feed reads it (a list of names, or a mapping of each
+    to its path and categories): the posts' settings; the others are warned of."""
+    value = block.get("collections")
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        value = {str(name): {} for name in value}
+    if not isinstance(value, Mapping):
+        raise ConfigError(jwhere, "feed.collections", "must be a list or a mapping of names")
+    others = sorted(str(name) for name in value if name != "posts")
+    if others:
+        warnings.append(
+            f"{jwhere}: feed.collections: no feed for {', '.join(others)}: feeds publishes "
+            "the posts of _posts only"
+        )
+    posts = value.get("posts") or {}
+    if not isinstance(posts, Mapping):
+        raise ConfigError(jwhere, "feed.collections.posts", "must be a mapping")
+    return {key: posts[key] for key in ("path", "categories") if posts.get(key) is not None}
+
+
+def _tag_feeds(value: Any, jwhere: str) -> TagFeeds | None:
+    if value is None or value is False:
+        return None
+    if value is True:
+        return TagFeeds()
+    if not isinstance(value, Mapping):
+        raise ConfigError(jwhere, "feed.tags", "must be true, or a mapping of only, except, path")
+    only = value.get("only")
+    return TagFeeds(
+        only=None if only is None else _strings(only, jwhere, "feed.tags.only"),
+        excluded=_strings(value.get("except") or [], jwhere, "feed.tags.except"),
+        path=_site_path(value.get("path") or "feed/by_tag/", jwhere, "feed.tags.path") + "/",
+    )
+
+
+def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise ConfigError(where, key, "must be a list of names")
+    return tuple(str(v) for v in value)
+
+
+def _site_path(value: Any, where: str, key: str) -> str:
+    """A path in the output folder, as Jekyll makes one safe: no `..`, never above it."""
+    text = _text(value, where, key)
+    parts = [p for p in text.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    if not parts or any(p.startswith(".") for p in parts):
+        raise ConfigError(where, key, f"must be a path in the site such as feed.xml, not {text!r}")
+    return "/".join(parts)
+
+
+def _site_url(value: Any, site_url: str, where: str, key: str) -> str | None:
+    """An absolute URL, or one made of a path on the site, as jekyll-feed makes it."""
+    if value in (None, ""):
+        return None
+    text = _text(value, where, key)
+    url = text if "://" in text else f"{site_url}/{text.lstrip('/')}"
+    if safe_link(url) is None:
+        raise ConfigError(where, key, f"must be a path on the site or an http(s) URL, not {text!r}")
+    return url
+
+
+def jekyll_copies(
+    feed: JekyllFeed, slugs: Mapping[str, str], tag_slugs: Mapping[str, str]
+) -> dict[str, str]:
+    """Where jekyll-feed served each feed, under the output folder -> the Atom feed there:
+    the combined feed at `path`, each category's at feed/<category>.xml and each tag's at
+    <tags.path><tag>.xml, for the names jekyll-feed gave a feed of their own."""
+    copies: dict[str, str] = {}
+    if feed.path is not None and feed.path != "atom.xml":
+        copies[feed.path] = "atom.xml"
+    for category in feed.categories or ():
+        if category in slugs and _JEKYLL_CATEGORY.fullmatch(category):
+            copies[f"feed/{category}.xml"] = f"{slugs[category]}/atom.xml"
+    if feed.tags is not None:
+        for tag, slug in tag_slugs.items():
+            if _JEKYLL_TAG.fullmatch(tag):
+                copies[f"{feed.tags.path}{tag}.xml"] = f"{TAG_FOLDER}{slug}/atom.xml"
+    return copies

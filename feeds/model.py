@@ -115,6 +115,9 @@ class PlannedFeed:
     author: Author  # the site's, else one named after the site
     updated: datetime  # the newest entry's `updated`: never the clock
     entries: tuple[PlannedEntry, ...]  # in order, newest first
+    hubs: tuple[str, ...] = ()  # the WebSub hubs it names (rel="hub"): the config's
+    icon: str | None = None  # absolute URLs of the site's small icon and its wide logo
+    logo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,10 @@ class Report:
     feeds_written: int = 0
     feeds_unchanged: int = 0
     feeds_removed: int = 0
+    written: list[str] = field(default_factory=list)  # the feed files whose bytes changed
+    pings_sent: int = 0  # hub pings, one per hub and feed URL
+    pings_heard: int = 0  # of them, those a hub answered with a 2xx
+    pings_failed: list[str] = field(default_factory=list)  # the stderr lines naming each
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)

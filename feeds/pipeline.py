@@ -1,7 +1,8 @@
 """The pipeline: the stages in order, and nothing else. The source is listed (source/),
 the cache brought up to date with it (incremental/), the feeds planned from the cache's
 posts (plan/) and their entries (content/), the changed ones rendered by each format
-(formats/), then guarded and written (publish/).
+(formats/), then guarded and written (publish/); the WebSub hubs are pinged for the
+feeds that changed once the lock is released (publish/hubs.py).
 
 The modules that parse, clean and write (and so import PyYAML, lxml, nh3 and feedgen)
 are imported where they are used: a rebuild that finds nothing changed never loads them.
@@ -20,20 +21,32 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from feeds.config import Config, state_folder
-from feeds.errors import BuildError
+from feeds.errors import BuildError, LockedError
 from feeds.files import source_folder
 from feeds.incremental.cache import CACHE_NAME, Cache, with_cache
 from feeds.incremental.fingerprints import cache_fingerprint, settings_fingerprint
 from feeds.incremental.listing import list_source
 from feeds.model import Post, Report
 from feeds.publish.lock import build_lock
-from feeds.publish.state import State, read_state, replay, up_to_date
+from feeds.publish.state import (
+    Ping,
+    State,
+    due_pings,
+    read_state,
+    replay,
+    settle_pings,
+    up_to_date,
+    write_state,
+)
 from feeds.publish.statedir import adopt_legacy_files, make_state_folder
 from feeds.source.discover import Listing, link_out_message, misnamed_message, unlisted_message
 from feeds.workers import Journal, Progress, no_progress
 
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed never loads it
     from feeds.incremental.documents import FeedDoc
+
+    # The feed files, the site-level pages, and the copies for jekyll-feed's subscribers.
+    Built = tuple[list[FeedDoc], list[FeedDoc], dict[str, str]]
 
 
 def publish(
@@ -44,60 +57,108 @@ def publish(
     jobs: int = 1,
     progress: Progress = no_progress,
 ) -> None:
-    """Build every feed and replace the published ones, or raise BuildError and touch none."""
+    """Build every feed and replace the published ones, or raise BuildError and touch none;
+    then ping the WebSub hubs for the feeds that changed, and those pings still owed."""
     if not config.source.is_dir():
         raise BuildError(f"{config.source}: the source folder does not exist (is it mounted?)")
+    report.warnings.extend(config.warnings)
     with build_lock(config.out, config.lock_timeout):
-        private = state_folder(config)
-        make_state_folder(private)
-        if adopt_legacy_files(config.out, private, cache=config.cache is None):
-            report.warnings.append(f"{config.out}: feeds' private files moved to {private}")
-        previous = read_state(private)
-        cache_path = config.cache or private / CACHE_NAME
-        with _timed(report, "discover"):
-            # A new cache reads every file: each is asked its size and mtime as it is opened.
-            found = list_source(
-                config.source,
-                config.out,
-                private,
-                jobs=jobs,
-                stat=cache_path.exists(),
-                meanwhile=None if "feeds.formats.atom_rss" in sys.modules else _import_stages,
-            )
-        listing = found.digest() if found.stated else ""  # else known once scanned
-        settings = settings_fingerprint(config, found.jekyll)
-        if (
-            found.stated
-            and not found.unlisted
-            and up_to_date(previous, listing, settings, found, now, config.out)
-        ):
-            replay(previous, report)
-            _check_strict(config, report)
-            return
-        report.errors.extend(map(misnamed_message, found.misnamed))
-        report.errors.extend(map(link_out_message, found.links_out))
-        report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
+        owed = _publish(config, now, report, jobs, progress)
+    if owed:  # with the lock released: a slow hub never holds up the next build
+        _ping(config, owed, report)
 
-        def build(cache: Cache) -> tuple[State, tuple[list["FeedDoc"], list["FeedDoc"]]]:
-            state = State(listing=listing, settings=settings)
-            return state, _build(cache, found, config, now, report, state, previous, jobs, progress)
 
-        fingerprint = cache_fingerprint(config, found.jekyll)
-        state, (docs, pages) = with_cache(cache_path, fingerprint, report, build)
-        if found.unlisted:
-            state.listing = ""  # the folders that could not be listed are read again next time
-        _check_strict(config, report)
-        from feeds.publish.guard import guard
-        from feeds.publish.write import write_feeds
-
-        guard(
-            state, previous, now, source=config.source, max_drop=config.max_drop, force=config.force
+def _publish(
+    config: Config, now: datetime, report: Report, jobs: int, progress: Progress
+) -> list[Ping]:
+    """Build and write the feeds that changed, under the lock: the hub pings owed."""
+    private = state_folder(config)
+    make_state_folder(private)
+    if adopt_legacy_files(config.out, private, cache=config.cache is None):
+        report.warnings.append(f"{config.out}: feeds' private files moved to {private}")
+    previous = read_state(private)
+    cache_path = config.cache or private / CACHE_NAME
+    with _timed(report, "discover"):
+        # A new cache reads every file: each is asked its size and mtime as it is opened.
+        found = list_source(
+            config.source,
+            config.out,
+            private,
+            jobs=jobs,
+            stat=cache_path.exists(),
+            meanwhile=None if "feeds.formats.atom_rss" in sys.modules else _import_stages,
         )
-        with _timed(report, "write"):
-            folder = source_folder(config.out, config.source)
-            write_feeds(
-                config.out, private, docs, pages, state, previous, report, folder, config.formats
-            )
+    listing = found.digest() if found.stated else ""  # else known once scanned
+    settings = settings_fingerprint(config, found.jekyll)
+    if (
+        found.stated
+        and not found.unlisted
+        and up_to_date(previous, listing, settings, found, now, config.out)
+    ):
+        replay(previous, report)
+        _check_strict(config, report)
+        return [p for p in previous.pings if p.hub in config.hubs]
+    report.errors.extend(map(misnamed_message, found.misnamed))
+    report.errors.extend(map(link_out_message, found.links_out))
+    report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
+
+    def build(cache: Cache) -> tuple[State, "Built"]:
+        state = State(listing=listing, settings=settings)
+        return state, _build(cache, found, config, now, report, state, previous, jobs, progress)
+
+    fingerprint = cache_fingerprint(config, found.jekyll)
+    state, (docs, pages, copies) = with_cache(cache_path, fingerprint, report, build)
+    if found.unlisted:
+        state.listing = ""  # the folders that could not be listed are read again next time
+    _check_strict(config, report)
+    from feeds.publish.guard import guard
+    from feeds.publish.write import write_feeds
+
+    guard(state, previous, now, source=config.source, max_drop=config.max_drop, force=config.force)
+    with _timed(report, "write"):
+        folder = source_folder(config.out, config.source)
+        write_feeds(
+            config.out,
+            private,
+            docs,
+            pages,
+            state,
+            previous,
+            report,
+            folder,
+            config.formats,
+            copies,
+        )
+        # Saved with the feeds' own record: no feed is written and its ping forgotten.
+        state.pings = due_pings(
+            previous.pings,
+            config.hubs,
+            [f"{config.site.url}/{relpath}" for relpath in report.written],
+            {f"{config.site.url}/{relpath}" for relpath in state.files},
+            time.time_ns(),
+        )
+        write_state(private, state)
+    return state.pings
+
+
+def _ping(config: Config, owed: list[Ping], report: Report) -> None:
+    """Ping the hubs, then forget the pings they heard; those that failed are named, and
+    stay owed to the next build."""
+    from feeds.publish.hubs import failure_lines, ping_all
+
+    with _timed(report, "ping"):
+        results = ping_all([(p.hub, p.url) for p in owed], config.hub_timeout)
+    report.pings_sent += len(owed)
+    report.pings_failed.extend(failure_lines(results))
+    heard = [p for p in owed if results[p.hub, p.url] is None]
+    report.pings_heard += len(heard)
+    if not heard:
+        return
+    try:
+        with build_lock(config.out, min(config.lock_timeout, config.hub_timeout)):
+            settle_pings(state_folder(config), heard)
+    except (LockedError, OSError):
+        pass  # still owed: pinged again at the next build, which costs a hub one fetch
 
 
 def _build(
@@ -110,15 +171,15 @@ def _build(
     previous: State,
     jobs: int,
     progress: Progress,
-) -> tuple[list["FeedDoc"], list["FeedDoc"]]:
-    """Bring the cache up to date with the source, then make the feeds from it, and the
-    site-level pages that list them."""
-    from feeds.config import FORMAT_FILES
+) -> "Built":
+    """Bring the cache up to date with the source, then make the feeds from it, the
+    site-level pages that list them, and where to copy them for jekyll-feed's subscribers."""
+    from feeds.config import FORMAT_FILES, jekyll_copies
     from feeds.incremental.documents import FeedFiles, page_docs
     from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
     from feeds.incremental.published import shared_ids
     from feeds.incremental.sync import sync
-    from feeds.plan.feeds import Rules, plan_feeds
+    from feeds.plan.feeds import Rules, plan_feeds, tagged_posts
     from feeds.plan.slugs import feed_slugs  # here: python-slugify is slow to import
     from feeds.plan.updates import Updates
     from feeds.publish.state import record_posts, record_problems
@@ -145,13 +206,27 @@ def _build(
             return (updates.settle(p) for p in posts if p.relpath not in excluded)
 
         categories = cache.categories(until)
+        wanted = config.jekyll_feed.categories
+        if wanted is not None:  # _config.yml feed.categories: only these have feeds
+            categories = [category for category in categories if category in wanted]
         taken = source_folder(config.out, config.source)
         slugs = feed_slugs(
             categories, config.categories, previous.slugs, taken, config.out, report.warnings
         )
         state.slugs = slugs
+        tags = config.jekyll_feed.tags
+        tagged = {} if tags is None else tagged_posts(kept(cache.newest(until)), tags)
+        tag_slugs = feed_slugs(tagged, {}, previous.tag_slugs, (), config.out, report.warnings)
+        state.tag_slugs = tag_slugs
         rules = Rules(
-            config.site, config.limit, config.categories, config.formats, config.index_page
+            config.site,
+            config.limit,
+            config.categories,
+            config.formats,
+            config.index_page,
+            config.hubs,
+            config.jekyll_feed.icon,
+            config.jekyll_feed.logo,
         )
         feeds = plan_feeds(
             kept(cache.newest(until)),
@@ -159,6 +234,8 @@ def _build(
             slugs,
             lambda category: kept(cache.newest_in(category, until)),
             rules,
+            tagged,
+            tag_slugs,
         )
         entries = EntryCache(
             cache, config.source, config.cleaning, report, keep_xml, updates.held, journal
@@ -185,7 +262,14 @@ def _build(
             entries.close()
         record_problems(state, previous, report, updates.warnings, updates.due)
         cache.db.commit()
-        return docs, pages
+        copies = jekyll_copies(config.jekyll_feed, slugs, tag_slugs)
+        if copies and "atom.xml" not in config.formats:
+            report.warnings.append(
+                "jekyll-feed's feeds are Atom: with `atom` switched off in `formats`, "
+                "no copy of them is written where jekyll-feed served them"
+            )
+            copies = {}
+        return docs, pages, copies
 
 
 def _import_stages() -> None:

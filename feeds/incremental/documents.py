@@ -83,6 +83,9 @@ class FeedFiles:
                     kept_xml,
                     self.rules.files,
                     self.rules.index_page,
+                    self.rules.hubs,
+                    self.rules.icon,
+                    self.rules.logo,
                 )
             rendered = self._writer(module).render(planned, list(changed))
             for name, fingerprint in changed.items():

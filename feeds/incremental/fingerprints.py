@@ -41,6 +41,8 @@ def settings_fingerprint(config: Config, jekyll: bool) -> str:
         config.opml_format,
         config.formats,
         config.index_page,
+        config.hubs,
+        config.jekyll_feed,
     )
 
 

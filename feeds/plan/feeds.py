@@ -1,6 +1,7 @@
 """Which entries each feed holds, and the planned feeds (model.PlannedFeed) made of them.
 
-The combined feed and one feed per category, each filled newest first with up to `limit`
+The combined feed, one feed per category and, when the site asks (jekyll-feed's `feed:
+tags:`), one per tag, each filled newest first with up to `limit`
 articles. Copies of one article (an aggregator's and the outlet's) are folded into the
 one with the richest attribution. The posts come from the cache's ordered queries and the
 entries from the entry cache, as the pipeline hands them in: no I/O here.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Protocol, TypeVar
 
-from feeds.config import FORMAT_FILES, CategoryConfig
+from feeds.config import FORMAT_FILES, TAG_FOLDER, CategoryConfig, TagFeeds
 from feeds.model import Author, Entry, PlannedEntry, PlannedFeed, Post, Site
 from feeds.plan.group import category_title, combined_groups, feed_title, same_articles
 
@@ -36,6 +37,9 @@ class Rules:
     categories: Mapping[str, CategoryConfig]  # the config's titles and slugs
     files: tuple[str, ...] = tuple(FORMAT_FILES.values())  # of the formats switched on
     index_page: str = "index.html"  # the page listing every feed, in the output folder
+    hubs: tuple[str, ...] = ()  # the WebSub hubs every feed names
+    icon: str | None = None  # absolute URLs (config.JekyllFeed)
+    logo: str | None = None
 
 
 @dataclass
@@ -43,10 +47,11 @@ class FeedPlan:
     """A feed to write: its place, its title, and its posts as groups of copies."""
 
     prefix: str
-    key: str | None
+    key: str | None  # its category or tag; None: the combined feed
     subtitle: str
     first: list[list[Post]]  # the groups that fill it when every post renders
     more: Iterator[list[Post]]  # the rest, for when some do not
+    tag: bool = False  # `key` is a tag
 
 
 def plan_feeds(
@@ -55,18 +60,38 @@ def plan_feeds(
     slugs: Mapping[str, str],
     newest_in: Callable[[str], Iterable[Post]],
     rules: Rules,
+    tagged: Mapping[str, Sequence[Post]] | None = None,
+    tag_slugs: Mapping[str, str] | None = None,
 ) -> list[FeedPlan]:
     """The combined feed, of `newest`, then one feed per category, in its slug's folder,
-    of `newest_in(category)`: both newest first."""
+    of `newest_in(category)`, then one per tag of `tagged`, in TAG_FOLDER: newest first."""
 
-    def feed(prefix: str, key: str | None, groups: Iterator[list[Post]]) -> FeedPlan:
+    def feed(prefix: str, key: str | None, groups: Iterator[list[Post]], tag: bool) -> FeedPlan:
         first = list(islice(groups, rules.limit) if rules.limit else groups)
-        return FeedPlan(prefix, key, rules.site.description or rules.site.title, first, groups)
+        subtitle = rules.site.description or rules.site.title
+        return FeedPlan(prefix, key, subtitle, first, groups, tag)
 
-    feeds = [feed("", None, combined_groups(newest))]
+    feeds = [feed("", None, combined_groups(newest), False)]
     for category in categories:
-        feeds.append(feed(slugs[category] + "/", category, ([p] for p in newest_in(category))))
+        groups = ([p] for p in newest_in(category))
+        feeds.append(feed(slugs[category] + "/", category, groups, False))
+    for tag, posts in (tagged or {}).items():
+        prefix = f"{TAG_FOLDER}{(tag_slugs or {})[tag]}/"
+        feeds.append(feed(prefix, tag, ([p] for p in posts), True))
     return feeds
+
+
+def tagged_posts(posts: Iterable[Post], tags: TagFeeds) -> dict[str, list[Post]]:
+    """The posts of each tag that gets a feed (`only` those, all but `excluded`), newest
+    first as `posts` are, by tag name."""
+    found: dict[str, list[Post]] = {}
+    excluded = set(tags.excluded)
+    only = None if tags.only is None else set(tags.only)
+    for post in posts:
+        for tag in dict.fromkeys(post.tags):
+            if tag not in excluded and (only is None or tag in only):
+                found.setdefault(tag, []).append(post)
+    return dict(sorted(found.items()))
 
 
 def choose(feed: FeedPlan, best: Callable[[list[Post]], list[Entry]], limit: int) -> list[Entry]:
@@ -103,6 +128,8 @@ def _attribution_richness(copy: Attributed) -> int:
 def title(feed: FeedPlan, posts: list[Post], rules: Rules) -> str:
     if feed.key is None:
         return rules.site.title
+    if feed.tag:
+        return feed_title(rules.site, f"#{feed.key}")
     return feed_title(rules.site, category_title(feed.key, posts, rules.categories))
 
 
@@ -114,6 +141,9 @@ def planned_feed(
     kept: Callable[[Entry], Mapping[str, bytes]],
     files: tuple[str, ...] = tuple(FORMAT_FILES.values()),
     index_page: str = "index.html",
+    hubs: tuple[str, ...] = (),
+    icon: str | None = None,
+    logo: str | None = None,
 ) -> PlannedFeed:
     """The feed as the formats get it. `kept`: what the formats made of an entry at an
     earlier build, by file (see PlannedEntry.kept). `files`: the feed's files, of the
@@ -131,6 +161,9 @@ def planned_feed(
         author=site.author or Author(site.title),
         updated=newest,
         entries=tuple(planned_entry(entry, site, kept(entry)) for entry in entries),
+        hubs=hubs,
+        icon=icon,
+        logo=logo,
     )
 
 

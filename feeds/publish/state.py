@@ -2,8 +2,8 @@
 
 The state lives in the state folder (`.feeds-state.json`, see config.state_folder): the
 listing of the source, the feeds written with their fingerprints and file stamps, the posts
-counted, the problems reported. A rebuild whose listing, config and outputs all match it
-has nothing to do.
+counted, the problems reported, the hub pings still owed. A rebuild whose listing, config
+and outputs all match it has nothing to do but those pings.
 """
 
 import json
@@ -20,6 +20,15 @@ from feeds.model import Report
 from feeds.source.discover import Listing
 
 STATE_NAME = ".feeds-state.json"
+
+
+@dataclass(frozen=True)
+class Ping:
+    """A WebSub hub to tell that a feed URL changed: owed until the hub says it heard."""
+
+    hub: str
+    url: str
+    since: int  # time.time_ns() of the build that owed it last: see settle_pings
 
 
 @dataclass
@@ -41,9 +50,14 @@ class State:
     # counted as feeds.
     pages: dict[str, Published] = field(default_factory=dict)
     slugs: dict[str, str] = field(default_factory=dict)  # category -> its feed's folder
+    tag_slugs: dict[str, str] = field(default_factory=dict)  # tag -> its feed's folder
+    # Copies of feeds where jekyll-feed served them (config.jekyll_copies), as written.
+    copies: dict[str, Published] = field(default_factory=dict)
     # Posts kept as last published though their files are no posts now (see Cache.hold):
     # named even when the cache that kept them is discarded. Written only when some are.
     held: list[str] = field(default_factory=list)
+    # Hub pings owed, one per hub and feed URL (see due_pings). Written only when some are.
+    pings: list[Ping] = field(default_factory=list)
 
 
 def read_state(folder: Path) -> State:
@@ -55,6 +69,10 @@ def read_state(folder: Path) -> State:
         slugs = data.pop("slugs", {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in slugs.items()):
             slugs = {}
+        tag_slugs = data.pop("tag_slugs", {})  # an older state file has none
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in tag_slugs.items()):
+            tag_slugs = {}
+        copies = {k: Published(**v) for k, v in data.pop("copies", {}).items()}
         warnings = data.pop("warnings", [])  # an older state file has none
         if not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
             warnings = []
@@ -64,6 +82,7 @@ def read_state(folder: Path) -> State:
         held = data.pop("held", [])  # an older state file has none
         if not (isinstance(held, list) and all(isinstance(h, str) for h in held)):
             held = []
+        pings = _pings(data.pop("pings", []))  # an older state file has none
         # A key a later version wrote is left for it: this one reads what it knows.
         known = {f.name for f in fields(State)}
         return State(
@@ -71,18 +90,37 @@ def read_state(folder: Path) -> State:
             files=files,
             pages=pages,
             slugs=slugs,
+            tag_slugs=tag_slugs,
+            copies=copies,
             warnings=warnings,
             peaks=peaks,
             held=held,
+            pings=pings,
         )
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return State()
 
 
+def _pings(data: object) -> list[Ping]:
+    """The pings a state file lists, those it spells wrong left out."""
+    if not isinstance(data, list):
+        return []
+    return [
+        Ping(item["hub"], item["url"], item["since"])
+        for item in data
+        if isinstance(item, dict)
+        and isinstance(item.get("hub"), str)
+        and isinstance(item.get("url"), str)
+        and type(item.get("since")) is int
+    ]
+
+
 def write_state(folder: Path, state: State) -> None:
     data = asdict(state)
-    if not state.held:  # as before there were any: an ordinary state file stays as it was
-        del data["held"]
+    # As before there were any: an ordinary state file stays as it was.
+    for key in ("held", "pings", "tag_slugs", "copies"):
+        if not data[key]:
+            del data[key]
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     write_if_changed(folder / STATE_NAME, text.encode("utf-8") + b"\n")
 
@@ -99,7 +137,11 @@ def up_to_date(
         return False  # a post dated in the future is due now
     if found.newest_mtime() >= state.scanned_ns - RACY_NS:
         return False
-    return outputs_intact(out, state.files) and outputs_intact(out, state.pages)
+    return (
+        outputs_intact(out, state.files)
+        and outputs_intact(out, state.pages)
+        and outputs_intact(out, state.copies)
+    )
 
 
 def replay(state: State, report: Report) -> None:
@@ -160,3 +202,27 @@ def record_problems(
     report.warnings.extend(w for w in state.warnings if w not in said)
     if due is not None and (state.next_due is None or due < state.next_due):
         state.next_due = due  # a build must run when a held update comes
+
+
+def due_pings(
+    owed: list[Ping], hubs: tuple[str, ...], written: list[str], feeds: set[str], now_ns: int
+) -> list[Ping]:
+    """The pings owed after a build: each hub for each feed URL it `written`, and those
+    owed before, of a hub still configured, for a feed still published (`feeds`): one per
+    hub and URL, so that a hub down for a month is owed no more than one per feed."""
+    due = {(p.hub, p.url): p for p in owed if p.hub in hubs and p.url in feeds}
+    for url in written:
+        for hub in hubs:
+            due[hub, url] = Ping(hub, url, now_ns)
+    return sorted(due.values(), key=lambda p: (p.hub, p.url))
+
+
+def settle_pings(folder: Path, heard: list[Ping]) -> None:
+    """Forget the pings the hubs heard. Called under the lock, after the pings, which ran
+    without it: a build that ran meanwhile and owes one again (a later `since`) keeps it."""
+    state = read_state(folder)
+    done = set(heard)
+    left = [p for p in state.pings if p not in done]
+    if len(left) < len(state.pings):
+        state.pings = left
+        write_state(folder, state)
