@@ -8,7 +8,7 @@ from collections.abc import Generator, Sequence
 from functools import partial
 from pathlib import Path
 
-from feeds.content.cleaning import clean_body
+from feeds.content.cleaning import Lap, clean_body, no_lap
 from feeds.content.cleaning.tree import Unparsable, visible_strings
 from feeds.content.markdown import render_markdown
 from feeds.errors import Crashed, PostError
@@ -87,16 +87,18 @@ def make_isolated(post: Post, source: Path, cleaning: str) -> Entry | PostError:
     return crashed(post, made) if isinstance(made, str) else made[0]
 
 
-def make_entry(post: Post, source: Path, cleaning: str) -> Entry:
+def make_entry(post: Post, source: Path, cleaning: str, lap: Lap = no_lap) -> Entry:
     """Read the post's body again from the `source` folder, render it and clean it by the
-    `cleaning` profile."""
+    `cleaning` profile. `lap`: see clean_body."""
     text = read_post(source / post.relpath, post.relpath)
     if text is None:
         raise PostError(post.relpath, "read", "no longer a post")
+    lap("read")
     if post.markdown:
         check_marks(text.body, post.relpath)
     html = render_markdown(text.body) if post.markdown else text.body
     check_tag_count(html, post.relpath)
+    lap("markdown")
     try:
         cleaned = clean_body(
             html,
@@ -104,6 +106,7 @@ def make_entry(post: Post, source: Path, cleaning: str) -> Entry:
             profile=cleaning,
             outlet=post.source_name,
             original_url=post.source_url,
+            lap=lap,
         )
     except Unparsable as exc:
         raise PostError(post.relpath, "clean", str(exc)) from exc
