@@ -42,7 +42,8 @@ STAGES = ("markdown", "parse", "rules", "sanitize", "summary", "serialize", "fee
 ERAS = {0: "opening post", 1: "early", 2: "early", 3: "early", 4: "early"}
 ERAS |= {5: "eastmoney", 6: "media"}
 
-sys.path.insert(0, str(ROOT))  # the working tree's package, unless PYTHONPATH gives another
+# The working tree's package, or another tree's for an A/B comparison.
+sys.path.insert(0, os.environ.get("FEEDS_TREE", str(ROOT)))
 
 from feeds.config import load_config  # noqa: E402
 from feeds.content import entries  # noqa: E402
