@@ -13,7 +13,7 @@ from feeds.config import load_config
 from feeds.content.cleaning import clean_body
 from feeds.content.entries import make_entry, plain_text
 from feeds.content.markdown import render_markdown
-from feeds.content.summary import MAX_CHARS, summarize, summarize_html
+from feeds.content.summary import MAX_CHARS, lines, summarize, summarize_html
 from feeds.errors import PostError
 from feeds.source.posts import load_front_matter, parse_post, read_post
 
@@ -163,3 +163,11 @@ def test_a_summary_that_fails_costs_its_post_only(
     monkeypatch.setattr(feeds.content.entries, "plain_text", fail)
     with pytest.raises(PostError, match="summary: ValueError: boom"):
         make_entry(post, config.source, config.cleaning)
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [[], [""], ["\n"], ["a", "\n", "b"], ["a\nb\n\nc", "d", "\n"], ["\n\n", "x\n", "", "y"]],
+)
+def test_lines_are_the_joined_pieces_split_at_newlines(pieces: list[str]) -> None:
+    assert list(lines(iter(pieces))) == "".join(pieces).split("\n")

@@ -111,8 +111,24 @@ def distinct_blocks(blocks: Iterator[str], enough: int | None = None) -> list[st
 def visible_text(root: HtmlElement, enough: int | None = None) -> str:
     """Return the body's text, one blank-collapsed line per block, blocks joined by spaces;
     with `enough`, its opening only, at least that long when the body is."""
-    blocks = "".join(text_pieces(root)).split("\n")
+    blocks = lines(text_pieces(root))
     return " ".join(distinct_blocks((" ".join(block.split()) for block in blocks), enough))
+
+
+def lines(pieces: Iterator[str]) -> Iterator[str]:
+    """`"".join(pieces).split("\n")`, line by line as the pieces come: the summary reads
+    the opening of a body, not the whole of it."""
+    line: list[str] = []
+    for piece in pieces:
+        if "\n" not in piece:
+            line.append(piece)
+            continue
+        first, *middle, last = piece.split("\n")
+        line.append(first)
+        yield "".join(line)
+        yield from middle
+        line = [last]
+    yield "".join(line)
 
 
 def sentence_ends(text: str) -> Iterator[int]:
