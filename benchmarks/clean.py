@@ -10,7 +10,7 @@ breakdown by stage. The stages are told by the build itself (the `lap` of
 feeds.content.entries.make_entry and feeds.content.cleaning.clean_body), so they are the
 build's stages, not a copy of them: read (the file again), markdown, parse, rules,
 sanitize, summary, serialize (the cleaned fragment), feed xml (feedgen's Atom <entry> and
-RSS <item>, as a cold build makes and keeps them). The target (issue 22) is on the real
+RSS <item>, as a cold build makes them). The target (issue 22) is on the real
 sample's median, read excluded.
 """
 
@@ -108,9 +108,9 @@ def entry_cost(sample: Sample, source: Path, site: Site) -> dict[str, float] | N
         return None
     watch("serialize" if STAGED else "total")
     feed = one_entry_feed(entry, site)
-    document = FeedDocument(feed, keep=True)  # the channel: once a feed, not an entry
+    document = FeedDocument(feed)  # the channel: once a feed, not an entry
     watch.last = time.process_time()
-    for fmt in ("atom", "rss"):  # as a cold build makes each entry, and keeps its XML
+    for fmt in ("atom", "rss"):  # as a cold build makes each entry (keeping no XML)
         document._element(0, fmt)
     watch("feed xml")
     return dict(watch.spent)
