@@ -42,8 +42,12 @@ def publish(
     report: Report,
     jobs: int = 1,
     progress: Progress = no_progress,
-) -> None:
-    """Build every feed and replace the published ones, or raise BuildError and touch none."""
+    listing: Listing | None = None,
+) -> Listing:
+    """Build every feed and replace the published ones, or raise BuildError and touch none.
+    `listing`: the source's, when the caller knows it (feeds watch: the last one with the
+    changed files' stamps), so that no folder is read and no other file asked. Return the
+    listing the build went by."""
     if not config.source.is_dir():
         raise BuildError(f"{config.source}: the source folder does not exist (is it mounted?)")
     with build_lock(config.out, config.lock_timeout):
@@ -51,33 +55,35 @@ def publish(
         cache_path = config.cache or config.out / CACHE_NAME
         with _timed(report, "discover"):
             # A new cache reads every file: each is asked its size and mtime as it is opened.
-            found = list_source(
-                config.source,
-                config.out,
-                jobs=jobs,
-                stat=cache_path.exists(),
-                meanwhile=None if "feeds.formats.atom_rss" in sys.modules else _import_stages,
-            )
-        listing = found.digest() if found.stated else ""  # else known once scanned
+            found = listing
+            if found is None:
+                found = list_source(
+                    config.source,
+                    config.out,
+                    jobs=jobs,
+                    stat=cache_path.exists(),
+                    meanwhile=None if "feeds.formats.atom_rss" in sys.modules else _import_stages,
+                )
+        digest = found.digest() if found.stated else ""  # else known once scanned
         settings = settings_fingerprint(config, found.jekyll)
         if (
             found.stated
             and not found.unlisted
-            and up_to_date(previous, listing, settings, found, now, config.out)
+            and up_to_date(previous, digest, settings, found, now, config.out)
         ):
             replay(previous, report)
             _check_strict(config, report)
-            return
+            return found
         report.errors.extend(map(misnamed_message, found.misnamed))
         report.errors.extend(map(link_out_message, found.links_out))
         report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
 
-        def build(cache: Cache) -> tuple[State, tuple[list["FeedDoc"], list["FeedDoc"]]]:
-            state = State(listing=listing, settings=settings)
+        def build(cache: Cache) -> tuple[State, tuple[list["FeedDoc"], list["FeedDoc"], Listing]]:
+            state = State(listing=digest, settings=settings)
             return state, _build(cache, found, config, now, report, state, previous, jobs, progress)
 
         fingerprint = cache_fingerprint(config, found.jekyll)
-        state, (docs, pages) = with_cache(cache_path, fingerprint, report, build)
+        state, (docs, pages, synced) = with_cache(cache_path, fingerprint, report, build)
         if found.unlisted:
             state.listing = ""  # the folders that could not be listed are read again next time
         _check_strict(config, report)
@@ -90,6 +96,7 @@ def publish(
         with _timed(report, "write"):
             folder = source_folder(config.out, config.source)
             write_feeds(config.out, docs, pages, state, previous, report, folder, config.formats)
+        return synced
 
 
 def _build(
@@ -102,9 +109,9 @@ def _build(
     previous: State,
     jobs: int,
     progress: Progress,
-) -> tuple[list["FeedDoc"], list["FeedDoc"]]:
+) -> tuple[list["FeedDoc"], list["FeedDoc"], Listing]:
     """Bring the cache up to date with the source, then make the feeds from it, and the
-    site-level pages that list them."""
+    site-level pages that list them; and the listing the cache now records."""
     from feeds.config import FORMAT_FILES
     from feeds.incremental.documents import FeedFiles, page_docs
     from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
@@ -177,7 +184,7 @@ def _build(
             entries.close()
         record_problems(state, previous, report, updates.warnings, updates.due)
         cache.db.commit()
-        return docs, pages
+        return docs, pages, synced
 
 
 def _import_stages() -> None:
