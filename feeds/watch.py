@@ -173,8 +173,8 @@ class Watcher:
                 self._maybe_build(pending)
                 if self.stop.is_set():
                     return
-        except (OSError, RuntimeError) as exc:  # the watcher lost its folder
-            self._failed(Report(), f"watching {root}: {exc}", BACKOFF_FIRST)
+        except (OSError, RuntimeError) as exc:  # lost its folder, or inotify's watch limit
+            self._failed(Report(), f"watching {root}: {exc}", self._backoff())
 
     def _pause(self, back: Callable[[], bool]) -> None:
         """Wait until the next try, or until back() (the source is there again)."""
