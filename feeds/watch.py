@@ -285,7 +285,7 @@ class Watcher:
             if line not in self.said:
                 self.log(line)
         self.said = set(report.errors)
-        for line in report.warnings:
+        for line in [*report.warnings, *report.pings_failed]:
             self.log(line)
 
     def _identity(self) -> tuple[int, int] | None:
@@ -354,6 +354,10 @@ def _build_line(
     if report.feeds_removed:
         wrote += f", removed {report.feeds_removed}"
     skipped = f", skipped {report.posts_skipped} posts" if report.errors else ""
+    if report.pings_sent:
+        failed = report.pings_sent - report.pings_heard
+        skipped += f", pinged hubs for {report.pings_sent} feed URLs"
+        skipped += f" ({failed} failed)" if failed else ""
     stages = ", ".join(f"{k} {v:.2f}" for k, v in report.timings.items())
     took = time.perf_counter() - started
     return f"feeds watch: build {number}: {found}; {wrote}{skipped}; {took:.2f} s ({stages})"
