@@ -289,6 +289,16 @@ def test_every_file_has_its_type_charset_cors_and_gzip(server: Server) -> None:
 
 
 @needs_nginx
+def test_the_copy_where_jekyll_feed_served_the_feed_is_served_as_atom(server: Server) -> None:
+    response = server.get("/feed.xml")  # the finews site lists the jekyll-feed plugin
+    assert response.status == 200
+    assert response.headers["Content-Type"] == TYPES["atom.xml"]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.body == (server.out / "atom.xml").read_bytes()
+    assert server.get("/feed/nothing.xml").status == 404
+
+
+@needs_nginx
 def test_the_opml_and_each_feeds_own_url_map_to_a_served_feed(server: Server) -> None:
     paths = feed_paths(server.out)
     for path in paths:
