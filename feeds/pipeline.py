@@ -33,6 +33,7 @@ from feeds.publish.state import (
     State,
     due_pings,
     inputs_hold,
+    owe_pings,
     read_state,
     replay,
     settle_pings,
@@ -113,10 +114,13 @@ def _publish(
     guard(state, previous, now, source=config.source, max_drop=config.max_drop, force=config.force)
     with _timed(report, "write"):
         folder = source_folder(config.out, config.source)
+        if config.hubs:
+            urls = [f"{config.site.url}/{doc.relpath}" for doc in docs if doc.data is not None]
+            owe_pings(config.out, previous, config.hubs, urls, time.time_ns())
         write_feeds(
             config.out, docs, pages, state, previous, report, folder, config.formats, copies
         )
-        # Saved with the feeds' own record: no feed is written and its ping forgotten.
+        # Those of the feeds written, saved before them too (owe_pings): never forgotten.
         state.pings = due_pings(
             previous.pings,
             config.hubs,
