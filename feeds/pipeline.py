@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -166,6 +167,7 @@ def _build(
     """Bring the cache up to date with the source, then make the feeds from it, the
     site-level pages that list them, and where to copy them for jekyll-feed's subscribers."""
     from feeds.config import FORMAT_FILES, jekyll_copies
+    from feeds.content.markdown import smartify
     from feeds.incremental.documents import FeedFiles, page_docs
     from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
     from feeds.incremental.published import shared_ids
@@ -216,8 +218,14 @@ def _build(
         tagged = {} if tags is None else tagged_posts(kept(cache.newest(until)), tags)
         tag_slugs = feed_slugs(tagged, {}, previous.tag_slugs, (), config.out, report.warnings)
         state.tag_slugs = tag_slugs
+        # The site as feeds show it: its title smartified as jekyll-feed's is (Rules).
+        shown = (
+            replace(config.site, title=smartify(config.site.title))
+            if config.smart_quotes
+            else config.site
+        )
         rules = Rules(
-            config.site,
+            shown,
             config.limit,
             config.categories,
             config.formats,
@@ -225,6 +233,7 @@ def _build(
             config.hubs,
             config.jekyll_feed.icon,
             config.jekyll_feed.logo,
+            config.smart_quotes,
         )
         feeds = plan_feeds(
             kept(cache.newest(until)),
@@ -258,7 +267,7 @@ def _build(
             opml_file = FORMAT_FILES[config.opml_format]
             pages = page_docs(
                 files.summaries,
-                config.site,
+                shown,
                 opml_file,
                 config.index_page,
                 config.out,

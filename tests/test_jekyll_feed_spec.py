@@ -292,7 +292,6 @@ def test_the_feed_title_is_the_site_title_else_its_name(
     assert parse(out / "atom.xml").feed.title == title
 
 
-@pytest.mark.xfail(strict=True, reason="needs #21 item 3 (branch jmd): smart quotes")
 def test_the_site_title_gets_smart_quotes(tmp_path: Path) -> None:
     out = build_site(tmp_path, title="Ada's Lanterns")
     assert parse(out / "atom.xml").feed.title == "Ada\u2019s Lanterns"
