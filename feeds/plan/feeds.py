@@ -203,5 +203,6 @@ def planned_entry(
         original_url=entry.original_url,
         image=post.image,
         excerpt_only=post.excerpt_only,
+        language=post.lang if post.lang != site.language else None,
         kept=kept,
     )
