@@ -33,7 +33,8 @@ Exit codes:
      folder that cannot be listed and that no cache records, a state or cache
      file that is a symbolic link, or an output error (each feed stays whole:
      its last version or the new one)
-  2  usage or config error (the message names the file and key)
+  2  usage or config error (the message names the file and key), or a state
+     folder that cannot be made (see --state-dir)
   3  feeds written, but some posts were skipped, or kept as last published
      while their files or folders cannot be read (each named on stderr)
   4  another build holds the lock on the output folder
@@ -79,7 +80,13 @@ def cli() -> None:
     "--cache",
     "cache_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="The build cache file. [default: OUT/.feeds-cache.sqlite]",
+    help="The build cache file. [default: .feeds-cache.sqlite in the state folder]",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of the build's private files: state, cache, Jekyll snapshot; never "
+    "served. [default: 'state_dir' in the config, else $XDG_CACHE_HOME/feeds/OUTNAME-HASH]",
 )
 @click.option(
     "-j",
@@ -98,6 +105,7 @@ def build(
     strict: bool,
     force: bool,
     cache_path: Path | None,
+    state_dir: Path | None,
     jobs: int | None,
     verbose: bool,
     quiet: bool,
@@ -106,6 +114,9 @@ def build(
 
     Nothing is printed on stdout. Each skipped post gets one line on stderr, naming the
     file, the stage and the reason; a summary line follows unless --quiet.
+
+    The output folder holds only what subscribers fetch: what the build keeps for the next
+    one lives in the state folder (--state-dir), $XDG_CACHE_HOME (~/.cache) by default.
     """
     if config_path is None and Path("feeds.toml").is_file():
         config_path = Path("feeds.toml")
@@ -118,7 +129,9 @@ def build(
         overrides["cache"] = cache_path
     report = Report()
     try:
-        config = load_config(config_path, source=source, out=out, overrides=overrides)
+        config = load_config(
+            config_path, source=source, out=out, state_dir=state_dir, overrides=overrides
+        )
         publish(
             config,
             now=datetime.now(UTC),

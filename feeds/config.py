@@ -5,7 +5,9 @@ site's own `_config.yml` as jekyll-feed reads them; `feeds.toml` overrides them 
 the tool's options. Every value is checked here, and a bad one names its file and key.
 """
 
+import hashlib
 import json
+import os
 import re
 import time
 import tomllib
@@ -67,6 +69,7 @@ TOOL_KEYS = {
     "source",
     "out",
     "cache",
+    "state_dir",
     "limit",
     "cleaning",
     "max_drop",
@@ -116,7 +119,9 @@ class Config:
     site: Site
     source: Path
     out: Path
-    cache: Path | None = None  # the build cache; None: inside the output folder
+    cache: Path | None = None  # the build cache; None: in the state folder
+    # The folder of the build's private files (see state_folder); None: default_state_dir.
+    state_dir: Path | None = None
     limit: int = 50  # entries per feed; 0 means all
     cleaning: str = "generic"  # the finews rules only where a feeds.toml asks for them
     max_drop: float = 0.5  # refuse to publish when valid posts fall by more than this share
@@ -145,6 +150,7 @@ def load_config(
     *,
     source: Path | None = None,
     out: Path | None = None,
+    state_dir: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Config:
     """Merge defaults, the site's _config.yml, feeds.toml and command-line values."""
@@ -158,9 +164,10 @@ def load_config(
 
     src = source if source is not None else _path(table, "source", base, where) or Path("seeds")
     dst = out if out is not None else _path(table, "out", base, where) or Path("out")
-    jekyll = read_jekyll_config(src, kept_in=dst)
+    state = state_dir or _path(table, "state_dir", base, where) or default_state_dir(dst)
+    jekyll = read_jekyll_config(src, kept_in=state)
     site = _site(jekyll, table, where, str(src / "_config.yml"))
-    site = replace(site, authors=read_authors(src, kept_in=dst))
+    site = replace(site, authors=read_authors(src, kept_in=state))
     formats = _formats(table, "formats", where)
     warnings: list[str] = []
     jwhere = str(src / "_config.yml")
@@ -177,6 +184,7 @@ def load_config(
         source=src,
         out=dst,
         cache=_path(table, "cache", base, where),
+        state_dir=state,
         limit=_int(table, "limit", where, default=50, minimum=0),
         cleaning=_choice(table, "cleaning", where, CLEANING_PROFILES, default="generic"),
         max_drop=_share(table, "max_drop", where, default=0.5),
@@ -195,6 +203,46 @@ def load_config(
     return replace(config, **dict(overrides or {}))
 
 
+def state_folder(config: Config) -> Path:
+    """The folder of the build's private files: the state, the cache (unless `cache` names
+    another file), the lock's companions and the Jekyll snapshot; never served."""
+    return config.state_dir or default_state_dir(config.out)
+
+
+def default_state_dir(out: Path, environ: Mapping[str, str] = os.environ) -> Path:
+    """$XDG_CACHE_HOME/feeds/<name>-<digest>: one folder per output folder, told apart by a
+    digest of its real path (two archives never share one) and named after it, so that a
+    person finds it. A moved output folder gets a new one: a cold rebuild."""
+    real = out.resolve()
+    digest = hashlib.blake2b(os.fsencode(real), digest_size=6).hexdigest()
+    return cache_home(environ) / "feeds" / f"{real.name or 'root'}-{digest}"
+
+
+def cache_home(environ: Mapping[str, str] = os.environ) -> Path:
+    """$XDG_CACHE_HOME, else ~/.cache; a ConfigError when neither can be known."""
+    xdg = Path(environ.get("XDG_CACHE_HOME", ""))
+    if xdg.is_absolute():  # the XDG spec: a relative path is to be ignored
+        return xdg
+    home = Path(environ.get("HOME") or _passwd_home())
+    if not home.is_absolute():
+        raise ConfigError(
+            "the state folder",
+            None,
+            "no home folder to keep it in (HOME is unset); set state_dir in the config, "
+            "--state-dir, or XDG_CACHE_HOME",
+        )
+    return home / ".cache"
+
+
+def _passwd_home() -> str:
+    import pwd  # here: only where HOME is unset
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:  # a user id with no entry (a container's)
+        return ""
+
+
 def is_jekyll_site(source: Path) -> bool:
     """A Jekyll site has a _config.yml or a _posts folder at its top."""
     return (source / "_config.yml").is_file() or (source / "_posts").is_dir()
@@ -203,7 +251,7 @@ def is_jekyll_site(source: Path) -> bool:
 def read_jekyll_config(source: Path, kept_in: Path | None = None) -> dict[str, Any]:
     """The site's _config.yml as a mapping, or {} when there is none.
 
-    Kept parsed in the folder `kept_in` (the output folder) while the file stays as it
+    Kept parsed in the folder `kept_in` (the state folder) while the file stays as it
     was, so that a rebuild with nothing to do need not load PyYAML, a twentieth of it.
     """
     kept = kept_in / JEKYLL_KEPT_NAME if kept_in is not None else None
@@ -243,7 +291,7 @@ def _read_yaml_kept(path: Path, kept: Path | None, keys: tuple[str, ...] | None)
             return data
     data = _parse_jekyll_config(path)
     # Kept once it is older than a file system's stamps can lie (see listing.RACY_NS), in
-    # an output folder that is there: a config error must not leave a new folder behind.
+    # a state folder that is there: a config error must not leave a new folder behind.
     settled = max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - 2 * 10**9
     if kept is not None and settled and kept.parent.is_dir():
         _keep_jekyll_config(kept, where, stamp, data, S_IMODE(st.st_mode), keys)

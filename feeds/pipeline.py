@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from feeds.config import Config
+from feeds.config import Config, state_folder
 from feeds.errors import BuildError, LockedError
 from feeds.files import source_folder
 from feeds.incremental.cache import CACHE_NAME, Cache, with_cache
@@ -41,6 +41,7 @@ from feeds.publish.state import (
     up_to_date,
     write_state,
 )
+from feeds.publish.statedir import adopt_legacy_files, make_state_folder
 from feeds.source.discover import Listing, link_out_message, misnamed_message, unlisted_message
 from feeds.workers import Journal, Progress, no_progress
 
@@ -74,13 +75,18 @@ def _publish(
     config: Config, now: datetime, report: Report, jobs: int, progress: Progress
 ) -> list[Ping]:
     """Build and write the feeds that changed, under the lock: the hub pings owed."""
-    previous = read_state(config.out)
-    cache_path = config.cache or config.out / CACHE_NAME
+    private = state_folder(config)
+    make_state_folder(private)
+    if adopt_legacy_files(config.out, private, cache=config.cache is None):
+        report.warnings.append(f"{config.out}: feeds' private files moved to {private}")
+    previous = read_state(private)
+    cache_path = config.cache or private / CACHE_NAME
     with _timed(report, "discover"):
         # A new cache reads every file: each is asked its size and mtime as it is opened.
         found = list_source(
             config.source,
             config.out,
+            private,
             jobs=jobs,
             stat=cache_path.exists(),
             meanwhile=None if "feeds.formats.atom_rss" in sys.modules else _import_stages,
@@ -117,9 +123,18 @@ def _publish(
         folder = source_folder(config.out, config.source)
         if config.hubs:
             urls = [f"{config.site.url}/{doc.relpath}" for doc in docs if doc.data is not None]
-            owe_pings(config.out, previous, config.hubs, urls, time.time_ns())
+            owe_pings(private, previous, config.hubs, urls, time.time_ns())
         write_feeds(
-            config.out, docs, pages, state, previous, report, folder, config.formats, copies
+            config.out,
+            private,
+            docs,
+            pages,
+            state,
+            previous,
+            report,
+            folder,
+            config.formats,
+            copies,
         )
         # Those of the feeds written, saved before them too (owe_pings): never forgotten.
         state.pings = due_pings(
@@ -129,7 +144,7 @@ def _publish(
             {f"{config.site.url}/{relpath}" for relpath in state.files},
             time.time_ns(),
         )
-        write_state(config.out, state)
+        write_state(private, state)
     return state.pings
 
 
@@ -148,7 +163,7 @@ def _ping(config: Config, owed: list[Ping], report: Report) -> None:
         return
     try:
         with build_lock(config.out, min(config.lock_timeout, config.hub_timeout)):
-            settle_pings(config.out, heard)
+            settle_pings(state_folder(config), heard)
     except (LockedError, OSError):
         pass  # still owed: pinged again at the next build, which costs a hub one fetch
 
@@ -189,7 +204,7 @@ def _build(
     cache.db.commit()
     with _timed(report, "render"):
         until = float("inf") if config.future else now.timestamp()
-        journal = Journal(config.out / JOURNAL_NAME)
+        journal = Journal(state_folder(config) / JOURNAL_NAME)
         retry_crashed(
             cache,
             config.source,

@@ -4,7 +4,7 @@ import functools
 import importlib.util
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from lxml import etree
 
 from feeds.cli import cli
+from feeds.config import default_state_dir
 from feeds.model import Author, Site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,30 @@ def load_generator() -> ModuleType:
     sys.modules[spec.name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every build's state folder under a temporary XDG_CACHE_HOME, never the real ~/.cache:
+    set in the environment, so that builds in a subprocess inherit it."""
+    home = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(home))
+        yield home
+
+
+def state_of(out: Path) -> Path:
+    """The state folder a build with default settings keeps for `out`."""
+    return default_state_dir(out)
+
+
+def copy_build(out: Path, dest: Path, *, cache: bool = True) -> None:
+    """The feeds published in `out` and its state folder, as those of `dest`; without the
+    cache unless `cache`."""
+    shutil.copytree(out, dest)
+    shutil.rmtree(state_of(dest), ignore_errors=True)  # of a copy made before
+    ignore = None if cache else shutil.ignore_patterns(".feeds-cache*")
+    shutil.copytree(state_of(out), state_of(dest), ignore=ignore)
 
 
 def run_build(*args: str | Path, config: Path | None = CONFIG) -> Result:

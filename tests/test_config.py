@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FINEWS, SEEDS, Build
+from conftest import FINEWS, SEEDS, Build, state_of
 from feeds.config import JEKYLL_KEPT_NAME, load_config
 from feeds.errors import ConfigError
 
@@ -98,10 +98,10 @@ def test_the_jekyll_config_is_kept_parsed_until_it_changes(tmp_path: Path) -> No
     """A rebuild with nothing to do reads the parsed copy and never loads PyYAML."""
     site, out = tmp_path / "site", tmp_path / "out"
     site.mkdir()
-    out.mkdir()
+    state_of(out).mkdir(parents=True)
     jekyll = site / "_config.yml"
     jekyll.write_text("title: 旧\nurl: https://e.org\nplugins: [jekyll-feed]\n", encoding="utf-8")
-    kept = out / JEKYLL_KEPT_NAME
+    kept = state_of(out) / JEKYLL_KEPT_NAME
     assert load_config(None, source=site, out=out).site.title == "旧"
     assert not kept.exists()  # too recent to be trusted by its stamp
     time.sleep(2.1)
@@ -125,13 +125,13 @@ def test_the_jekyll_copy_holds_only_what_feeds_reads_as_private_as_the_config(
 ) -> None:
     site, out = tmp_path / "site", tmp_path / "out"
     site.mkdir()
-    out.mkdir()
+    state_of(out).mkdir(parents=True)
     jekyll = site / "_config.yml"
     jekyll.write_text("title: T\nurl: https://e.org\nalgolia: {admin_api_key: SECRET}\n")
     jekyll.chmod(0o600)
     time.sleep(2.1)  # the ctime too must be older than the racy margin
     assert load_config(None, source=site, out=out).site.title == "T"
-    kept = out / JEKYLL_KEPT_NAME
+    kept = state_of(out) / JEKYLL_KEPT_NAME
     assert "SECRET" not in kept.read_text(encoding="utf-8")
     assert kept.stat().st_mode & 0o777 == 0o600
     # A key feeds reads that JSON would give back otherwise (a date) is not kept at all.

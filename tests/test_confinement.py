@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SEEDS, Build, feed_files, parse
+from conftest import SEEDS, Build, feed_files, parse, state_of
 from feeds.files import OutputError, confined
 from feeds.plan.slugs import category_slugs
 
@@ -176,7 +176,7 @@ def test_a_tampered_state_file_cannot_remove_files_outside_out(
     victims = [tmp_path / "victim.xml", tmp_path / "source" / "victim.xml"]
     for victim in victims:
         victim.write_text("keep me")
-    state_path = out / ".feeds-state.json"
+    state_path = state_of(out) / ".feeds-state.json"
     state = json.loads(state_path.read_text(encoding="utf-8"))
     template = next(iter(state["files"].values()))
     for relpath in ("../victim.xml", "emnews/../../source/victim.xml", str(victims[0])):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, Build, feed_files, parse
+from conftest import SEEDS, Build, feed_files, parse, state_of
 
 POST = """---
 title: "A post filed under the source folder's name"
@@ -63,7 +63,7 @@ def test_a_tampered_state_file_cannot_remove_a_file_feeds_did_not_write(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("keep me")
     stat = path.stat()
-    state_path = out / ".feeds-state.json"
+    state_path = state_of(out) / ".feeds-state.json"
     state = json.loads(state_path.read_text(encoding="utf-8"))
     template = next(iter(state["files"].values()))
     # Its very size and mtime: only the kind of path, and who wrote it, may keep it.
@@ -94,11 +94,12 @@ def test_a_category_named_like_the_source_folder_writes_no_feed_into_the_source(
     assert f"{moved[0].parent}: the feeds of category 'src': not in {source}" in result.stderr
 
 
-def test_the_lock_file_is_not_opened_through_a_link(tmp_path: Path, build: Build) -> None:
+def test_an_earlier_versions_lock_file_is_not_opened_through_a_link(
+    tmp_path: Path, build: Build
+) -> None:
     source, out = built(tmp_path, build)
     target = tmp_path / "elsewhere" / "nologin"
     target.parent.mkdir()
-    (out / ".feeds.lock").unlink()
     (out / ".feeds.lock").symlink_to(target)
     before = {p: p.read_bytes() for p in feed_files(out)}
     result = build("--source", source, "--out", out)
@@ -118,20 +119,25 @@ def test_the_lock_file_is_not_opened_through_a_link(tmp_path: Path, build: Build
         ".feeds-cache.sqlite-listing",
     ],
 )
+@pytest.mark.parametrize("where", ["state folder", "output folder, as 0.1 kept it"])
 def test_state_and_cache_files_are_not_opened_through_a_link(
-    tmp_path: Path, build: Build, name: str
+    tmp_path: Path, build: Build, name: str, where: str
 ) -> None:
     source, out = built(tmp_path, build)
     target = tmp_path / "elsewhere" / "target"
     target.parent.mkdir()
-    (out / name).unlink()
-    (out / name).symlink_to(target)  # dangling: nothing may create its target
+    link = state_of(out) / name
+    if where != "state folder":
+        (state_of(out) / ".feeds-state.json").unlink()  # so that the files are taken in
+        link = out / name
+    link.unlink(missing_ok=True)
+    link.symlink_to(target)  # dangling: nothing may create its target
     (source / "2022-01-25-NW202201252261386140.md").touch()  # the build reads on
     result = build("--source", source, "--out", out)
     assert result.exit_code == 1, result.stderr
-    assert f"{out / name}: is a symbolic link" in result.stderr
+    assert f"{link}: is a symbolic link" in result.stderr
     assert not target.exists()
-    assert (out / name).is_symlink()
+    assert link.is_symlink()
 
 
 def test_a_linked_cache_named_with_cache_is_refused(tmp_path: Path, build: Build) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from synthetic import post_name, write_archive
 
-from conftest import CONFIG, Build, parse
+from conftest import CONFIG, Build, parse, state_of
 from feeds.config import load_config
 from feeds.errors import BuildError
 from feeds.model import Report
@@ -44,9 +44,9 @@ def test_shrinking_by_just_under_half_each_run_is_stopped(tmp_path: Path, build:
 def test_a_state_file_without_the_mark_is_read(tmp_path: Path, build: Build) -> None:
     source, out = write_archive(tmp_path / "source", 10), tmp_path / "out"
     assert build("--source", source, "--out", out).exit_code == 0
-    state = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
+    state = json.loads((state_of(out) / STATE_NAME).read_text(encoding="utf-8"))
     del state["peaks"]  # as a build before the mark wrote it
-    (out / STATE_NAME).write_text(json.dumps(state), encoding="utf-8")
+    (state_of(out) / STATE_NAME).write_text(json.dumps(state), encoding="utf-8")
     shrink_to(source, 4)
     result = build("--source", source, "--out", out)
     assert result.exit_code == 1

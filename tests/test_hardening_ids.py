@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FINEWS, Build, feed_files, parse
+from conftest import FINEWS, Build, copy_build, feed_files, parse
 
 NAME = "2022-03-03-p3.md"
 ID = "tag:finews.withounder.com,2022-03-03:p3"
@@ -23,7 +23,7 @@ def _outputs(out: Path) -> dict[Path, bytes]:
 
 def _cold(out: Path, cold: Path) -> None:
     """The published feeds and state of out, without its cache."""
-    shutil.copytree(out, cold, ignore=shutil.ignore_patterns(".feeds-cache*"))
+    copy_build(out, cold, cache=False)
 
 
 @pytest.mark.parametrize("newcomer", ["cat0", "cat2"])  # before and after cat1 by path

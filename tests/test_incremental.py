@@ -22,7 +22,7 @@ import feeds.incremental.documents
 import feeds.incremental.listing
 import feeds.incremental.scan
 import feeds.source.discover
-from conftest import CONFIG, FINEWS, Build, feed_files, parse
+from conftest import CONFIG, FINEWS, Build, copy_build, feed_files, parse, state_of
 from feeds.config import load_config
 from feeds.errors import PostError
 from feeds.incremental.cache import CACHE_NAME
@@ -178,7 +178,7 @@ def test_a_corrupt_cache_is_rebuilt(
 ) -> None:
     out = tmp_path / "out"
     expected = cold(site, out, build)
-    (out / CACHE_NAME).write_bytes(damage)
+    (state_of(out) / CACHE_NAME).write_bytes(damage)
     (out / "atom.xml").unlink()
     assert build("--source", site, "--out", out).exit_code == 0
     assert outputs(out) == expected
@@ -189,7 +189,7 @@ def test_a_cache_damaged_inside_is_rebuilt(site: Path, tmp_path: Path, build: Bu
     cache again, says so, and publishes what a cold build would."""
     out = tmp_path / "out"
     expected = cold(site, out, build)
-    cache = out / CACHE_NAME
+    cache = state_of(out) / CACHE_NAME
     db = sqlite3.connect(cache)
     (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'files'").fetchone()
     page = db.execute("PRAGMA page_size").fetchone()[0]
@@ -219,7 +219,7 @@ def test_posts_sharing_an_id_are_found_as_a_cold_build_finds_them(
 
     def check(expected_code: int) -> str:
         shutil.rmtree(tmp_path / "cold", ignore_errors=True)
-        shutil.copytree(out, tmp_path / "cold", ignore=shutil.ignore_patterns(".feeds-c*"))
+        copy_build(out, tmp_path / "cold", cache=False)
         result = build("--source", site, "--out", out, "--jobs", "1")
         assert result.exit_code == expected_code, result.stderr
         fresh = build("--source", site, "--out", tmp_path / "cold", "--jobs", "1")
@@ -288,7 +288,7 @@ def test_a_new_cache_keeps_its_indexes_even_when_its_first_build_fails(
     fails half way must not leave an unindexed cache behind."""
     out = tmp_path / "out"
     expected = cold(site, tmp_path / "cold", build)
-    wanted = indexes(tmp_path / "cold" / CACHE_NAME)
+    wanted = indexes(state_of(tmp_path / "cold") / CACHE_NAME)
     assert {"files_post_order", "categories_order", "files_id"} <= wanted
     store = feeds.incremental.cache.Cache.store
 
@@ -301,16 +301,16 @@ def test_a_new_cache_keeps_its_indexes_even_when_its_first_build_fails(
     with monkeypatch.context() as patch:
         patch.setattr(feeds.incremental.cache.Cache, "store", fail_late)
         assert build("--source", site, "--out", out, "--jobs", "1").exit_code != 0
-    assert indexes(out / CACHE_NAME) == wanted
+    assert indexes(state_of(out) / CACHE_NAME) == wanted
     assert build("--source", site, "--out", out, "--jobs", "1").exit_code == 0
-    assert indexes(out / CACHE_NAME) == wanted
+    assert indexes(state_of(out) / CACHE_NAME) == wanted
     assert outputs(out) == expected
 
 
 def test_a_new_cache_is_made_of_large_pages(site: Path, tmp_path: Path, build: Build) -> None:
     """Filling and indexing 100,000 rows costs less in 16 KiB pages than in SQLite's 4."""
     assert build("--source", site, "--out", tmp_path / "out").exit_code == 0
-    db = sqlite3.connect(tmp_path / "out" / CACHE_NAME)
+    db = sqlite3.connect(state_of(tmp_path / "out") / CACHE_NAME)
     try:
         assert db.execute("PRAGMA page_size").fetchone() == (16384,)
     finally:
@@ -325,7 +325,7 @@ def test_an_edit_in_place_in_a_folder_read_long_ago_is_seen(
     out = tmp_path / "out"
     posts = site / "_posts"
     list_long_after_changes(site, out, build)
-    folders = out / ".feeds-folders.json"
+    folders = state_of(out) / ".feeds-folders.json"
     listed = folders.stat().st_mtime_ns
     folder_mtime = posts.stat().st_mtime_ns
     edited = posts / "2022-01-25-NW202201252261386140.md"
@@ -400,7 +400,7 @@ def test_a_lost_or_damaged_listing_file_is_read_from_the_cache_rows(
 ) -> None:
     out = tmp_path / "out"
     list_long_after_changes(site, out, build)  # no file is scanned again for being recent
-    listing = feeds.incremental.cache.listing_path(out / CACHE_NAME)
+    listing = feeds.incremental.cache.listing_path(state_of(out) / CACHE_NAME)
     data = listing.read_bytes()
     if damage == "truncated":
         listing.write_bytes(data[: len(data) // 2])
@@ -427,7 +427,7 @@ def test_a_tampered_folders_file_is_not_trusted(site: Path, tmp_path: Path, buil
     (tmp_path / "outside.md").write_text(NEW_POST.format(category="leak", n=7), encoding="utf-8")
     list_long_after_changes(site, out, build)
     expected = outputs(out)
-    folders = out / ".feeds-folders.json"
+    folders = state_of(out) / ".feeds-folders.json"
     data = json.loads(folders.read_text(encoding="utf-8"))
     stamp, names, subfolders = data["folders"]["_posts"]
     data["folders"]["_posts"] = [stamp, names + "\0../../outside.md", subfolders]
@@ -442,8 +442,8 @@ def test_a_tampered_folders_file_is_not_trusted(site: Path, tmp_path: Path, buil
 def test_a_foreign_cache_is_not_trusted(site: Path, tmp_path: Path, build: Build) -> None:
     out = tmp_path / "out"
     expected = cold(site, out, build)
-    (out / CACHE_NAME).unlink()
-    db = sqlite3.connect(out / CACHE_NAME)
+    (state_of(out) / CACHE_NAME).unlink()
+    db = sqlite3.connect(state_of(out) / CACHE_NAME)
     db.execute("CREATE TABLE files (relpath TEXT)")
     db.commit()
     db.close()
@@ -530,7 +530,7 @@ def test_a_file_that_could_not_be_read_is_tried_again(
         monkeypatch.setattr(feeds.incremental.scan, "read_new", failing_new)
         result = build("--source", site, "--out", out)
         assert result.exit_code == 3 and f"{flaky}: read: Input/output error" in result.stderr
-        assert (out / CACHE_NAME).exists()
+        assert (state_of(out) / CACHE_NAME).exists()
         monkeypatch.setattr(feeds.incremental.scan, "read_bytes", read_bytes)  # the mount is back
         monkeypatch.setattr(feeds.incremental.scan, "read_new", read_new)
         result = build("--source", site, "--out", out)
@@ -613,7 +613,7 @@ def test_unchanged_feeds_are_told_from_stored_digests_without_reading_bodies(
     (site / "_posts" / "2022-06-20-new0.md").write_text(
         NEW_POST.format(category="sitenews", n=0), encoding="utf-8"
     )
-    shutil.copytree(out, whole)
+    copy_build(out, whole)
     read: list[str] = []
     entries = feeds.incremental.cache.Cache.entries
 
@@ -631,8 +631,8 @@ def test_unchanged_feeds_are_told_from_stored_digests_without_reading_bodies(
     assert build("--source", site, "--out", whole, "--limit", "3", "--jobs", "1").exit_code == 0
     assert len(set(read)) >= 15  # worked out whole: every published body is read
     assert outputs(whole) == outputs(out)
-    state = json.loads((out / ".feeds-state.json").read_text(encoding="utf-8"))
-    state_whole = json.loads((whole / ".feeds-state.json").read_text(encoding="utf-8"))
+    state = json.loads((state_of(out) / ".feeds-state.json").read_text(encoding="utf-8"))
+    state_whole = json.loads((state_of(whole) / ".feeds-state.json").read_text(encoding="utf-8"))
     assert {k: v["fingerprint"] for k, v in state["files"].items()} == {
         k: v["fingerprint"] for k, v in state_whole["files"].items()
     }
@@ -699,7 +699,7 @@ def test_feeds_made_of_entries_xml_kept_by_earlier_builds_are_those_a_cold_build
     assert build("--source", site, "--out", out, "--jobs", "1").exit_code == 0
     edit(site)  # a rebuild: entries' XML is kept
     assert build("--source", site, "--out", out, "--jobs", "1").exit_code == 0
-    db = sqlite3.connect(out / CACHE_NAME)
+    db = sqlite3.connect(state_of(out) / CACHE_NAME)
     (kept,) = db.execute("SELECT COUNT(*) FROM entries WHERE atom IS NOT NULL").fetchone()
     db.close()
     assert kept > 10

@@ -13,7 +13,7 @@ from click.testing import Result
 from lxml import etree
 from test_jekyll_feed_spec import SITE, URL, build_site, links
 
-from conftest import parse, run_build
+from conftest import parse, run_build, state_of
 from feeds.config import JEKYLL_KEPT_NAME, load_config
 
 
@@ -157,12 +157,12 @@ def test_a_bad_feed_setting_names_the_file_and_the_key(
 def test_the_kept_jekyll_config_holds_only_the_feed_keys_read(tmp_path: Path) -> None:
     site = site_with(tmp_path, "feed:\n  tags: true\n  token: SECRET\n  icon: i.png\n")
     out = tmp_path / "out"
-    out.mkdir()
+    state_of(out).mkdir(parents=True)
     old = time.time() - 10
     os.utime(site / "_config.yml", (old, old))
     time.sleep(2.1)  # the ctime too must be older than the racy margin
     first = load_config(None, source=site, out=out)
-    kept = (out / JEKYLL_KEPT_NAME).read_text(encoding="utf-8")
+    kept = (state_of(out) / JEKYLL_KEPT_NAME).read_text(encoding="utf-8")
     assert "SECRET" not in kept and "i.png" in kept
     assert load_config(None, source=site, out=out) == first  # read from the copy
     assert first.jekyll_feed.icon == f"{URL}/i.png"

@@ -26,7 +26,7 @@ import feedparser
 from lxml import etree
 from synthetic import edit_posts, write_archive
 
-from conftest import CONFIG, ROOT
+from conftest import CONFIG, ROOT, copy_build, state_of
 
 POSTS = 2000
 LIMIT = "20"
@@ -88,7 +88,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_feeds(tmp_path: Path) -> No
     builds([(source, out) for out in outs])  # the next cron run completes, and tidies up
     for out in outs:
         assert feeds_in(out) == new
-        assert not list(out.rglob(".*.tmp"))
+        assert not [*out.rglob(".*.tmp"), *state_of(out).rglob(".*.tmp")]
     assert sum(outcomes.values()) == KILLS
     print(f"\n{POSTS} posts, {KILLS} kills in builds of {durations} s: {outcomes}")
 
@@ -135,7 +135,7 @@ def build_argv(source: Path, out: Path) -> list[str]:
 
 def restore(pristine: Path, out: Path) -> Path:
     shutil.rmtree(out, ignore_errors=True)
-    shutil.copytree(pristine, out)
+    copy_build(pristine, out)
     return out
 
 
@@ -185,6 +185,7 @@ def test_sigkill_of_the_build_process_never_locks_the_next_build_out(tmp_path: P
     with_workers = 0
     for trial in range(PARENT_KILLS):
         shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(state_of(out), ignore_errors=True)
         proc = subprocess.Popen(
             [*parent_argv(source, out, config)],
             cwd=ROOT,

@@ -3,12 +3,11 @@ even one that has left the feeds (`limit`), which the published feeds cannot tel
 2). Without the cache's record, the published feeds decide, then the order by path, the
 same in a cold build and an incremental one."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import Build, feed_files, parse
+from conftest import Build, copy_build, feed_files, parse
 
 SITE = 'title = "T"\nurl = "https://ex.org"\nlimit = 2\n'
 OLD = "cat2/_posts/2024-01-01-p1.md"
@@ -81,7 +80,7 @@ def test_without_a_record_the_first_by_path_keeps_it_cold_or_not(
     assert titles(out) == ["Imposter", "P6"]
     # a cold build given these published feeds decides the same
     again = tmp_path / "again"
-    shutil.copytree(out, again, ignore=shutil.ignore_patterns(".feeds-cache*"))
+    copy_build(out, again, cache=False)
     result = build("--source", source, "--out", again, config=config)
     assert f"{OLD}: id: same id as {NEW} (" in result.stderr
     assert {p.relative_to(again): p.read_bytes() for p in feed_files(again)} == {

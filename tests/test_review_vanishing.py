@@ -9,7 +9,7 @@ import pytest
 from test_bad_posts import problems
 from test_hardening_vanishing import KEPT, _unlistable
 
-from conftest import Build, feed_files, parse
+from conftest import Build, feed_files, parse, state_of
 
 P3 = "cat2/_posts/2024-01-03-p3.md"
 CATEGORY_OF = {1: "cat1", 2: "cat1", 3: "cat2", 4: "cat1", 5: "cat2", 6: "cat2"}
@@ -55,7 +55,7 @@ def _titles(feed: Path) -> set[str]:
 
 
 def _discard_cache(tmp_path: Path) -> None:
-    for path in (tmp_path / "out").glob(".feeds-cache.sqlite*"):
+    for path in state_of(tmp_path / "out").glob(".feeds-cache.sqlite*"):
         path.unlink()
 
 

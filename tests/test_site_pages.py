@@ -18,7 +18,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from conftest import CONFIG, FINEWS, NS, SEEDS, run_build, xml
+from conftest import CONFIG, FINEWS, NS, SEEDS, run_build, state_of, xml
 
 SITE_URL = "https://finews.withounder.com/"
 SCRIPT = "<script>alert(1)</script>"
@@ -204,7 +204,7 @@ def test_a_phone_sized_screenshot_is_kept(
 def _outlines(out: Path) -> list[tuple[str, str]]:
     """Each feed as feeds.opml should list it: (title, Atom URL), the combined feed first,
     then the categories in the order of their names (as the state file keeps them)."""
-    slugs = json.loads((out / ".feeds-state.json").read_text(encoding="utf-8"))["slugs"]
+    slugs = json.loads((state_of(out) / ".feeds-state.json").read_text(encoding="utf-8"))["slugs"]
     feeds = _feeds(out)
     folders = ["", *(slugs[name] + "/" for name in sorted(slugs))]
     return [(feeds[folder], SITE_URL + folder + "atom.xml") for folder in folders]
@@ -289,7 +289,7 @@ def test_pages_are_rewritten_only_when_a_feed_changes(tmp_path: Path) -> None:
 def test_a_vanished_category_leaves_the_pages(tmp_path: Path) -> None:
     source, out = _source(tmp_path), tmp_path / "out"
     assert run_build("--source", source, "--out", out).exit_code == 3
-    state = json.loads((out / ".feeds-state.json").read_text(encoding="utf-8"))
+    state = json.loads((state_of(out) / ".feeds-state.json").read_text(encoding="utf-8"))
     assert set(state["pages"]) == {"index.html", "feeds.opml"}
     assert not {"index.html", "feeds.opml"} & set(state["files"])
     (source / "_posts" / "2022-06-20-hostile.md").unlink()
@@ -304,7 +304,7 @@ def test_a_vanished_category_leaves_the_pages(tmp_path: Path) -> None:
 def test_pages_are_not_counted_as_feeds(tmp_path: Path) -> None:
     source, out = _source(tmp_path), tmp_path / "out"
     result = run_build("--source", source, "--out", out)
-    state = json.loads((out / ".feeds-state.json").read_text(encoding="utf-8"))
+    state = json.loads((state_of(out) / ".feeds-state.json").read_text(encoding="utf-8"))
     assert f"wrote {len(state['files'])} feeds (0 unchanged)" in result.stderr
     result = run_build("--source", source, "--out", out)
     assert f"wrote 0 feeds ({len(state['files'])} unchanged)" in result.stderr

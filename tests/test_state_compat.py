@@ -4,7 +4,7 @@ a key a later version adds does not make this one forget the rest (a downgrade).
 import json
 from pathlib import Path
 
-from conftest import run_build
+from conftest import run_build, state_of
 
 CONFIG = """
 title = "Site"
@@ -30,7 +30,7 @@ def test_a_key_of_a_later_version_leaves_the_rest_of_the_state_read(tmp_path: Pa
     assert run_build("--source", source, "--out", out, config=config).exit_code == 0
     assert (out / "vanishing" / "atom.xml").exists()
 
-    state = out / ".feeds-state.json"
+    state = state_of(out) / ".feeds-state.json"
     data = json.loads(state.read_text(encoding="utf-8"))
     data["written_by_a_later_version"] = {"anything": [1, 2]}
     state.write_text(json.dumps(data), encoding="utf-8")

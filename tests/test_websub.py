@@ -20,7 +20,7 @@ from lxml import etree
 from synthetic import post_name, post_text, write_archive
 from websub_hub import WebSub, websub
 
-from conftest import DATA, NS, ROOT, run_build
+from conftest import DATA, NS, ROOT, run_build, state_of
 from feeds.publish.state import (
     STATE_NAME,
     Ping,
@@ -73,7 +73,7 @@ def _titles(body: bytes) -> list[str]:
 
 
 def _owed(out: Path) -> list[dict[str, object]]:
-    state = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
+    state = json.loads((state_of(out) / STATE_NAME).read_text(encoding="utf-8"))
     pings: list[dict[str, object]] = state.get("pings", [])
     return pings
 
@@ -255,7 +255,7 @@ def test_a_rebuild_with_nothing_to_ping_loads_no_http_code(tmp_path: Path) -> No
     write_archive(tmp_path / "site", 3, age=3600)
     config = _config(tmp_path, "https://e.org", ["http://127.0.0.1:9/hub"], hub_timeout=0.2)
     _build(tmp_path, config)  # no hub at port 9: owed, exit 5
-    state = tmp_path / "out" / STATE_NAME
+    state = state_of(tmp_path / "out") / STATE_NAME
     data = json.loads(state.read_text(encoding="utf-8"))
     del data["pings"]
     state.write_text(json.dumps(data), encoding="utf-8")

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, TypeVar
 from feeds.files import TEMP_MARK, is_temp_file, read_no_follow, refuse_link, replace_file
 from feeds.model import Author, Entry, Post, PostFields, Report
 
-CACHE_NAME = ".feeds-cache.sqlite"  # in the output folder, unless the config names another
+CACHE_NAME = ".feeds-cache.sqlite"  # in the state folder, unless the config names another
 SCHEMA = 10  # 7: entries keep their Atom and RSS XML (see formats.atom_rss); 8: `held`;
 # 9: Post.image, excerpt_only, excerpt_separator; 10: Post.lang
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3

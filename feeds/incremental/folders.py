@@ -14,11 +14,11 @@ FOLDERS_VERSION = 3  # 2: names joined by '/' (JSON copies it as is); 3: editors
 FOLDERS_RECHECK_NS = 3600 * 10**9  # at the latest, every folder is read again hourly
 
 
-def read_folders(out: Path, source: Path) -> tuple[dict[str, Folder], int]:
+def read_folders(folder: Path, source: Path) -> tuple[dict[str, Folder], int]:
     """The source's folders as the last listing read them, and when it began (ns); none
     when the file is missing, damaged, for another source, or over an hour old."""
     try:
-        data = json.loads(read_no_follow(out / FOLDERS_NAME).decode("utf-8", "surrogatepass"))
+        data = json.loads(read_no_follow(folder / FOLDERS_NAME).decode("utf-8", "surrogatepass"))
         if (data["version"], data["source"]) != (FOLDERS_VERSION, str(source.resolve())):
             return {}, 0
         taken_ns = int(data["taken_ns"])
@@ -33,7 +33,7 @@ def read_folders(out: Path, source: Path) -> tuple[dict[str, Folder], int]:
         return {}, 0
 
 
-def write_folders(out: Path, source: Path, folders: dict[str, Folder], taken_ns: int) -> None:
+def write_folders(folder: Path, source: Path, folders: dict[str, Folder], taken_ns: int) -> None:
     data = {
         "version": FOLDERS_VERSION,
         "source": str(source.resolve()),
@@ -44,7 +44,7 @@ def write_folders(out: Path, source: Path, folders: dict[str, Folder], taken_ns:
         },
     }
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)
-    write_if_changed(out / FOLDERS_NAME, text.encode("utf-8", "surrogatepass"), durable=False)
+    write_if_changed(folder / FOLDERS_NAME, text.encode("utf-8", "surrogatepass"), durable=False)
 
 
 def _rel_dir(value: object) -> str:

@@ -15,18 +15,20 @@ RACY_NS = 2_000_000_000  # a file changed this close to a scan may keep its size
 def list_source(
     source: Path,
     out: Path,
+    private: Path,
     *,
     jobs: int,
     stat: bool,
     meanwhile: Callable[[], None] | None,
 ) -> Listing:
     """The files that may be posts; `stat`: with their sizes and mtimes (a new cache reads
-    every file, each asked as it is opened); `meanwhile`: see find_post_files."""
-    known, taken_ns = read_folders(out, source)
+    every file, each asked as it is opened); `meanwhile`: see find_post_files. The output
+    and state (`private`) folders are never read as sources."""
+    known, taken_ns = read_folders(private, source)
     listed_ns = time.time_ns()
     found = find_post_files(
         source,
-        exclude=(out,),
+        exclude=(out, private),
         jobs=jobs,
         known=known,
         trusted_before=taken_ns - RACY_NS,
@@ -35,5 +37,5 @@ def list_source(
     )
     if found.reread:
         with contextlib.suppress(OSError):  # a cache only: the next build reads again
-            write_folders(out, source, found.folders, listed_ns)
+            write_folders(private, source, found.folders, listed_ns)
     return found

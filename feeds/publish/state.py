@@ -1,9 +1,9 @@
 """What the last build saw and published: the published state, read and written.
 
-The state lives beside the feeds (`out/.feeds-state.json`): the listing of the source, the
-feeds written with their fingerprints and file stamps, the posts counted, the problems
-reported, the hub pings still owed. A rebuild whose listing, config and outputs all
-match it has nothing to do but those pings.
+The state lives in the state folder (`.feeds-state.json`, see config.state_folder): the
+listing of the source, the feeds written with their fingerprints and file stamps, the posts
+counted, the problems reported, the hub pings still owed. A rebuild whose listing, config
+and outputs all match it has nothing to do but those pings.
 """
 
 import json
@@ -63,10 +63,10 @@ class State:
     inputs: dict[str, list[int]] = field(default_factory=dict)
 
 
-def read_state(out: Path) -> State:
+def read_state(folder: Path) -> State:
     """The last build's state; an empty one when it is missing or unreadable."""
     try:
-        data = json.loads(read_no_follow(out / STATE_NAME).decode("utf-8"))
+        data = json.loads(read_no_follow(folder / STATE_NAME).decode("utf-8"))
         files = {k: Published(**v) for k, v in data.pop("files").items()}
         pages = {k: Published(**v) for k, v in data.pop("pages", {}).items()}
         slugs = data.pop("slugs", {})
@@ -122,14 +122,14 @@ def _pings(data: object) -> list[Ping]:
     ]
 
 
-def write_state(out: Path, state: State) -> None:
+def write_state(folder: Path, state: State) -> None:
     data = asdict(state)
     # As before there were any: an ordinary state file stays as it was.
     for key in ("held", "pings", "tag_slugs", "copies", "inputs"):
         if not data[key]:
             del data[key]
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-    write_if_changed(out / STATE_NAME, text.encode("utf-8") + b"\n")
+    write_if_changed(folder / STATE_NAME, text.encode("utf-8") + b"\n")
 
 
 def up_to_date(
@@ -230,7 +230,7 @@ def due_pings(
 
 
 def owe_pings(
-    out: Path, previous: State, hubs: tuple[str, ...], urls: list[str], now_ns: int
+    folder: Path, previous: State, hubs: tuple[str, ...], urls: list[str], now_ns: int
 ) -> None:
     """Save, with the last build's state as it was read (`previous`), the pings owed for
     the feed `urls` about to be written, before they are: a build that dies between the
@@ -238,15 +238,15 @@ def owe_pings(
     unchanged and would never ping. A feed written unchanged is pinged once too often."""
     owed = due_pings(previous.pings, hubs, urls, {*urls, *(p.url for p in previous.pings)}, now_ns)
     if owed != previous.pings:
-        write_state(out, replace(previous, pings=owed))
+        write_state(folder, replace(previous, pings=owed))
 
 
-def settle_pings(out: Path, heard: list[Ping]) -> None:
+def settle_pings(folder: Path, heard: list[Ping]) -> None:
     """Forget the pings the hubs heard. Called under the lock, after the pings, which ran
     without it: a build that ran meanwhile and owes one again (a later `since`) keeps it."""
-    state = read_state(out)
+    state = read_state(folder)
     done = set(heard)
     left = [p for p in state.pings if p not in done]
     if len(left) < len(state.pings):
         state.pings = left
-        write_state(out, state)
+        write_state(folder, state)

@@ -25,6 +25,7 @@ FEED_PATH = re.compile(
 
 def write_feeds(
     out: Path,
+    private: Path,
     docs: Sequence[FeedDoc],
     pages: Sequence[FeedDoc],
     state: State,
@@ -39,8 +40,10 @@ def write_feeds(
     of those switched on), write the site-level `pages` that changed (never removed: every
     build has them), and write the `copies` of feeds (where -> which feed). Records in
     `state` the files' fingerprints and stamps as written, and in `report` the feed files
-    whose bytes changed; saving it is the caller's."""
-    remove_stale_temp_files(_folders_written(out, [*previous.files, *(d.relpath for d in docs)]))
+    whose bytes changed; saving it is the caller's, in the state folder (`private`, where
+    stale temporary files are removed too)."""
+    written = _folders_written(out, [*previous.files, *(d.relpath for d in docs)])
+    remove_stale_temp_files([*written, private])
     for doc in sorted(docs, key=lambda d: d.relpath):
         path = confined(out, doc.relpath)
         if doc.data is not None and write_if_changed(path, doc.data):
