@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,10 @@ TARGETS = {  # step -> highest ratio to the floor (issue 5)
     f"+{ADDED} posts rebuild": 0.10,
 }
 RSS_TARGET_MB, RSS_TARGET_SIZE = 250, 100_000
+HUGO_SITE = BENCH / "hugo"  # its config and templates; run.py adds contentDir and the limit
+# Issue 22: the highest ratio of a feeds cold build to Hugo's (RSS + Atom), by entries per
+# feed and archive size.
+PEER_TARGETS = {(50, 10_000): 0.7, (50, 100_000): 0.35, (0, 10_000): 1.0}
 
 
 @dataclass(frozen=True)
@@ -273,6 +278,97 @@ def bench_size(bench: Bench, archive: Path, size: int, seed: int, work: Path) ->
     return rows
 
 
+# Peers (issue 22)
+
+
+@dataclass(frozen=True)
+class Pair:
+    feeds: Measurement
+    hugo: Measurement
+
+
+def hugo_site(scratch: Path, archive: Path, limit: int) -> tuple[Path, Path]:
+    """A Hugo site in scratch for the archive: benchmarks/hugo/, and a config file that
+    points its content at the archive's posts and sets the entries per feed (0: all).
+    Returns (site, config argument)."""
+    site = scratch / f"hugo-site-{limit}"
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(HUGO_SITE, site)
+    run = site / "run.toml"
+    posts = json.dumps(str(archive / "_posts"))
+    run.write_text(f"contentDir = {posts}\n[services.rss]\nlimit = {limit or -1}\n")
+    return site, f"{site / 'hugo.toml'},{run}"
+
+
+def peer_pairs(bench: Bench, archive: Path, work: Path, hugo: str, limit: int) -> list[Pair]:
+    """Cold builds of feeds and Hugo, paired and interleaved (the first of each pair
+    alternates), each into an empty folder with the archive read again just before."""
+    site, config = hugo_site(work, archive, limit)
+    out, hout = work / f"peer-feeds-{limit}", work / f"peer-hugo-{limit}"
+    cache = work / f"peer-hugo-cache-{limit}"
+    build = [*bench.build_cmd(archive, out), "--limit", str(limit), "-q"]
+    hugo_cmd = [hugo, "--source", str(site), "--config", config, "--destination", str(hout)]
+    hugo_cmd += ["--cacheDir", str(cache), "--quiet"]
+
+    def cold(target: Path, cmd: list[str]) -> Measurement:
+        for path in (target, cache):
+            shutil.rmtree(path, ignore_errors=True)
+        warm(sorted((archive / "_posts").iterdir()))
+        return measure(cmd, bench.env, bench.scratch)
+
+    pairs = []
+    for i in range(bench.repeat):
+        if i % 2 == 0:
+            ours = cold(out, build)
+            theirs = cold(hout, hugo_cmd)
+        else:
+            theirs = cold(hout, hugo_cmd)
+            ours = cold(out, build)
+        pairs.append(Pair(ours, theirs))
+    for path in (out, hout, cache, site):
+        shutil.rmtree(path, ignore_errors=True)
+    return pairs
+
+
+def peer_table(pairs_by_limit: dict[int, list[Pair]], size: int) -> list[str]:
+    lines = [
+        "| feeds cold / Hugo 0.111 RSS + Atom | pairs | wall ratio (median, range) | "
+        "CPU ratio | feeds wall s | Hugo wall s | feeds / Hugo peak RSS MB | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for limit, pairs in pairs_by_limit.items():
+        walls = sorted(p.feeds.wall / p.hugo.wall for p in pairs)
+        cpus = sorted(p.feeds.cpu / p.hugo.cpu for p in pairs)
+        ratio = statistics.median(walls)
+        target = PEER_TARGETS.get((limit, size))
+        verdict = "" if target is None else f"≤ {target:g} {'ok' if ratio <= target else 'MISSED'}"
+        name = "50 entries a feed" if limit == 50 else "every post" if limit == 0 else str(limit)
+        feeds_m = median([p.feeds for p in pairs])
+        hugo_m = median([p.hugo for p in pairs])
+        lines.append(
+            f"| {name} | {len(pairs)} | {ratio:.3f} ({walls[0]:.3f}-{walls[-1]:.3f}) | "
+            f"{statistics.median(cpus):.3f} | {feeds_m.wall:.2f} | {hugo_m.wall:.2f} | "
+            f"{feeds_m.peak_rss / MB:.0f} / {hugo_m.peak_rss / MB:.0f} | {verdict} |"
+        )
+    return lines
+
+
+def report_peers(
+    bench: Bench, archive: Path, scratch: Path, size: int, limits: Sequence[int]
+) -> None:
+    hugo = shutil.which("hugo")
+    if hugo is None:
+        print("\npeers: Hugo is not installed (Debian: apt-get install hugo): skipped")
+        return
+    version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()
+    print(
+        f"\npeers at {size:,} posts: {' '.join(version[:2])}, paired cold builds, "
+        "interleaved (see benchmarks/README.md)\n"
+    )
+    pairs = {limit: peer_pairs(bench, archive, scratch, hugo, limit) for limit in limits}
+    print(*peer_table(pairs, size), sep="\n")
+
+
 # Report
 
 
@@ -371,8 +467,23 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, tuple[str, ...]
         "--python", default=sys.executable, help="interpreter for the floor and the builds"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="per-stage build timings")
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also time Hugo on the same archive, in paired runs (skipped if not installed)",
+    )
+    parser.add_argument(
+        "--peers-only", action="store_true", help="only the peers, not the floor and rebuilds"
+    )
+    parser.add_argument(
+        "--peer-limits",
+        default="50,0",
+        help="entries per feed of the paired builds, comma-separated; 0: every post "
+        "(default 50,0; Hugo held 2.9 GB for every post of 10,000)",
+    )
     args = parser.parse_args(argv)
     args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    args.peer_limits = [int(s) for s in args.peer_limits.split(",") if s.strip()]
     if args.repeat < 1 or any(s < 1 for s in args.sizes):
         parser.error("--sizes and --repeat must be positive")
     return args, extra
@@ -441,18 +552,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         subprocess.run(compile_feeds, env=env, check=True, stdout=subprocess.DEVNULL)
         bench = Bench(args.python, env, scratch, config, extra, args.repeat, args.verbose)
         for size in args.sizes:
-            report_size(bench, archives, scratch, size, args.seed)
+            report_size(bench, archives, scratch, size, args)
 
 
-def report_size(bench: Bench, archives: Path, scratch: Path, size: int, seed: int) -> None:
-    archive, generated = prepare_archive(archives, size, seed)
+def report_size(
+    bench: Bench, archives: Path, scratch: Path, size: int, args: argparse.Namespace
+) -> None:
+    archive, generated = prepare_archive(archives, size, args.seed)
     volume = warm(sorted((archive / "_posts").iterdir()))
     made = f"generated in {generated:.1f} s" if generated is not None else "reused"
-    print(f"\n## {size:,} posts ({volume / MB:.0f} MB, seed {seed}, {made}: {archive})\n")
-    rows = bench_size(bench, archive, size, seed, scratch)
-    print(*table(rows, size), sep="\n")
-    if bench.verbose:
-        print("\nbuild output:", *stage_lines(rows), sep="\n")
+    print(f"\n## {size:,} posts ({volume / MB:.0f} MB, seed {args.seed}, {made}: {archive})\n")
+    if not args.peers_only:
+        rows = bench_size(bench, archive, size, args.seed, scratch)
+        print(*table(rows, size), sep="\n")
+        if bench.verbose:
+            print("\nbuild output:", *stage_lines(rows), sep="\n")
+    if args.peers or args.peers_only:
+        report_peers(bench, archive, scratch, size, args.peer_limits)
     sys.stdout.flush()
 
 

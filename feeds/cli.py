@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from feeds import __version__
-from feeds.config import load_config
+from feeds.config import Config, load_config
 from feeds.errors import BuildError, ConfigError, LockedError, PublishError
 from feeds.model import Report
 from feeds.pipeline import publish
@@ -169,6 +169,112 @@ def _exit_code(report: Report) -> int:
     if report.errors:
         return EXIT_SKIPPED
     return EXIT_PINGS if report.pings_failed else EXIT_OK
+
+
+@cli.command()
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of posts, or a Jekyll site. [default: seeds, or 'source' in the config]",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder the feeds are written to. [default: out, or 'out' in the config]",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML config file, read again when it changes. [default: feeds.toml, if present]",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=0), help="Entries per feed; 0 for all. [default: 50]"
+)
+@click.option("--future", is_flag=True, help="Include posts dated in the future.")
+@click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The build cache file. [default: .feeds-cache.sqlite in the state folder]",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of the build's private files: state, cache, Jekyll snapshot; never "
+    "served. [default: 'state_dir' in the config, else $XDG_CACHE_HOME/feeds/OUTNAME-HASH]",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes for scanning and cleaning. [default: all cores]",
+)
+@click.option(
+    "--debounce",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Milliseconds a burst of changes is gathered before a build starts.",
+)
+@click.option(
+    "--full-check",
+    type=click.FloatRange(min=1),
+    default=600.0,
+    show_default=True,
+    help="Seconds between full checks of the source (as `build` lists it).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No line per build; only problems.")
+def watch(
+    source: Path | None,
+    out: Path | None,
+    config_path: Path | None,
+    limit: int | None,
+    future: bool,
+    cache_path: Path | None,
+    state_dir: Path | None,
+    jobs: int | None,
+    debounce: int,
+    full_check: float,
+    quiet: bool,
+) -> None:
+    """Build as `build` does each time the source changes, until SIGTERM or SIGINT.
+
+    One line per build on stderr (what changed, what was written, how long it took), and
+    a line for each post skipped. A failed build publishes nothing and is tried again.
+    Exits 0 on SIGTERM or SIGINT, once the build under way is done; 2 for a bad config
+    at start (a bad config later is reported, and the last good one kept).
+    """
+    from feeds.watch import Watcher  # here: `build` never loads watchfiles
+
+    if config_path is None and Path("feeds.toml").is_file():
+        config_path = Path("feeds.toml")
+    overrides: dict[str, object] = {}
+    if future:  # else `future:` in _config.yml says
+        overrides["future"] = True
+    if limit is not None:
+        overrides["limit"] = limit
+    if cache_path is not None:
+        overrides["cache"] = cache_path
+
+    def load() -> Config:
+        return load_config(
+            config_path, source=source, out=out, state_dir=state_dir, overrides=overrides
+        )
+
+    try:
+        watcher = Watcher(
+            load,
+            config_path,
+            jobs=jobs or default_jobs(),
+            log=lambda line: click.echo(line, err=True),
+            quiet=quiet,
+            debounce_ms=debounce,
+            full_every=full_check,
+        )
+    except ConfigError as exc:
+        _fail(Report(), f"config error: {exc}", EXIT_USAGE)
+    watcher.run()
 
 
 def terminal_progress(label: str, total: int) -> Callable[[int], None]:

@@ -48,8 +48,9 @@ from feeds.workers import Journal, Progress, no_progress
 if TYPE_CHECKING:  # imported where used: a rebuild that finds nothing changed never loads it
     from feeds.incremental.documents import FeedDoc
 
-    # The feed files, the site-level pages, and the copies for jekyll-feed's subscribers.
-    Built = tuple[list[FeedDoc], list[FeedDoc], dict[str, str]]
+    # The feed files, the site-level pages, the copies for jekyll-feed's subscribers, and
+    # the listing the cache now records.
+    Built = tuple[list[FeedDoc], list[FeedDoc], dict[str, str], Listing]
 
 
 def publish(
@@ -59,22 +60,33 @@ def publish(
     report: Report,
     jobs: int = 1,
     progress: Progress = no_progress,
-) -> None:
+    listing: Listing | None = None,
+) -> Listing:
     """Build every feed and replace the published ones, or raise BuildError and touch none;
-    then ping the WebSub hubs for the feeds that changed, and those pings still owed."""
+    then ping the WebSub hubs for the feeds that changed, and those pings still owed.
+    `listing`: the source's, when the caller knows it (feeds watch: the last one with the
+    changed files' stamps), so that no folder is read and no other file asked. Return the
+    listing the build went by."""
     if not config.source.is_dir():
         raise BuildError(f"{config.source}: the source folder does not exist (is it mounted?)")
     report.warnings.extend(config.warnings)
     with build_lock(config.out, config.lock_timeout):
-        owed = _publish(config, now, report, jobs, progress)
+        owed, used = _publish(config, now, report, jobs, progress, listing)
     if owed:  # with the lock released: a slow hub never holds up the next build
         _ping(config, owed, report)
+    return used
 
 
 def _publish(
-    config: Config, now: datetime, report: Report, jobs: int, progress: Progress
-) -> list[Ping]:
-    """Build and write the feeds that changed, under the lock: the hub pings owed."""
+    config: Config,
+    now: datetime,
+    report: Report,
+    jobs: int,
+    progress: Progress,
+    listing: Listing | None,
+) -> tuple[list[Ping], Listing]:
+    """Build and write the feeds that changed, under the lock: the hub pings owed, and the
+    listing the build went by."""
     private = state_folder(config)
     make_state_folder(private)
     if adopt_legacy_files(config.out, private, cache=config.cache is None):
@@ -83,35 +95,37 @@ def _publish(
     cache_path = config.cache or private / CACHE_NAME
     with _timed(report, "discover"):
         # A new cache reads every file: each is asked its size and mtime as it is opened.
-        found = list_source(
-            config.source,
-            config.out,
-            private,
-            jobs=jobs,
-            stat=cache_path.exists(),
-            meanwhile=None if "feeds.formats.atom_rss" in sys.modules else _import_stages,
-        )
-    listing = found.digest() if found.stated else ""  # else known once scanned
+        found = listing
+        if found is None:
+            found = list_source(
+                config.source,
+                config.out,
+                private,
+                jobs=jobs,
+                stat=cache_path.exists(),
+                meanwhile=None if "feeds.formats.atom_rss" in sys.modules else _import_stages,
+            )
+    digest = found.digest() if found.stated else ""  # else known once scanned
     settings = settings_fingerprint(config, found.jekyll)
     if (
         found.stated
         and not found.unlisted
-        and up_to_date(previous, listing, settings, found, now, config.out)
+        and up_to_date(previous, digest, settings, found, now, config.out)
         and inputs_hold(previous, config.source)
     ):
         replay(previous, report)
         _check_strict(config, report)
-        return [p for p in previous.pings if p.hub in config.hubs]
+        return [p for p in previous.pings if p.hub in config.hubs], found
     report.errors.extend(map(misnamed_message, found.misnamed))
     report.errors.extend(map(link_out_message, found.links_out))
     report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
 
     def build(cache: Cache) -> tuple[State, "Built"]:
-        state = State(listing=listing, settings=settings)
+        state = State(listing=digest, settings=settings)
         return state, _build(cache, found, config, now, report, state, previous, jobs, progress)
 
     fingerprint = cache_fingerprint(config, found.jekyll)
-    state, (docs, pages, copies) = with_cache(cache_path, fingerprint, report, build)
+    state, (docs, pages, copies, synced) = with_cache(cache_path, fingerprint, report, build)
     if found.unlisted:
         state.listing = ""  # the folders that could not be listed are read again next time
     _check_strict(config, report)
@@ -145,7 +159,7 @@ def _publish(
             time.time_ns(),
         )
         write_state(private, state)
-    return state.pings
+    return state.pings, synced
 
 
 def _ping(config: Config, owed: list[Ping], report: Report) -> None:
@@ -180,7 +194,8 @@ def _build(
     progress: Progress,
 ) -> "Built":
     """Bring the cache up to date with the source, then make the feeds from it, the
-    site-level pages that list them, and where to copy them for jekyll-feed's subscribers."""
+    site-level pages that list them, where to copy them for jekyll-feed's subscribers, and
+    the listing the cache now records."""
     from feeds.config import FORMAT_FILES, jekyll_copies
     from feeds.content.markdown import smartify
     from feeds.incremental.documents import FeedFiles, page_docs
@@ -300,7 +315,7 @@ def _build(
                 "no copy of them is written where jekyll-feed served them"
             )
             copies = {}
-        return docs, pages, copies
+        return docs, pages, copies, synced
 
 
 def _import_stages() -> None:

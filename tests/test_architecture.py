@@ -34,6 +34,7 @@ RANKS = {
     "publish": 7,
     "pipeline": 8,
     "cli": 9,
+    "watch": 9,
     "__main__": 9,
 }
 # What a format may import: plain data and the helpers that write it, never the cache,

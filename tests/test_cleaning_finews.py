@@ -77,6 +77,12 @@ CHARTS = [
         '<figure><img src="https://dfscdn.dfcfw.com/download/D1.jpg"/></figure>',
         '<figure><img src="https://dfscdn.dfcfw.com/download/D1.jpg"/></figure>',
     ),
+    # Ancestors go once the last chart in them has, and only those left showing nothing.
+    (f"<div>{BARE_CHART} <div>{BARE_CHART}</div></div><p>正文</p>", "<p>正文</p>"),
+    (
+        f"<div>{BARE_CHART}<p>文</p><div>{BARE_CHART}</div>尾</div>",
+        "<div><p>文</p>尾</div>",
+    ),
 ]
 
 FOOTERS = [

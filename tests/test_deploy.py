@@ -522,3 +522,13 @@ def test_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr.strip() == "", result.stderr
+
+
+def test_the_watch_service_is_sandboxed_as_the_build_service() -> None:
+    def sandbox(unit: str) -> str:
+        text = (DEPLOY / unit).read_text(encoding="utf-8")
+        return text[text.index("# Sandboxing:") :]
+
+    assert sandbox("feeds-watch.service") == sandbox("feeds-build.service")
+    watch = (DEPLOY / "feeds-watch.service").read_text(encoding="utf-8")
+    assert "\nRestart=on-failure\n" in watch and "\nUser=feeds\n" in watch

@@ -131,3 +131,17 @@ def test_a_body_of_more_tags_than_can_be_cleaned_is_skipped_before_cleaning(
 ) -> None:
     result, out = build_with(tmp_path, f"{HEAD}categories: x\n---\n" + "-\n" * 200_000)
     assert_skipped(result, out, "render: its HTML has 400,002 tags, over the 250,000")
+
+
+def test_a_post_of_8500_paragraphs_with_charts_in_one_div_is_published_whole(
+    tmp_path: Path,
+) -> None:
+    chart = '<p><img src="http://webquoteklinepic.eastmoney.com/GH.aspx?nid=1.{i}&amp;t=k"></p>'
+    paragraphs = "\n".join(f"<p>第{i}段。</p>\n{chart.format(i=i)}" for i in range(8_500))
+    body = f"<div>\n{paragraphs}\n</div>\n"
+    result, out = build_with(tmp_path, f"{HEAD}categories: x\n---\n{body}")
+    assert result.returncode == 0, result.stderr
+    (giant,) = [e for e in parse(out / "x" / "atom.xml").entries if e.title == "Giant"]
+    content = giant.content[0].value
+    assert [f"<p>第{i}段。</p>" in content for i in range(8_500)] == [True] * 8_500
+    assert content.count("<p>") == 8_500 and "webquoteklinepic" not in content

@@ -105,9 +105,9 @@ def test_a_default_build_leaves_no_dot_file_in_out(
     seen_while_rendering: list[list[str]] = []
     make_entry = feeds.content.entries.make_entry
 
-    def spy(post: object, *args: object) -> object:
+    def spy(post: object, *args: object, **options: bool) -> object:
         seen_while_rendering.append(dot_files(out))
-        return make_entry(post, *args)  # type: ignore[arg-type]
+        return make_entry(post, *args, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(feeds.content.entries, "make_entry", spy)
     # FINEWS itself, long unchanged: the second build keeps its _config.yml parsed.

@@ -4,6 +4,8 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import feeds.content.entries
 import feeds.content.summary
@@ -13,7 +15,7 @@ from feeds.config import load_config
 from feeds.content.cleaning import clean_body
 from feeds.content.entries import make_entry, plain_text
 from feeds.content.markdown import render_markdown
-from feeds.content.summary import MAX_CHARS, summarize, summarize_html
+from feeds.content.summary import MAX_CHARS, lines, sentence_ends, summarize, summarize_html
 from feeds.errors import PostError
 from feeds.source.posts import load_front_matter, parse_post, read_post
 
@@ -163,3 +165,28 @@ def test_a_summary_that_fails_costs_its_post_only(
     monkeypatch.setattr(feeds.content.entries, "plain_text", fail)
     with pytest.raises(PostError, match="summary: ValueError: boom"):
         make_entry(post, config.source, config.cleaning)
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [[], [""], ["\n"], ["a", "\n", "b"], ["a\nb\n\nc", "d", "\n"], ["\n\n", "x\n", "", "y"]],
+)
+def test_lines_are_the_joined_pieces_split_at_newlines(pieces: list[str]) -> None:
+    assert list(lines(iter(pieces))) == "".join(pieces).split("\n")
+
+
+def _sentence_ends_by_character(text: str) -> list[int]:
+    """sentence_ends as its docstring defines it, a character at a time."""
+    ends = []
+    for index, char in enumerate(text):
+        if char in "。！？!?" or (char == "." and text[index + 1 : index + 2] in {"", " "}):
+            end = index + 1
+            while end < len(text) and text[end] in "”’」』）)\"'":
+                end += 1
+            ends.append(end)
+    return ends
+
+
+@given(st.text(alphabet="a .。！？!?”’」』）)\"'\n", max_size=30))
+def test_sentence_ends_are_found_as_defined(text: str) -> None:
+    assert list(sentence_ends(text)) == _sentence_ends_by_character(text)

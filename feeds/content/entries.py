@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lxml.html import fragment_fromstring
 
-from feeds.content.cleaning import clean_body
+from feeds.content.cleaning import Lap, clean_body, no_lap
 from feeds.content.cleaning.tree import Unparsable, visible_strings
 from feeds.content.markdown import render_markdown
 from feeds.content.summary import visible_text
@@ -118,14 +118,21 @@ def make_isolated(
 
 
 def make_entry(
-    post: Post, source: Path, cleaning: str, site: Site | None = None, *, smart_quotes: bool = True
+    post: Post,
+    source: Path,
+    cleaning: str,
+    site: Site | None = None,
+    *,
+    smart_quotes: bool = True,
+    lap: Lap = no_lap,
 ) -> Entry:
     """Read the post's body again from the `source` folder, run its Liquid as Jekyll would
     for `site` (if given), render it (Markdown with typographic quotes or not:
-    `smart_quotes`) and clean it by the `cleaning` profile."""
+    `smart_quotes`) and clean it by the `cleaning` profile. `lap`: see clean_body."""
     text = read_post(source / post.relpath, post.relpath)
     if text is None:
         raise PostError(post.relpath, "read", "no longer a post")
+    lap("read")
     body = text.body
     inputs: tuple[Stamp, ...] = ()
     if site is not None and ("{{" in body or "{%" in body):
@@ -134,6 +141,7 @@ def make_entry(
         check_marks(body, post.relpath)
     html = render_markdown(body, smart_quotes=smart_quotes) if post.markdown else body
     check_tag_count(html, post.relpath)
+    lap("markdown")
     try:
         cleaned = clean_body(
             html,
@@ -141,6 +149,7 @@ def make_entry(
             profile=cleaning,
             outlet=post.source_name,
             original_url=post.source_url,
+            lap=lap,
         )
     except Unparsable as exc:
         raise PostError(post.relpath, "clean", str(exc)) from exc

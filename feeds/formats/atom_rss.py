@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Literal
 from urllib.parse import urlsplit
 
+from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
@@ -67,7 +68,9 @@ class FeedDocument:
         self.fresh: dict[int, FeedEntry] = {}  # feedgen's entries, made once for both formats
         self.xml_made: dict[Format, dict[int, bytes]] = {"atom": {}, "rss": {}}
         fg = self.fg = FeedGenerator()
-        fg.load_extension("dc", atom=False, rss=True)
+        # Registered, not loaded by name: load_extension looks for a module of the entry
+        # extension first, which feedgen does not have, on disk, for every entry.
+        fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
         fg.title(field_text(feed.title))
         fg.author(_author_dict(feed.author))
         if feed.language:
@@ -175,7 +178,7 @@ class FeedDocument:
             fe = self.shared.get(entry.relpath)
             if fe is None:
                 fe = self.shared[entry.relpath] = FeedEntry()
-                fe.load_extension("dc", atom=False, rss=True)
+                fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
                 _add_entry(fe, entry)
             self.fresh[i] = fe
         if fmt == "rss":

@@ -362,7 +362,7 @@ def _well_named(
     kept: list[tuple[str, ...]] = []
     bad: list[str] = []
     for relpath, category in zip(relpaths, categories, strict=True):
-        if _is_utf8(relpath):
+        if is_utf8(relpath):
             good.append(relpath)
             kept.append(category)
         else:
@@ -370,7 +370,7 @@ def _well_named(
     return good, kept, tuple(bad)
 
 
-def _is_utf8(name: str) -> bool:
+def is_utf8(name: str) -> bool:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:

@@ -150,9 +150,8 @@ def remove_widget_blocks(body: HtmlElement) -> None:
 
 def remove_chart_images(body: HtmlElement) -> None:
     """Drop K-line charts outside widget markers, link and paragraph too (2022-06-14-NW…033.md)."""
-    for image in select(body, _IMAGES):
-        if is_chart_image(image):
-            generic.remove_with_empty_ancestors(image)
+    charts = [image for image in select(body, _IMAGES) if is_chart_image(image)]
+    generic.remove_with_empty_ancestors(body, charts)
 
 
 def remove_nav_footer(body: HtmlElement) -> None:
