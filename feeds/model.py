@@ -52,6 +52,7 @@ class Post:
     image: str | None = None  # `image:`, absolute: a thumbnail, an enclosure
     excerpt_only: bool = False  # the post's `feed: excerpt_only:`, else the site's
     excerpt_separator: str | None = None  # the post's, else the site's
+    lang: str | None = None  # its own `lang:` (a BCP 47 tag), when it differs from the site's
 
 
 # A Post's fields, in order: what a scan sends and stores, without a Post object for each
@@ -72,6 +73,7 @@ PostFields = tuple[
     bool,
     str | None,
     bool,
+    str | None,
     str | None,
 ]
 
@@ -111,6 +113,7 @@ class PlannedEntry:
     original_url: str | None  # and where
     image: str | None = None  # the post's image, absolute
     excerpt_only: bool = False  # the summary alone, no content (Post.excerpt_only)
+    language: str | None = None  # the post's own (Post.lang); None: the feed's
     # What a format made of this entry at an earlier build, by the file it wrote it into
     # (see formats.atom_rss): reused as it is, at a third of the cost of making it again.
     kept: Mapping[str, bytes] = field(default_factory=dict)

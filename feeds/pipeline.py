@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ from feeds.publish.state import (
     State,
     due_pings,
     inputs_hold,
+    owe_pings,
     read_state,
     replay,
     settle_pings,
@@ -133,6 +135,9 @@ def _publish(
     guard(state, previous, now, source=config.source, max_drop=config.max_drop, force=config.force)
     with _timed(report, "write"):
         folder = source_folder(config.out, config.source)
+        if config.hubs:
+            urls = [f"{config.site.url}/{doc.relpath}" for doc in docs if doc.data is not None]
+            owe_pings(private, previous, config.hubs, urls, time.time_ns())
         write_feeds(
             config.out,
             private,
@@ -145,7 +150,7 @@ def _publish(
             config.formats,
             copies,
         )
-        # Saved with the feeds' own record: no feed is written and its ping forgotten.
+        # Those of the feeds written, saved before them too (owe_pings): never forgotten.
         state.pings = due_pings(
             previous.pings,
             config.hubs,
@@ -192,6 +197,7 @@ def _build(
     site-level pages that list them, where to copy them for jekyll-feed's subscribers, and
     the listing the cache now records."""
     from feeds.config import FORMAT_FILES, jekyll_copies
+    from feeds.content.markdown import smartify
     from feeds.incremental.documents import FeedFiles, page_docs
     from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
     from feeds.incremental.published import shared_ids
@@ -242,8 +248,14 @@ def _build(
         tagged = {} if tags is None else tagged_posts(kept(cache.newest(until)), tags)
         tag_slugs = feed_slugs(tagged, {}, previous.tag_slugs, (), config.out, report.warnings)
         state.tag_slugs = tag_slugs
+        # The site as feeds show it: its title smartified as jekyll-feed's is (Rules).
+        shown = (
+            replace(config.site, title=smartify(config.site.title))
+            if config.smart_quotes
+            else config.site
+        )
         rules = Rules(
-            config.site,
+            shown,
             config.limit,
             config.categories,
             config.formats,
@@ -251,6 +263,7 @@ def _build(
             config.hubs,
             config.jekyll_feed.icon,
             config.jekyll_feed.logo,
+            config.smart_quotes,
         )
         feeds = plan_feeds(
             kept(cache.newest(until)),
@@ -284,7 +297,7 @@ def _build(
             opml_file = FORMAT_FILES[config.opml_format]
             pages = page_docs(
                 files.summaries,
-                config.site,
+                shown,
                 opml_file,
                 config.index_page,
                 config.out,

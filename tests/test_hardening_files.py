@@ -90,7 +90,7 @@ def test_a_category_named_like_the_source_folder_writes_no_feed_into_the_source(
     assert sorted(p.name for p in source.iterdir() if p.suffix == ".xml") == []
     moved = [p for p in feed_files(out) if p.parent.name.startswith("src-")]
     assert [p.name for p in moved] == ["atom.xml", "rss.xml"]
-    assert parse(moved[0]).entries[0].title == "A post filed under the source folder's name"
+    assert parse(moved[0]).entries[0].title == "A post filed under the source folder\u2019s name"
     assert f"{moved[0].parent}: the feeds of category 'src': not in {source}" in result.stderr
 
 

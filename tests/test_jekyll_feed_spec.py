@@ -270,7 +270,6 @@ def test_the_site_language_is_the_feed_language(tmp_path: Path) -> None:
     assert all(e.get("language", feed.feed.language) == "en-US" for e in feed.entries)
 
 
-@pytest.mark.xfail(strict=True, reason="not built: a post's own lang (see README, jekyll-feed)")
 def test_a_post_language_is_its_entry_language(out: Path) -> None:
     pre = entry(out, f"{URL}/2020/04/01/preformatted.html")
     assert pre.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
@@ -292,7 +291,6 @@ def test_the_feed_title_is_the_site_title_else_its_name(
     assert parse(out / "atom.xml").feed.title == title
 
 
-@pytest.mark.xfail(strict=True, reason="needs #21 item 3 (branch jmd): smart quotes")
 def test_the_site_title_gets_smart_quotes(tmp_path: Path) -> None:
     out = build_site(tmp_path, title="Ada's Lanterns")
     assert parse(out / "atom.xml").feed.title == "Ada\u2019s Lanterns"

@@ -307,3 +307,47 @@ def test_entries_with_images_kept_from_an_earlier_build_equal_a_cold_build(
     build(tmp_path / "copy", cold)
     assert outputs(out) == outputs(cold)
     assert b'xmlns:media="http://search.yahoo.com/mrss/"' in (out / "atom.xml").read_bytes()
+
+
+def test_a_posts_lang_is_its_entry_language_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    """jekyll-feed's `<entry xml:lang>`; JSON Feed's item `language`. A post in the site's
+    language, or with none, inherits the feed's; a tag that is no language tag is left out
+    with a warning naming the file."""
+    posts = {
+        "2024-01-04-fr.md": "title: Fr\nlang: fr",
+        "2024-01-03-locale.md": "title: Locale\nlang: pt_BR",
+        "2024-01-02-bad.md": "title: Bad\nlang: 'français!'",
+        "2024-01-01-site.md": "title: Site\nlang: zh-CN",
+    }
+    src = site(tmp_path / "site", posts, config="lang: zh-CN\n")
+    stderr = build(src, tmp_path / "out")
+    assert "2024-01-02-bad.md: front matter: 'lang' 'français!' is not a language tag" in stderr
+    root = xml(tmp_path / "out" / "atom.xml")
+    lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    assert root.get(lang) == "zh-CN"
+    langs = {e.findtext("a:title", namespaces=NS): e.get(lang) for e in root.findall("a:entry", NS)}
+    assert langs == {"Fr": "fr", "Locale": "pt-BR", "Bad": None, "Site": None}
+    read = {e.title: e.title_detail.language for e in parse(tmp_path / "out" / "atom.xml").entries}
+    assert read == {"Fr": "fr", "Locale": "pt-BR", "Bad": "zh-CN", "Site": "zh-CN"}
+    items = json.loads((tmp_path / "out" / "feed.json").read_bytes())["items"]
+    assert {i["title"]: i["language"] for i in items} == {
+        "Fr": "fr",
+        "Locale": "pt-BR",
+        "Bad": "zh-CN",
+        "Site": "zh-CN",
+    }
+
+
+def test_entries_with_a_lang_kept_or_edited_equal_a_cold_build(tmp_path: Path) -> None:
+    posts = {"2024-01-02-a.md": "title: A\nlang: fr", "2024-01-03-b.md": "title: B"}
+    src = site(tmp_path / "site", posts)
+    out = tmp_path / "out"
+    build(src, out)
+    (src / "_posts" / "2024-01-03-b.md").write_text("---\ntitle: B\nlang: de\n---\nBody.\n")
+    (src / "_posts" / "2024-01-04-c.md").write_text("---\ntitle: C\n---\nC.\n")
+    build(src, out)
+    cold = tmp_path / "cold"
+    shutil.copytree(src, tmp_path / "copy")
+    build(tmp_path / "copy", cold)
+    assert outputs(out) == outputs(cold)
+    assert b'xml:lang="de"' in (out / "atom.xml").read_bytes()

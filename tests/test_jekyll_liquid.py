@@ -264,3 +264,21 @@ def test_post_url_finds_a_post_in_a_category_folder_or_below_posts(
         "https://example.org/blog/news/2024/01/04/x.html",
         "https://example.org/blog/2024/01/05/y.html",
     ]
+
+
+@pytest.mark.parametrize(
+    ("smart", "shown"),
+    [(True, "It\u2019s \u201cfine\u201d \u2013 ok"), (False, 'It\'s "fine" -- ok')],
+)
+def test_markdownify_renders_with_the_sites_smart_quotes(
+    build: Build, tmp_path: Path, smart: bool, shown: str
+) -> None:
+    post = (
+        '---\ntitle: Quoted\nsaid: "It\'s \\"fine\\" -- ok"\n---\n{{ page.said | markdownify }}\n'
+    )
+    posts = {"_posts/2024-01-02-quoted.md": post}
+    site = make_site(tmp_path, posts)
+    (tmp_path / "feeds.toml").write_text(f"smart_quotes = {str(smart).lower()}\n", encoding="utf-8")
+    result = run(build, site, tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert text_of(bodies(tmp_path / "out")["Quoted"]) == shown

@@ -4,6 +4,7 @@ or C parser reads as kramdown does are strict xfails: they say what is missing, 
 red when a parser gets them right (docs/design.md, "Markdown"). What kramdown makes of
 each was checked with kramdown 2.4 and kramdown-parser-gfm 1.1 (Debian's packages)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,53 @@ def test_smart_quotes_leave_html_and_code_alone(tmp_path: Path) -> None:
     tree = content(tmp_path, '<p title="x">"raw"</p>\n\n`"code"`\n')
     assert tree.xpath("//p[1]/text()") == ['"raw"']
     assert tree.xpath("//code/text()") == ['"code"']
+
+
+TITLED = {
+    "2024-01-02-lit.md": 'title: "It\'s \\"lit\\" -- at last..."\ncategories: [garden]',
+    # Nothing but the quotes, dashes and ellipses is read as Markdown: no list, no emphasis.
+    "2024-01-01-plain.md": "title: '- 1. *not* `code` <b>bold</b> & \\ ---'",
+}
+
+
+def titles_shown(tmp_path: Path, toml: str) -> list[str]:
+    """The titles a reader sees: each entry's in every format, each feed's, and the
+    index page's headings and headlines."""
+    root = tmp_path / "site"
+    (root / "_posts").mkdir(parents=True)
+    (root / "_config.yml").write_text("url: https://ex.org\ntitle: Ada's Lamps\n", "utf-8")
+    for name, front in TITLED.items():
+        (root / "_posts" / name).write_text(f"---\n{front}\n---\nBody.\n", "utf-8")
+    (root / "feeds.toml").write_text(f'cleaning = "generic"\n{toml}', "utf-8")
+    out = tmp_path / "out"
+    result = run_build("--source", root, "--out", out, config=root / "feeds.toml")
+    assert result.exit_code == 0, result.stderr
+    shown: list[str] = []
+    for folder in (out, out / "garden"):
+        for name in ("atom.xml", "rss.xml"):
+            parsed = parse(folder / name)
+            shown += [parsed.feed.title, *(e.title for e in parsed.entries)]
+        document = json.loads((folder / "feed.json").read_bytes())
+        shown += [document["title"], *(item["title"] for item in document["items"])]
+    page = html.fromstring((out / "index.html").read_bytes())
+    shown += [" ".join(e.text_content().split()) for e in page.xpath("//h1 | //h2 | //li/a")]
+    return shown
+
+
+def test_titles_get_smart_quotes_as_jekyll_feed_smartifies_them(tmp_path: Path) -> None:
+    shown = set(titles_shown(tmp_path, ""))
+    assert "It\u2019s \u201clit\u201d \u2013 at last\u2026" in shown
+    assert "- 1. *not* `code` bold & \\ \u2014" in shown
+    assert "Ada\u2019s Lamps" in shown
+    assert all("'" not in t and "--" not in t and "..." not in t for t in shown), shown
+
+
+def test_titles_stay_straight_with_smart_quotes_off(tmp_path: Path) -> None:
+    shown = set(titles_shown(tmp_path, "smart_quotes = false\n"))
+    assert 'It\'s "lit" -- at last...' in shown
+    assert "- 1. *not* `code` bold & \\ ---" in shown
+    assert "Ada's Lamps" in shown
+    assert all(c not in t for t in shown for c in "\u2018\u2019\u201c\u201d\u2013\u2014\u2026")
 
 
 def test_footnote_is_a_note_at_the_end(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ loopback, to a subscriber that receives the new content. A hub that is down or s
 is named on stderr (exit code 5), the feeds are published all the same, and the ping is
 owed to the next build."""
 
+import errno
 import json
 import os
 import subprocess
@@ -298,3 +299,44 @@ def test_a_hub_timeout_out_of_bounds_is_a_config_error(tmp_path: Path, value: st
     code, stderr = _build(tmp_path, config)
     assert code == 2
     assert f"{config}: hub_timeout: must be" in stderr
+
+
+def test_a_build_that_dies_between_two_feed_writes_still_owes_their_pings(
+    tmp_path: Path, ws: WebSub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills while the second feed file is written: the first holds the new post
+    already, so the next build writes nothing there; the ping saved before the writes
+    still reaches the hub, and the subscriber gets the post."""
+    import feeds.publish.write
+
+    site = _site(tmp_path)
+    config = _config(tmp_path, ws.site, [ws.hub.url])
+    assert _build(tmp_path, config)[0] == 0
+    out = tmp_path / "out"
+    real = feeds.publish.write.write_if_changed
+    written: list[Path] = []
+
+    def full_at_the_second(path: Path, data: bytes, *, durable: bool = True) -> bool:
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        written.append(path)
+        return real(path, data, durable=durable)
+
+    monkeypatch.setattr(feeds.publish.write, "write_if_changed", full_at_the_second)
+    title = _add_post(site, 3)
+    code, stderr = _build(tmp_path, config)
+    assert code == 1, stderr
+    assert "No space left on device" in stderr
+    monkeypatch.undo()
+    first = written[0]
+    assert title in _titles(first.read_bytes())  # written before the build died
+    topic = f"{ws.site}/{first.relative_to(out).as_posix()}"
+    ws.subscribe(topic)
+
+    code, stderr = _build(tmp_path, config)
+    assert code == 0, stderr
+    assert "feeds: hub" not in stderr
+    delivered = ws.bodies(topic)
+    assert delivered, "the subscriber never heard of the feed written before the crash"
+    assert title in _titles(delivered[-1])
+    assert not _owed(out)

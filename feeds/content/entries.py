@@ -136,7 +136,7 @@ def make_entry(
     body = text.body
     inputs: tuple[Stamp, ...] = ()
     if site is not None and ("{{" in body or "{%" in body):
-        body, inputs = _run_liquid(text, post, site, source)
+        body, inputs = _run_liquid(text, post, site, source, smart_quotes)
     if post.markdown:
         check_marks(body, post.relpath)
     html = render_markdown(body, smart_quotes=smart_quotes) if post.markdown else body
@@ -176,7 +176,7 @@ def make_entry(
 
 
 def _run_liquid(
-    text: PostText, post: Post, site: Site, source: Path
+    text: PostText, post: Post, site: Site, source: Path, smart_quotes: bool
 ) -> tuple[str, tuple[Stamp, ...]]:
     """The body with its Liquid run, unless its front matter (or _config.yml's defaults
     for it) says `render_with_liquid: false`; and the files that took."""
@@ -188,7 +188,9 @@ def _run_liquid(
     from feeds.content.liquid import render_liquid  # here: only a post with Liquid needs it
 
     first_line = 3 + (text.front.count("\n") + 1 if text.front else 0)
-    return render_liquid(text.body, front, post, site, source, first_line)
+    return render_liquid(
+        text.body, front, post, site, source, first_line, smart_quotes=smart_quotes
+    )
 
 
 def excerpt(body: str, post: Post, smart_quotes: bool) -> str:

@@ -60,15 +60,23 @@ class LiquidFailed(PostError):
 
 
 def render_liquid(
-    body: str, front: Mapping[str, Any], post: Post, site: Site, source: Path, first_line: int
+    body: str,
+    front: Mapping[str, Any],
+    post: Post,
+    site: Site,
+    source: Path,
+    first_line: int,
+    *,
+    smart_quotes: bool = True,
 ) -> tuple[str, tuple[Stamp, ...]]:
     """The body with its Liquid run, and the files that took; raises LiquidFailed naming
-    the post's line (`first_line`: the body's first line in the file)."""
+    the post's line (`first_line`: the body's first line in the file). `markdownify`
+    renders as the post's body is: with typographic quotes or not (`smart_quotes`)."""
     reads: list[Stamp] = []
     token = _READS.set(reads)
     try:
         config = _site_config(source, reads)
-        env = _environment(source, site)
+        env = _environment(source, site, smart_quotes)
         template = env.from_string(body)
         page = _page(front, post, site)
         return template.render(site=config, page=page), tuple(dict.fromkeys(reads))
@@ -134,8 +142,8 @@ def _file_slug(relpath: str) -> str:
 
 
 @cache
-def _environment(source: Path, site: Site) -> Environment:
-    env = JekyllEnvironment(source, site)
+def _environment(source: Path, site: Site, smart_quotes: bool) -> Environment:
+    env = JekyllEnvironment(source, site, smart_quotes)
     for tag in (HighlightTag, IncludeTag, IncludeRelativeTag, PostUrlTag, LinkTag):
         env.add_tag(tag)
     for name, function in _filters(env).items():
@@ -144,9 +152,9 @@ def _environment(source: Path, site: Site) -> Environment:
 
 
 class JekyllEnvironment(Environment):
-    def __init__(self, source: Path, site: Site) -> None:
+    def __init__(self, source: Path, site: Site, smart_quotes: bool) -> None:
         super().__init__()
-        self.source, self.site = source, site
+        self.source, self.site, self.smart_quotes = source, site, smart_quotes
 
 
 def _markup(stream: TokenStream, *, block: bool = False) -> tuple[Token, str]:
@@ -483,7 +491,7 @@ def _sentence(items: object, connector: str = "and") -> str:
 
 def _filters(env: JekyllEnvironment) -> dict[str, Callable[..., Any]]:
     """Jekyll's filters that a post's body uses (lib/jekyll/filters.rb)."""
-    del env
+    smart = env.smart_quotes
     return {
         "relative_url": _with_context(_relative_url),
         "absolute_url": _with_context(_absolute_url),
@@ -495,7 +503,7 @@ def _filters(env: JekyllEnvironment) -> dict[str, Callable[..., Any]]:
         "cgi_escape": lambda v: quote_plus(str(v)),
         "uri_escape": lambda v: quote(str(v), safe="!#$&'()*+,/:;=?@[]~-._"),
         "jsonify": lambda v: json.dumps(v, ensure_ascii=False, default=str),
-        "markdownify": lambda v: render_markdown(str(v)),
+        "markdownify": lambda v: render_markdown(str(v), smart_quotes=smart),
         "slugify": lambda v, mode="default": slugify(str(v), pretty=mode == "pretty"),
         "number_of_words": lambda v: len(words(str(v))),
         "array_to_sentence_string": _sentence,

@@ -1,6 +1,8 @@
 """Markdown to HTML, as Jekyll would render a post body. No business logic."""
 
 import re
+import string
+from html import unescape
 
 import cmarkgfm
 from cmarkgfm.cmark import Options
@@ -27,3 +29,23 @@ def render_markdown(body: str, *, smart_quotes: bool = True) -> str:
         body, options=options, extensions=_EXTENSIONS
     )
     return html
+
+
+# A title's ASCII punctuation, escaped but for what smart punctuation reads (' " - .):
+# nothing else in it is read as Markdown. The no-break space before it keeps a leading
+# `- `, `1. ` or `---` from starting a list or a rule, and counts as the line's start.
+_TITLE_ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation if c not in "'\"-."})
+_TITLE_START = "\u00a0"
+
+
+def smartify(text: str) -> str:
+    """Text with typographic quotes, dashes and ellipses, as a body's text gets them
+    (render_markdown): Jekyll's `smartify`, which jekyll-feed applies to titles."""
+    source = _TITLE_START + text.translate(_TITLE_ESCAPES)
+    rendered: str = cmarkgfm.markdown_to_html_with_extensions(
+        source, options=Options.CMARK_OPT_SMART, extensions=()
+    )
+    inner = rendered.removeprefix("<p>").removesuffix("</p>\n")
+    if len(inner) == len(rendered) - len("<p></p>\n") and inner.startswith(_TITLE_START):
+        return unescape(inner)[len(_TITLE_START) :]
+    return text  # not one paragraph: no title a person writes

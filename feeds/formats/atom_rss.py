@@ -26,6 +26,7 @@ FILES: dict[Format, str] = {"atom": "atom.xml", "rss": "rss.xml"}  # see formats
 GENERATOR_URI = "https://pypi.org/project/feeds/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 class Writer:
@@ -187,6 +188,8 @@ class FeedDocument:
             element = fe.atom_entry()
             _fix_atom_links(element, self.entries[i])
             _add_thumbnail(element, self.entries[i].image)
+            if self.entries[i].language:  # the post's own, as jekyll-feed writes it
+                element.set(XML_LANG, self.entries[i].language)
         if self.keep:
             self.xml_made[fmt][i] = _fragment(element)
         return element  # type: ignore[no-any-return]

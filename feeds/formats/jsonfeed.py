@@ -72,8 +72,8 @@ def _item(entry: PlannedEntry, language: str | None) -> dict[str, Any]:
         item["authors"] = [_author(author) for author in entry.authors]
     if entry.categories:
         item["tags"] = [field_text(term) for term in entry.categories]
-    if language:
-        item["language"] = language
+    if entry.language or language:
+        item["language"] = entry.language or language
     return item
 
 

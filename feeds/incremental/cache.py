@@ -25,8 +25,8 @@ from feeds.files import TEMP_MARK, is_temp_file, read_no_follow, refuse_link, re
 from feeds.model import Author, Entry, Post, PostFields, Report
 
 CACHE_NAME = ".feeds-cache.sqlite"  # in the state folder, unless the config names another
-SCHEMA = 9  # 7: entries keep their Atom and RSS XML (see formats.atom_rss); 8: `held`;
-# 9: Post.image, excerpt_only, excerpt_separator
+SCHEMA = 10  # 7: entries keep their Atom and RSS XML (see formats.atom_rss); 8: `held`;
+# 9: Post.image, excerpt_only, excerpt_separator; 10: Post.lang
 NOT_A_POST, POST, BAD, UNPUBLISHED = 0, 1, 2, 3
 GONE = 4  # a listed file found gone, or no regular file, when read: never stored
 PAGE_SIZE = 16384
@@ -544,6 +544,7 @@ def post_from_row(row: Sequence[Any]) -> Post:
         image,
         excerpt_only,
         excerpt_separator,
+        lang,
     ) = json.loads(text)
     when = datetime.fromisoformat(published)
     return Post(
@@ -563,6 +564,7 @@ def post_from_row(row: Sequence[Any]) -> Post:
         image=image,
         excerpt_only=excerpt_only,
         excerpt_separator=excerpt_separator,
+        lang=lang,
     )
 
 

@@ -12,7 +12,7 @@ from feeds.incremental.cache import EntryStub
 from feeds.incremental.entries import EntryCache, kept_xml
 from feeds.incremental.fingerprints import Published, file_intact
 from feeds.model import FeedSummary, Headline, PlannedFeed, Post, Site
-from feeds.plan.feeds import FeedPlan, Rules, choose, fold, planned_feed, title
+from feeds.plan.feeds import FeedPlan, Rules, choose, fold, planned_feed, shown_title, title
 
 HEADLINES = 3  # the newest entries the index page names for each feed
 
@@ -86,6 +86,7 @@ class FeedFiles:
                     self.rules.hubs,
                     self.rules.icon,
                     self.rules.logo,
+                    self.rules.smart_quotes,
                 )
             rendered = self._writer(module).render(planned, list(changed))
             for name, fingerprint in changed.items():
@@ -147,7 +148,9 @@ class FeedFiles:
                 title=feed_title,
                 entries=len(posts),
                 updated=newest,
-                headlines=tuple(Headline(p.title, p.url) for p in posts[:HEADLINES]),
+                headlines=tuple(
+                    Headline(shown_title(p.title, self.rules), p.url) for p in posts[:HEADLINES]
+                ),
                 files=files,
             )
         )

@@ -14,6 +14,7 @@ from itertools import chain, islice
 from typing import Protocol, TypeVar
 
 from feeds.config import FORMAT_FILES, TAG_FOLDER, CategoryConfig, TagFeeds
+from feeds.content.markdown import smartify
 from feeds.model import Author, Entry, PlannedEntry, PlannedFeed, Post, Site
 from feeds.plan.group import category_title, combined_groups, feed_title, same_articles
 
@@ -40,6 +41,14 @@ class Rules:
     hubs: tuple[str, ...] = ()  # the WebSub hubs every feed names
     icon: str | None = None  # absolute URLs (config.JekyllFeed)
     logo: str | None = None
+    # Titles, the feeds' and the posts', with typographic quotes (config.smart_quotes), as
+    # jekyll-feed's `smartify` gives them: `site` holds the site's title so already.
+    smart_quotes: bool = False
+
+
+def shown_title(title: str, rules: Rules) -> str:
+    """A title as feeds show it: smartified when the site's Markdown is."""
+    return smartify(title) if rules.smart_quotes else title
 
 
 @dataclass
@@ -129,8 +138,10 @@ def title(feed: FeedPlan, posts: list[Post], rules: Rules) -> str:
     if feed.key is None:
         return rules.site.title
     if feed.tag:
-        return feed_title(rules.site, f"#{feed.key}")
-    return feed_title(rules.site, category_title(feed.key, posts, rules.categories))
+        return shown_title(feed_title(rules.site, f"#{feed.key}"), rules)
+    return shown_title(
+        feed_title(rules.site, category_title(feed.key, posts, rules.categories)), rules
+    )
 
 
 def planned_feed(
@@ -144,10 +155,12 @@ def planned_feed(
     hubs: tuple[str, ...] = (),
     icon: str | None = None,
     logo: str | None = None,
+    smart_quotes: bool = False,
 ) -> PlannedFeed:
     """The feed as the formats get it. `kept`: what the formats made of an entry at an
     earlier build, by file (see PlannedEntry.kept). `files`: the feed's files, of the
-    formats switched on, which each of them names as its siblings."""
+    formats switched on, which each of them names as its siblings. `smart_quotes`: the
+    entries' titles smartified (Rules.smart_quotes)."""
     newest = max(entries, key=lambda e: e.post.updated.timestamp()).post.updated
     return PlannedFeed(
         path=feed.prefix,
@@ -160,30 +173,36 @@ def planned_feed(
         language=site.language,
         author=site.author or Author(site.title),
         updated=newest,
-        entries=tuple(planned_entry(entry, site, kept(entry)) for entry in entries),
+        entries=tuple(
+            planned_entry(entry, site, kept(entry), smart_quotes=smart_quotes) for entry in entries
+        ),
         hubs=hubs,
         icon=icon,
         logo=logo,
     )
 
 
-def planned_entry(entry: Entry, site: Site, kept: Mapping[str, bytes]) -> PlannedEntry:
+def planned_entry(
+    entry: Entry, site: Site, kept: Mapping[str, bytes], *, smart_quotes: bool = False
+) -> PlannedEntry:
     post = entry.post
     author = post.author or site.author
+    shown = smartify(post.title) if smart_quotes else post.title
     return PlannedEntry(
         relpath=post.relpath,
         id=post.id,
-        title=post.title,
+        title=shown,
         published=post.published,
         updated=post.updated,
         link=post.url,
         authors=() if author is None else (author,),
         categories=tuple(dict.fromkeys((*post.categories, *post.tags))),
         html=entry.html,
-        summary=entry.summary or post.title,
+        summary=entry.summary or shown,
         outlet=entry.outlet,
         original_url=entry.original_url,
         image=post.image,
         excerpt_only=post.excerpt_only,
+        language=post.lang if post.lang != site.language else None,
         kept=kept,
     )

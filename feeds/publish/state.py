@@ -7,7 +7,7 @@ and outputs all match it has nothing to do but those pings.
 """
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -227,6 +227,18 @@ def due_pings(
         for hub in hubs:
             due[hub, url] = Ping(hub, url, now_ns)
     return sorted(due.values(), key=lambda p: (p.hub, p.url))
+
+
+def owe_pings(
+    folder: Path, previous: State, hubs: tuple[str, ...], urls: list[str], now_ns: int
+) -> None:
+    """Save, with the last build's state as it was read (`previous`), the pings owed for
+    the feed `urls` about to be written, before they are: a build that dies between the
+    writes and its own state leaves those feeds as rendered, which the next build finds
+    unchanged and would never ping. A feed written unchanged is pinged once too often."""
+    owed = due_pings(previous.pings, hubs, urls, {*urls, *(p.url for p in previous.pings)}, now_ns)
+    if owed != previous.pings:
+        write_state(folder, replace(previous, pings=owed))
 
 
 def settle_pings(folder: Path, heard: list[Ping]) -> None:

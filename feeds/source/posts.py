@@ -515,6 +515,7 @@ def post_fields(
         _image(front.get("image"), site, refused),
         _excerpt_only(relpath, front.get("feed"), site),
         _excerpt_separator(relpath, front.get("excerpt_separator"), site),
+        _lang(front.get("lang"), refused),
     )
 
 
@@ -663,6 +664,25 @@ def _image(value: object, site: Site, refused: Refused) -> str | None:
         refused("image", f"{text!r} is not an http(s) URL or a path{LEFT_OUT}")
         return None
     return url
+
+
+# A language tag's form (BCP 47: a language of 2 to 8 letters, then subtags of 1 to 8
+# letters and digits), as xml:lang and JSON Feed's `language` take it; not the registry.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def _lang(value: object, refused: Refused) -> str | None:
+    """The post's `lang:` as its entry's language: a language tag (`en_US`, as Jekyll
+    sites write a locale, is read as `en-US`)."""
+    if value is None or value == "":
+        return None
+    text = one_line(str(value)).replace("_", "-")
+    if not isinstance(value, str) or not _LANGUAGE_TAG.fullmatch(text):
+        refused(
+            "lang", f"{one_line(str(value))!r} is not a language tag such as fr or zh-CN{LEFT_OUT}"
+        )
+        return None
+    return text
 
 
 def _excerpt_only(relpath: str, feed: object, site: Site) -> bool:
