@@ -247,10 +247,12 @@ def bench_size(bench: Bench, archive: Path, size: int, seed: int, work: Path) ->
         # Then what reading 540 MB may have pushed out: the folder's own entries, and the
         # build's state (cache, listing, folders, config files), which a rebuild reads.
         os.listdir(posts)  # noqa: PTH208 - the names, as the build lists them
-        warm(sorted(path for path in out.glob(".feeds*") if path.is_file()))
+        state = Path(bench.env["XDG_CACHE_HOME"])
+        warm(sorted(path for path in state.rglob(".feeds*") if path.is_file()))
 
     def start_cold(_: int) -> None:
         shutil.rmtree(out, ignore_errors=True)
+        forget_state(bench.env)
         rewarm()
 
     added: list[Path] = []
@@ -313,6 +315,7 @@ def peer_pairs(bench: Bench, archive: Path, work: Path, hugo: str, limit: int) -
     def cold(target: Path, cmd: list[str]) -> Measurement:
         for path in (target, cache):
             shutil.rmtree(path, ignore_errors=True)
+        forget_state(bench.env)
         warm(sorted((archive / "_posts").iterdir()))
         return measure(cmd, bench.env, bench.scratch)
 
@@ -524,7 +527,15 @@ def child_env(scratch: Path, src: Path) -> dict[str, str]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed tool has its .pyc files
     env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
+    # The build's state folder lives under XDG_CACHE_HOME, outside its output folder: here,
+    # so that a cold build can remove it (forget_state) and never finds the user's own.
+    env["XDG_CACHE_HOME"] = str(scratch / "state")
     return env
+
+
+def forget_state(env: dict[str, str]) -> None:
+    """Remove every build's state folder (see child_env): the next build is cold."""
+    shutil.rmtree(env["XDG_CACHE_HOME"], ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
