@@ -117,19 +117,25 @@ def test_a_post_that_is_one_include_keeps_its_words(build: Build, tmp_path: Path
         ("{% include_relative ../../etc/passwd %}\n", 4, "is not allowed"),
         ("a\n{% post_url 2020-01-01-nowhere %}\n", 5, "no post named"),
         ('{% include note.html text="x" %}{% include bad.html %}\n', 4, "_includes/bad.html:2"),
+        ("a\nb\n{% highlight %}x{% endhighlight %}\n", 6, "highlight needs a language name"),
+        ("a\n{{ page.circle | jsonify }}\n", 6, "ValueError: Circular reference detected"),
     ],
 )
 def test_a_template_error_costs_that_post_only(
     build: Build, tmp_path: Path, body: str, line: int, reason: str
 ) -> None:
+    """An error in a template, in an include, or of a filter with the post's values (here
+    a list that holds itself, which YAML can write)."""
     posts = {
         "_posts/2024-01-02-bad.md": f"---\ntitle: Bad\n---\n{body}",
         "_posts/2024-01-03-good.md": "---\ntitle: Good\n---\n{{ site.title }} is fine.\n",
     }
+    if "circle" in body:
+        posts["_posts/2024-01-02-bad.md"] = f"---\ntitle: Bad\ncircle: &c [*c]\n---\n{body}"
     site = make_site(tmp_path, posts)
     (site / "_includes" / "bad.html").write_text("ok\n{% nope %}\n", encoding="utf-8")
     result = run(build, site, tmp_path / "out")
-    assert result.exit_code == 3
+    assert result.exit_code == 3, result.stderr
     assert f"_posts/2024-01-02-bad.md:{line}: liquid: " in result.stderr
     assert reason in result.stderr.split(f"bad.md:{line}: liquid: ")[1].splitlines()[0]
     assert text_of(bodies(tmp_path / "out")["Good"]) == "My Blog is fine."
@@ -282,3 +288,137 @@ def test_markdownify_renders_with_the_sites_smart_quotes(
     result = run(build, site, tmp_path / "out")
     assert result.exit_code == 0, result.stderr
     assert text_of(bodies(tmp_path / "out")["Quoted"]) == shown
+
+
+@pytest.mark.parametrize(
+    ("include", "reason"),
+    [
+        ("{% include chain.html %}", "_includes/bad.html:2: unexpected tag 'nope'"),
+        ("{% include self.html %}", "_includes/self.html:1: includes nest over 30 deep"),
+    ],
+)
+def test_an_error_in_a_nested_include_names_its_file_once(
+    build: Build, tmp_path: Path, include: str, reason: str
+) -> None:
+    posts = {
+        "_posts/2024-01-02-bad.md": f"---\ntitle: Bad\n---\n{include}\n",
+        "_posts/2024-01-03-good.md": "---\ntitle: Good\n---\nFine.\n",
+    }
+    site = make_site(tmp_path, posts)
+    (site / "_includes" / "chain.html").write_text("ok\n{% include bad.html %}\n")
+    (site / "_includes" / "bad.html").write_text("ok\n{% nope %}\n")
+    (site / "_includes" / "self.html").write_text("{% include self.html %}\n")
+    result = run(build, site, tmp_path / "out")
+    assert result.exit_code == 3
+    (line,) = [x for x in result.stderr.splitlines() if "liquid:" in x]
+    assert line.startswith(f"_posts/2024-01-02-bad.md:4: liquid: {reason}")
+    assert line.count(".html:") == 1
+
+
+def test_include_relative_reads_the_posts_own_folder_whatever_page_holds(
+    build: Build, tmp_path: Path
+) -> None:
+    """`page` is a variable a post can assign: include_relative's folder is not taken
+    from it, so that it can neither lead out of the site nor lose the post's folder."""
+    secret = tmp_path / "etc"
+    secret.mkdir()
+    (secret / "passwd").write_text("SECRET", encoding="utf-8")
+    leak = f"---\ntitle: Leak\nleak: {{path: {secret}/x}}\n---\n"
+    posts = {
+        "_posts/2024-01-02-leak.md": leak
+        + "{% assign page = page.leak %}{% include_relative passwd %}\n",
+        "_posts/2024-01-03-part.md": "---\ntitle: Part\n---\n"
+        "{% assign page = site %}{% include_relative part.txt %}\n",
+    }
+    site = make_site(tmp_path, posts)
+    (site / "_posts" / "part.txt").write_text("The part.\n", encoding="utf-8")
+    result = run(build, site, tmp_path / "out")
+    assert result.exit_code == 3, result.stderr
+    assert "_posts/2024-01-02-leak.md:5: liquid: cannot include _posts/passwd" in result.stderr
+    assert b"SECRET" not in (tmp_path / "out" / "atom.xml").read_bytes()
+    assert bodies(tmp_path / "out").keys() == {"Part"}
+    assert text_of(bodies(tmp_path / "out")["Part"]) == "The part."
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("{% include passwd %}", "include 'passwd' leads out of _includes"),
+        ("[x]({% link ../elsewhere/_posts/2024-01-01-s.md %})", "link: no file"),
+        ("[x]({% post_url ../../elsewhere/_posts/2024-01-01-s %})", "post_url: no post named"),
+    ],
+)
+def test_no_tag_reads_a_file_outside_the_site(
+    build: Build, tmp_path: Path, body: str, reason: str
+) -> None:
+    """Not through a linked _includes folder (the folder is checked, links followed, and
+    the site too), nor by a `link` or `post_url` that climbs out of it."""
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "_posts").mkdir(parents=True)
+    (elsewhere / "passwd").write_text("SECRET", encoding="utf-8")
+    (elsewhere / "_posts" / "2024-01-01-s.md").write_text(
+        "---\ntitle: S\npermalink: /SECRET/\n---\nSECRET\n", encoding="utf-8"
+    )
+    posts = {
+        "_posts/2024-01-02-bad.md": f"---\ntitle: Bad\n---\n{body}\n",
+        "_posts/2024-01-03-good.md": "---\ntitle: Good\n---\nFine.\n",
+    }
+    site = make_site(tmp_path, posts)
+    shutil.rmtree(site / "_includes")
+    (site / "_includes").symlink_to(elsewhere)
+    result = run(build, site, tmp_path / "out")
+    assert result.exit_code == 3, result.stderr
+    assert f"_posts/2024-01-02-bad.md:4: liquid: {reason}" in result.stderr
+    assert b"SECRET" not in (tmp_path / "out" / "atom.xml").read_bytes()
+    assert bodies(tmp_path / "out").keys() == {"Good"}
+
+
+@pytest.mark.parametrize("key", ["page.tags.foo", "page.title.x", "page.nothing.x"])
+def test_a_key_of_a_list_or_string_is_nothing_as_in_jekyll(
+    build: Build, tmp_path: Path, key: str
+) -> None:
+    """Liquid's lax lookup gives nil: the include gets nothing, the post is published."""
+    body = f"{{% include show.html a={key} %}} and {{{{ {key} }}}}.\n"
+    site = make_site(
+        tmp_path, {"_posts/2024-01-02-a.md": f"---\ntitle: A\ntags: [x, y]\n---\n{body}"}
+    )
+    (site / "_includes" / "show.html").write_text("[{{ include.a }}]", encoding="utf-8")
+    result = run(build, site, tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert text_of(bodies(tmp_path / "out")["A"]) == "[] and ."
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("{% for i in (1..100000000) %}x{% endfor %}", "over 100,000 loop iterations"),
+        (
+            "{% for i in (1..1000) %}{% for j in (1..1000) %}{% endfor %}{% endfor %}",
+            "over 100,000 loop iterations",
+        ),
+        ("{% for i in (1..60000) %}{% endfor %}" * 2, "over 100,000 loop iterations"),
+        (
+            '{% assign s = "xx" %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}',
+            "its variables hold over 8 MiB",
+        ),
+        ("{% for i in (1..99000) %}" + "x" * 100 + "{% endfor %}", "its output is over 8 MiB"),
+    ],
+)
+def test_liquid_work_is_bounded_per_post(tmp_path: Path, body: str, reason: str) -> None:
+    """A loop of a hundred million (a hang before) costs its post, not the build."""
+    posts = {
+        "_posts/2024-01-02-bad.md": f"---\ntitle: Bad\n---\nFine.\n{body}\n",
+        "_posts/2024-01-03-good.md": "---\ntitle: Good\n---\nFine.\n",
+    }
+    site = make_site(tmp_path, posts)
+    argv = ["--source", site, "--out", tmp_path / "out", "--config", site.parent / "feeds.toml"]
+    done = subprocess.run(
+        [sys.executable, "-m", "feeds", "build", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 3, done.stderr
+    assert f"_posts/2024-01-02-bad.md:5: liquid: {reason}, the limit for a post" in done.stderr
+    assert bodies(tmp_path / "out").keys() == {"Good"}

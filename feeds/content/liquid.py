@@ -23,7 +23,14 @@ from urllib.parse import quote, quote_plus
 
 from liquid import BoundTemplate, Environment, RenderContext, Tag, TokenStream
 from liquid.ast import BlockNode, Node
-from liquid.exceptions import LiquidError
+from liquid.exceptions import (
+    ContextDepthError,
+    LiquidError,
+    LiquidSyntaxError,
+    LocalNamespaceLimitError,
+    LoopIterationLimitError,
+    OutputStreamLimitError,
+)
 from liquid.filter import with_context
 from liquid.parser import get_parser
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
@@ -41,6 +48,18 @@ from feeds.text import words
 CONFIG_NAME = "_config.yml"
 INCLUDES = "_includes"
 _READS: ContextVar[list[Stamp]] = ContextVar("reads")
+# The post being rendered (its relpath) and what is left of its loop budget: out of the
+# template's reach, which can reassign `page`.
+_POST: ContextVar[str] = ContextVar("post")
+_LOOPS_LEFT: ContextVar[list[int]] = ContextVar("loops_left")
+# Bounds on one post's Liquid (README "Liquid"): Jekyll has none, and a loop over
+# (1..100000000) would hold the build for minutes. Iterations are counted over all the
+# post's loops, includes' too; output and assigned values are bounded as a feed entry is
+# (MAX_ENTRY_BYTES).
+LOOP_ITERATIONS = 100_000
+OUTPUT_BYTES = 8 * 2**20
+LOCALS_BYTES = 8 * 2**20
+INCLUDE_DEPTH = 30
 # include.rb's syntax for `{% include file key="value" key2=variable %}`
 _PARAM = re.compile(
     r"([\w-]+)\s*=\s*(?:\"([^\"\\]*(?:\\.[^\"\\]*)*)\"|'([^'\\]*(?:\\.[^'\\]*)*)'|([\w.-]+))"
@@ -73,7 +92,7 @@ def render_liquid(
     the post's line (`first_line`: the body's first line in the file). `markdownify`
     renders as the post's body is: with typographic quotes or not (`smart_quotes`)."""
     reads: list[Stamp] = []
-    token = _READS.set(reads)
+    tokens = (_READS.set(reads), _POST.set(post.relpath), _LOOPS_LEFT.set([LOOP_ITERATIONS]))
     try:
         config = _site_config(source, reads)
         env = _environment(source, site, smart_quotes)
@@ -85,8 +104,15 @@ def render_liquid(
         raise LiquidFailed(f"{post.relpath}:{line}", _reason(exc), tuple(reads)) from exc
     except RecursionError as exc:
         raise LiquidFailed(post.relpath, "its includes nest too deep", tuple(reads)) from exc
+    except Exception as exc:  # a bug of a tag or filter with this post's values: the post only
+        at = _node_line(exc, body)
+        where = post.relpath if at is None else f"{post.relpath}:{at + first_line - 1}"
+        reason = f"{type(exc).__name__}: {exc}"
+        raise LiquidFailed(where, reason, tuple(reads)) from exc
     finally:
-        _READS.reset(token)
+        _LOOPS_LEFT.reset(tokens[2])
+        _POST.reset(tokens[1])
+        _READS.reset(tokens[0])
 
 
 def _line(exc: LiquidError) -> int:
@@ -95,7 +121,28 @@ def _line(exc: LiquidError) -> int:
 
 
 def _reason(exc: LiquidError) -> str:
+    if isinstance(exc, LoopIterationLimitError):
+        return f"over {LOOP_ITERATIONS:,} loop iterations, the limit for a post"
+    if isinstance(exc, OutputStreamLimitError):
+        return f"its output is over {OUTPUT_BYTES // 2**20} MiB, the limit for a post"
+    if isinstance(exc, LocalNamespaceLimitError):
+        return f"its variables hold over {LOCALS_BYTES // 2**20} MiB, the limit for a post"
+    if isinstance(exc, ContextDepthError):
+        return f"includes nest over {INCLUDE_DEPTH} deep (an include that includes itself?)"
     return str(exc.message)
+
+
+def _node_line(exc: BaseException, source: str) -> int | None:
+    """The line in `source` of the innermost tag or output the exception came through,
+    found in its traceback: python-liquid gives a token to its own errors only."""
+    line = None
+    trace = exc.__traceback__
+    while trace is not None:
+        node = trace.tb_frame.f_locals.get("self")
+        if isinstance(node, Node) and node.token.source == source:
+            line = _line(LiquidError(token=node.token))
+        trace = trace.tb_next
+    return line
 
 
 def _note(source: Path, relpath: str) -> None:
@@ -151,18 +198,41 @@ def _environment(source: Path, site: Site, smart_quotes: bool) -> Environment:
     return env
 
 
+class JekyllContext(RenderContext):
+    def raise_for_loop_limit(self, length: int = 1) -> None:
+        """python-liquid's limit, on one loop and those it is nested in; then the post's,
+        on the iterations of all its loops."""
+        super().raise_for_loop_limit(length)
+        left = _LOOPS_LEFT.get()
+        left[0] -= length
+        if left[0] < 0:
+            raise LoopIterationLimitError("loop iteration limit reached", token=None)
+
+
+class JekyllTemplate(BoundTemplate):
+    context_class = JekyllContext
+
+
 class JekyllEnvironment(Environment):
+    loop_iteration_limit = LOOP_ITERATIONS
+    output_stream_limit = OUTPUT_BYTES
+    local_namespace_limit = LOCALS_BYTES
+    context_depth_limit = INCLUDE_DEPTH
+    template_class = JekyllTemplate
+
     def __init__(self, source: Path, site: Site, smart_quotes: bool) -> None:
         super().__init__()
         self.source, self.site, self.smart_quotes = source, site, smart_quotes
 
 
-def _markup(stream: TokenStream, *, block: bool = False) -> tuple[Token, str]:
+def _markup(
+    stream: TokenStream, *, block: bool = False, what: str = "an argument"
+) -> tuple[Token, str]:
     """The tag's token and the text after its name. The stream is left on the tag's last
     token, as the parser expects of a tag that is no block."""
     token = stream.eat(TOKEN_TAG)
     if stream.current.kind != TOKEN_EXPRESSION:
-        raise _failure(token, f"{token.value} needs an argument")
+        raise LiquidSyntaxError(f"{token.value} needs {what}", token=token)
     text = stream.current.value
     if block:
         next(stream)
@@ -188,7 +258,12 @@ class TextNode(Node):
 
 
 def _failure(token: Token, reason: str) -> LiquidError:
+    """An error at render time (python-liquid wants a LiquidSyntaxError while parsing)."""
     return LiquidError(reason, token=token)
+
+
+class IncludeFailed(LiquidError):
+    """An error in an included file, its reason already naming that file and line."""
 
 
 class HighlightNode(Node):
@@ -217,44 +292,43 @@ class HighlightTag(Tag):
     end = "endhighlight"
 
     def parse(self, stream: TokenStream) -> Node:
-        token, markup = _markup(stream, block=True)
+        token, markup = _markup(stream, block=True, what="a language name")
         language = markup.split()[0] if markup.split() else ""
         if not re.fullmatch(r"[\w+#-]+", language):
-            raise _failure(token, f"highlight needs a language name, not {markup.strip()!r}")
+            reason = f"highlight needs a language name, not {markup.strip()!r}"
+            raise LiquidSyntaxError(reason, token=token)
         block = get_parser(self.env).parse_block(stream, frozenset((self.end, TOKEN_EOF)))
         stream.expect(TOKEN_TAG, value=self.end)
         return HighlightNode(token, language, block)
 
 
 class IncludeNode(Node):
-    def __init__(self, token: Token, markup: str, folder: Callable[[Post | None], str]) -> None:
+    def __init__(self, token: Token, markup: str, *, relative: bool) -> None:
         super().__init__(token)
-        self.markup, self.folder = markup, folder
+        self.markup, self.relative = markup, relative
 
     def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
         env = context.env
         assert isinstance(env, JekyllEnvironment)
         name, params = _include_args(context, self.markup, self.token)
-        page = context.resolve("page", default={})
-        folder = self.folder(None) or _post_folder(page)
+        # include.rb: include_relative's folder is the post's, whatever `page` now holds
+        folder = _POST.get().rpartition("/")[0] if self.relative else INCLUDES
         relpath = _confined(env.source, folder, name, self.token)
         _note(env.source, relpath)
         try:
             template = _include(env, relpath, _READS.get()[-1])
             with context.extend({"include": params}, template=template):
                 template.render_with_context(context, buffer, partial=True)
+        except IncludeFailed as exc:
+            raise IncludeFailed(exc.message, token=self.token) from exc
         except LiquidError as exc:
             if exc.token is not None and exc.token.source == self.token.source:
                 raise
-            raise _failure(self.token, f"{relpath}:{_line(exc)}: {_reason(exc)}") from exc
+            reason = f"{relpath}:{_line(exc)}: {_reason(exc)}"
+            raise IncludeFailed(reason, token=self.token) from exc
         except (OSError, UnicodeDecodeError) as exc:
             raise _failure(self.token, f"cannot include {relpath}: {exc}") from exc
         return True
-
-
-def _post_folder(page: object) -> str:
-    path = page.get("path", "") if isinstance(page, Mapping) else ""
-    return str(path).rpartition("/")[0]
 
 
 class IncludeTag(Tag):
@@ -263,7 +337,7 @@ class IncludeTag(Tag):
 
     def parse(self, stream: TokenStream) -> Node:
         token, markup = _markup(stream)
-        return IncludeNode(token, markup, lambda _post: INCLUDES)
+        return IncludeNode(token, markup, relative=False)
 
 
 class IncludeRelativeTag(Tag):
@@ -272,7 +346,7 @@ class IncludeRelativeTag(Tag):
 
     def parse(self, stream: TokenStream) -> Node:
         token, markup = _markup(stream)
-        return IncludeNode(token, markup, lambda _post: "")
+        return IncludeNode(token, markup, relative=True)
 
 
 def _include_args(context: RenderContext, markup: str, token: Token) -> tuple[str, dict[str, Any]]:
@@ -309,13 +383,9 @@ def _rendered(context: RenderContext, text: str) -> str:
 
 
 def _lookup(context: RenderContext, dotted: str) -> Any:
-    parts = dotted.split(".")
-    value = context.resolve(parts[0], default=None)
-    for key in parts[1:]:
-        if value is None:
-            return None
-        value = context.get_item(value, key)
-    return value
+    """A variable's value, None where a part names nothing (a key of a list or string
+    too), as Liquid's lax lookup gives nil."""
+    return context.get(list(dotted.split(".")), token=None, default=None)
 
 
 def _confined(source: Path, folder: str, name: str, token: Token) -> str:
@@ -324,10 +394,22 @@ def _confined(source: Path, folder: str, name: str, token: Token) -> str:
     if _BAD_SEQUENCE.search(name) or not _FILE_NAME.fullmatch(name) or name.startswith("/"):
         raise _failure(token, f"include path {name!r} is not allowed (no '..', no '/' first)")
     relpath = f"{folder}/{name}" if folder else name
-    base = os.path.realpath(source / folder)
-    if not os.path.realpath(source / relpath).startswith(base.rstrip(os.sep) + os.sep):
+    if not (_inside(source, relpath, "") and _inside(source, relpath, folder)):
         raise _failure(token, f"include {name!r} leads out of {folder or 'the site'}")
     return relpath
+
+
+def _inside(source: Path, relpath: str, folder: str) -> bool:
+    """Whether the file leads, links followed, to a place within the folder of the
+    source, the folder's links followed too."""
+    base = os.path.realpath(source / folder if folder else source).rstrip(os.sep) + os.sep
+    return os.path.realpath(source / relpath).startswith(base)
+
+
+def _in_site(source: Path, relpath: str) -> bool:
+    """A path a `link` or `post_url` names: one in the source, by name and by links."""
+    parts = relpath.split("/")
+    return ".." not in parts and not relpath.startswith("/") and _inside(source, relpath, "")
 
 
 @cache
@@ -363,7 +445,7 @@ def _post_url(context: RenderContext, name: str) -> str:
     assert isinstance(env, JekyllEnvironment)
     name = _rendered(context, name) if "{{" in name else name
     relpath = _find_post(env.source, name.strip().strip("/"))
-    if relpath is None:
+    if relpath is None or not _in_site(env.source, relpath):
         raise LiquidError(f"post_url: no post named {name!r}", token=None)
     return _relative_url(context, _url_of(env, relpath))
 
@@ -372,6 +454,8 @@ def _link(context: RenderContext, path: str) -> str:
     env = context.env
     assert isinstance(env, JekyllEnvironment)
     path = (_rendered(context, path) if "{{" in path else path).strip().strip("/")
+    if not _in_site(env.source, path):
+        raise LiquidError(f"link: no file {path!r} in the site", token=None)
     if "/_posts/" in f"/{path}":
         return _relative_url(context, _url_of(env, path))
     _note(env.source, path)
