@@ -15,7 +15,7 @@ changed are generated and written.
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -68,8 +68,8 @@ def publish(
     if not config.source.is_dir():
         raise BuildError(f"{config.source}: the source folder does not exist (is it mounted?)")
     report.warnings.extend(config.warnings)
-    with build_lock(config.out, config.lock_timeout):
-        owed, used = _publish(config, now, report, jobs, progress, listing)
+    with build_lock(config.out, config.lock_timeout) as still_locked:
+        owed, used = _publish(config, now, report, jobs, progress, listing, still_locked)
     if owed:  # with the lock released: a slow hub never holds up the next build
         _ping(config, owed, report)
     return used
@@ -82,8 +82,10 @@ def _publish(
     jobs: int,
     progress: Progress,
     listing: Listing | None,
+    still_locked: Callable[[], None],
 ) -> tuple[list[Ping], Listing]:
-    """Build and write the feeds that changed, under the lock: the hub pings owed, and the
+    """Build and write the feeds that changed, under the lock (`still_locked` raises
+    BuildError once the output folder is not the one locked): the hub pings owed, and the
     listing the build went by."""
     private = state_folder(config)
     make_state_folder(private)
@@ -133,6 +135,7 @@ def _publish(
     guard(state, previous, now, source=config.source, max_drop=config.max_drop, force=config.force)
     with _timed(report, "write"):
         folder = source_folder(config.out, config.source)
+        still_locked()
         write_feeds(
             config.out,
             private,
@@ -153,6 +156,7 @@ def _publish(
             {f"{config.site.url}/{relpath}" for relpath in state.files},
             time.time_ns(),
         )
+        still_locked()
         write_state(private, state)
     return state.pings, synced
 
