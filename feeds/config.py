@@ -81,6 +81,7 @@ TOOL_KEYS = {
     "hubs",
     "hub_timeout",
     "smart_quotes",
+    "max_tag_feeds",
 }
 # kramdown's `smart_quotes` names the entities for ‘ ’ “ ”; these alone keep quotes straight.
 _STRAIGHT_QUOTES = {"apos", "quot", "#39", "#34", "#x27", "#x22"}
@@ -137,6 +138,9 @@ class Config:
     hubs: tuple[str, ...] = ()
     hub_timeout: float = 5.0  # seconds a ping waits for a hub's answer, each try
     jekyll_feed: JekyllFeed = JekyllFeed()
+    # Tag feeds at most, of the tags of the most posts (feed.tags): each is three files,
+    # an entry on the index page and in OPML, so a site of 1,000 tags has 3,000. 0: all.
+    max_tag_feeds: int = 100
     # What reading the config found to say (a _config.yml value feeds.toml overrides).
     warnings: tuple[str, ...] = ()
     future: bool = False  # publish posts dated after the build
@@ -196,6 +200,7 @@ def load_config(
         hubs=_hubs(table, "hubs", where),
         hub_timeout=_number(table, "hub_timeout", where, default=5.0, maximum=MAX_HUB_TIMEOUT),
         jekyll_feed=jekyll_feed,
+        max_tag_feeds=_int(table, "max_tag_feeds", where, default=100, minimum=0),
         warnings=tuple(warnings),
         future=_jekyll_flag(jekyll, "future", str(src / "_config.yml")),
         smart_quotes=_smart_quotes(table, where, jekyll),

@@ -200,7 +200,7 @@ def _build(
     from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
     from feeds.incremental.published import shared_ids
     from feeds.incremental.sync import sync
-    from feeds.plan.feeds import Rules, plan_feeds, tagged_posts
+    from feeds.plan.feeds import Rules, most_used, plan_feeds, tagged_posts
     from feeds.plan.slugs import feed_slugs  # here: python-slugify is slow to import
     from feeds.plan.updates import Updates
     from feeds.publish.state import record_posts, record_problems
@@ -244,6 +244,14 @@ def _build(
         state.slugs = slugs
         tags = config.jekyll_feed.tags
         tagged = {} if tags is None else tagged_posts(kept(cache.newest(until)), tags)
+        if len(tagged) > config.max_tag_feeds > 0:
+            report.warnings.append(
+                f"{config.source / '_config.yml'}: feed.tags: "
+                f"{len(tagged) - config.max_tag_feeds} of {len(tagged)} tags get no feed: "
+                f"only the {config.max_tag_feeds} tags of the most posts do "
+                "(`max_tag_feeds` in feeds.toml; 0 for all)"
+            )
+            tagged = most_used(tagged, config.max_tag_feeds, previous.tag_slugs)
         tag_slugs = feed_slugs(tagged, {}, previous.tag_slugs, (), config.out, report.warnings)
         state.tag_slugs = tag_slugs
         rules = Rules(
