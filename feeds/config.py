@@ -5,6 +5,7 @@ site's own `_config.yml` as jekyll-feed reads them; `feeds.toml` overrides them 
 the tool's options. Every value is checked here, and a bad one names its file and key.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,7 +24,7 @@ from feeds.errors import ConfigError
 from feeds.files import LinkError, read_no_follow, replace_file
 from feeds.model import Author, Site
 from feeds.text import one_line
-from feeds.urls import safe_email, safe_link
+from feeds.urls import as_uri, on_site, safe_email, safe_link
 from feeds.versions import code_digest
 
 # Jekyll's named permalink styles (its configuration.rb)
@@ -81,6 +82,7 @@ TOOL_KEYS = {
     "hubs",
     "hub_timeout",
     "smart_quotes",
+    "max_tag_feeds",
 }
 # kramdown's `smart_quotes` names the entities for ‘ ’ “ ”; these alone keep quotes straight.
 _STRAIGHT_QUOTES = {"apos", "quot", "#39", "#34", "#x27", "#x22"}
@@ -137,6 +139,9 @@ class Config:
     hubs: tuple[str, ...] = ()
     hub_timeout: float = 5.0  # seconds a ping waits for a hub's answer, each try
     jekyll_feed: JekyllFeed = JekyllFeed()
+    # Tag feeds at most, of the tags of the most posts (feed.tags): each is three files,
+    # an entry on the index page and in OPML, so a site of 1,000 tags has 3,000. 0: all.
+    max_tag_feeds: int = 100
     # What reading the config found to say (a _config.yml value feeds.toml overrides).
     warnings: tuple[str, ...] = ()
     future: bool = False  # publish posts dated after the build
@@ -196,6 +201,7 @@ def load_config(
         hubs=_hubs(table, "hubs", where),
         hub_timeout=_number(table, "hub_timeout", where, default=5.0, maximum=MAX_HUB_TIMEOUT),
         jekyll_feed=jekyll_feed,
+        max_tag_feeds=_int(table, "max_tag_feeds", where, default=100, minimum=0),
         warnings=tuple(warnings),
         future=_jekyll_flag(jekyll, "future", str(src / "_config.yml")),
         smart_quotes=_smart_quotes(table, where, jekyll),
@@ -382,7 +388,7 @@ def _site(jekyll: Mapping[str, Any], table: Mapping[str, Any], where: str, jwher
         raise ConfigError(where, "url", 'the site\'s url is not set: add url = "https://…"')
     url = _url(url, url_where, url_key)
     if "url" not in table and isinstance(jekyll.get("baseurl"), str):
-        url += "/" + jekyll["baseurl"].strip("/") if jekyll["baseurl"].strip("/") else ""
+        url += "/" + as_uri(jekyll["baseurl"].strip("/")) if jekyll["baseurl"].strip("/") else ""
 
     title, t_where, t_key = pick("title", ("title", "name"))
     description, d_where, d_key = pick("description", ("description",))
@@ -467,7 +473,14 @@ def _text(value: Any, where: str, key: str) -> str:
 
 
 def _url(value: Any, where: str, key: str) -> str:
+    """An absolute http(s) URL, its path percent-encoded (`/a b/` is `/a%20b/`): every
+    URL in the feeds is built on it."""
     text = _text(value, where, key)
+    with contextlib.suppress(ValueError):
+        parts = urlsplit(text)
+        host = f"{parts.scheme}://{parts.netloc}"
+        if parts.netloc and text.startswith(host):
+            text = host + as_uri(text[len(host) :])
     if safe_link(text) is None:
         raise ConfigError(where, key, f"must be an absolute http(s) URL, not {text!r}")
     return text.rstrip("/")
@@ -742,7 +755,7 @@ def _site_url(value: Any, site_url: str, where: str, key: str) -> str | None:
     if value in (None, ""):
         return None
     text = _text(value, where, key)
-    url = text if "://" in text else f"{site_url}/{text.lstrip('/')}"
+    url = text if "://" in text else on_site(site_url, text)
     if safe_link(url) is None:
         raise ConfigError(where, key, f"must be a path on the site or an http(s) URL, not {text!r}")
     return url

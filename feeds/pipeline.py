@@ -15,7 +15,7 @@ changed are generated and written.
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -70,8 +70,8 @@ def publish(
     if not config.source.is_dir():
         raise BuildError(f"{config.source}: the source folder does not exist (is it mounted?)")
     report.warnings.extend(config.warnings)
-    with build_lock(config.out, config.lock_timeout):
-        owed, used = _publish(config, now, report, jobs, progress, listing)
+    with build_lock(config.out, config.lock_timeout) as still_locked:
+        owed, used = _publish(config, now, report, jobs, progress, listing, still_locked)
     if owed:  # with the lock released: a slow hub never holds up the next build
         _ping(config, owed, report)
     return used
@@ -84,8 +84,10 @@ def _publish(
     jobs: int,
     progress: Progress,
     listing: Listing | None,
+    still_locked: Callable[[], None],
 ) -> tuple[list[Ping], Listing]:
-    """Build and write the feeds that changed, under the lock: the hub pings owed, and the
+    """Build and write the feeds that changed, under the lock (`still_locked` raises
+    BuildError once the output folder is not the one locked): the hub pings owed, and the
     listing the build went by."""
     private = state_folder(config)
     make_state_folder(private)
@@ -135,6 +137,7 @@ def _publish(
     guard(state, previous, now, source=config.source, max_drop=config.max_drop, force=config.force)
     with _timed(report, "write"):
         folder = source_folder(config.out, config.source)
+        still_locked()
         if config.hubs:
             urls = [f"{config.site.url}/{doc.relpath}" for doc in docs if doc.data is not None]
             owe_pings(private, previous, config.hubs, urls, time.time_ns())
@@ -158,6 +161,7 @@ def _publish(
             {f"{config.site.url}/{relpath}" for relpath in state.files},
             time.time_ns(),
         )
+        still_locked()
         write_state(private, state)
     return state.pings, synced
 
@@ -202,7 +206,7 @@ def _build(
     from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
     from feeds.incremental.published import shared_ids
     from feeds.incremental.sync import sync
-    from feeds.plan.feeds import Rules, plan_feeds, tagged_posts
+    from feeds.plan.feeds import Rules, most_used, plan_feeds, tagged_posts
     from feeds.plan.slugs import feed_slugs  # here: python-slugify is slow to import
     from feeds.plan.updates import Updates
     from feeds.publish.state import record_posts, record_problems
@@ -246,6 +250,14 @@ def _build(
         state.slugs = slugs
         tags = config.jekyll_feed.tags
         tagged = {} if tags is None else tagged_posts(kept(cache.newest(until)), tags)
+        if len(tagged) > config.max_tag_feeds > 0:
+            report.warnings.append(
+                f"{config.source / '_config.yml'}: feed.tags: "
+                f"{len(tagged) - config.max_tag_feeds} of {len(tagged)} tags get no feed: "
+                f"only the {config.max_tag_feeds} tags of the most posts do "
+                "(`max_tag_feeds` in feeds.toml; 0 for all)"
+            )
+            tagged = most_used(tagged, config.max_tag_feeds, previous.tag_slugs)
         tag_slugs = feed_slugs(tagged, {}, previous.tag_slugs, (), config.out, report.warnings)
         state.tag_slugs = tag_slugs
         # The site as feeds show it: its title smartified as jekyll-feed's is (Rules).

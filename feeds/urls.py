@@ -8,8 +8,11 @@ field (with a warning naming the post) or the post.
 import re
 from email.errors import HeaderParseError, MessageDefect
 from email.headerregistry import Address
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
+# RFC 3986's reserved characters and `%`: quoted with these kept, a URL keeps its parts
+# and its escapes, and one that needs no quoting stays as it was, byte for byte.
+_URI_KEPT = "!#$%&'()*+,/:;=?@[]~"
 # What a reader may follow from a link, a source or an author's page.
 LINK_SCHEMES = frozenset({"http", "https"})
 # What an Atom id or RSS guid may be: a permalink, or a name no reader opens.
@@ -27,6 +30,19 @@ def safe_link(value: str) -> str | None:
     if parts is None or parts.scheme.lower() not in LINK_SCHEMES or not parts.hostname:
         return None
     return value
+
+
+def on_site(site_url: str, path: str) -> str:
+    """The URL of a path on the site, as jekyll-feed's `absolute_url` makes it: on the
+    site's URL (its baseurl too), spaces and non-ASCII percent-encoded as UTF-8."""
+    return f"{site_url}/{as_uri(path.lstrip('/'))}"
+
+
+def as_uri(text: str) -> str:
+    """A URL or a part of one with what no URI may hold (spaces, non-ASCII, quotes)
+    percent-encoded as UTF-8, as Jekyll's url filters (Addressable's normalize) write
+    them, and as RSS and JSON Feed want URLs; its escapes and reserved characters kept."""
+    return quote(text, safe=_URI_KEPT)
 
 
 def safe_id(value: str) -> str | None:

@@ -14,6 +14,8 @@ LIBRARIES = (
     "feedgen",
     "lxml",
     "nh3",
+    "python-dateutil",
+    "python-liquid",
     "python-slugify",
     "PyYAML",
     "yaml-rs",

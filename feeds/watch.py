@@ -272,7 +272,8 @@ class Watcher:
             if self.failures == 0:
                 self.log(f"feeds watch: waiting: {message}")
         else:
-            self.log(f"feeds watch: error: {message}; nothing published; next try in {pause:g} s")
+            said = "" if message.endswith("nothing published") else "; nothing published"
+            self.log(f"feeds watch: error: {message}{said}; next try in {pause:g} s")
         self.retry_at = time.monotonic() + pause
         self.failures += 1
 

@@ -293,3 +293,39 @@ def test_everything_said_reaches_a_pipe_before_the_process_ends() -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("Usage:")
     assert result.stdout.endswith("the next build); 3 wins over 5\n")
+
+
+@pytest.mark.parametrize(("module", "stage"), [("guard", "guard"), ("write", "write_feeds")])
+def test_1_when_the_output_folder_is_replaced_mid_build(
+    tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch, module: str, stage: str
+) -> None:
+    """Review of issues 19-21, finding 11: the lock is held on the folder `out` named when
+    the build began; `mv out out.old; mkdir out` meanwhile leaves a new folder another
+    build can lock, and this build neither writes there nor saves its state."""
+    source, out = tmp_path / "source", tmp_path / "out"
+    shutil.copytree(SEEDS, source)
+    target = getattr(__import__(f"feeds.publish.{module}", fromlist=[stage]), stage)
+
+    def replace_out() -> None:
+        out.rename(tmp_path / "out.old")
+        out.mkdir()
+
+    def replaced(*args: object, **kwargs: object) -> object:
+        if stage == "guard":  # before the feeds are written
+            replace_out()
+        done = target(*args, **kwargs)
+        if stage == "write_feeds":  # before the state is saved
+            replace_out()
+        return done
+
+    monkeypatch.setattr(f"feeds.publish.{module}.{stage}", replaced)
+    result = build("--source", source, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"feeds: error: {out}: the output folder was moved or replaced during the build; "
+        "this build stops there: run it again\n"
+    )
+    assert not feed_files(out)
+    monkeypatch.undo()
+    assert build("--source", source, "--out", out).exit_code == 0  # the next build mends it
+    assert len(feed_files(out)) == 6

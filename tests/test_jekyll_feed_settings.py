@@ -166,3 +166,56 @@ def test_the_kept_jekyll_config_holds_only_the_feed_keys_read(tmp_path: Path) ->
     assert "SECRET" not in kept and "i.png" in kept
     assert load_config(None, source=site, out=out) == first  # read from the copy
     assert first.jekyll_feed.icon == f"{URL}/i.png"
+
+
+def tagged_site(tmp: Path, tags: dict[str, list[str]]) -> Path:
+    """A Jekyll site with tag feeds on, of posts (slug: tags)."""
+    site = tmp / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text(f"url: {URL}\ntitle: T\nfeed:\n  tags: true\n")
+    for day, (slug, names) in enumerate(tags.items(), start=1):
+        front = f"title: {slug}\ntags: [{', '.join(names)}]"
+        (site / "_posts" / f"2024-01-{day:02d}-{slug}.md").write_text(f"---\n{front}\n---\nx\n")
+    return site
+
+
+def tag_feeds(out: Path) -> list[str]:
+    return sorted(p.parent.name for p in (out / "by_tag").glob("*/atom.xml"))
+
+
+def test_tag_feeds_are_bounded_to_the_most_used_tags(tmp_path: Path) -> None:
+    """Review of issues 19-21, finding 5: a site of many tags (jekyll-feed writes a feed
+    for each) gets feeds for the 100 tags of the most posts, and one warning."""
+    many = [f"t{i:03d}" for i in range(120)]
+    site = tagged_site(tmp_path, {"a": ["common", *many], "b": ["common", "rare"], "c": ["common"]})
+    out = tmp_path / "out"
+    result = build(site, out)
+    assert result.exit_code == 0, result.stderr
+    warning = (
+        f"{site / '_config.yml'}: feed.tags: 22 of 122 tags get no feed: only the 100 tags "
+        "of the most posts do (`max_tag_feeds` in feeds.toml; 0 for all)"
+    )
+    assert result.stderr.splitlines().count(warning) == 1
+    assert tag_feeds(out) == sorted(["common", "rare", *many[:98]])
+    assert [e.title for e in parse(out / "by_tag" / "common" / "atom.xml").entries] == [
+        "c",
+        "b",
+        "a",
+    ]
+    outlines = etree.parse(out / "feeds.opml").iter("outline")
+    assert sum("/by_tag/" in (o.get("xmlUrl") or "") for o in outlines) == 100
+    assert len(list((out / "feed" / "by_tag").glob("*.xml"))) == 100
+
+
+def test_max_tag_feeds_edited_rebuilds_as_a_cold_build_would(tmp_path: Path) -> None:
+    site = tagged_site(tmp_path, {"a": ["x", "y", "z"], "b": ["y", "z"], "c": ["z"]})
+    out = tmp_path / "out"
+    assert build(site, out).exit_code == 0
+    assert tag_feeds(out) == ["x", "y", "z"]
+    result = build(site, out, "max_tag_feeds = 2\n")
+    assert result.exit_code == 0, result.stderr
+    assert "by_tag/x/atom.xml: removed:" in result.stderr
+    assert tag_feeds(out) == ["y", "z"]
+    cold = tmp_path / "cold"
+    assert build(site, cold, "max_tag_feeds = 2\n").exit_code == 0
+    assert published(out) == published(cold)

@@ -44,6 +44,7 @@ def published(tmp_path: Path, value: str) -> datetime:
 @pytest.mark.parametrize(
     ("value", "utc"),
     [
+        # As `TZ=Asia/Shanghai ruby -rtime -e 'p Time.parse(ARGV[0])' VALUE` reads them.
         # Ruby's Time.parse reads the date and time and ignores what follows: the offset
         # too, unless it follows the time at once. The site's zone is +0800.
         ("2024-01-02 18:30:22 2024 -0800", "2024-01-02 10:30:22"),
@@ -59,6 +60,17 @@ def published(tmp_path: Path, value: str) -> datetime:
         ("2024-01-02 6:30 pm", "2024-01-02 10:30:00"),
         ("20240102T183022", "2024-01-02 10:30:22"),
         ("2024-01-02 18:30:22 +0800", "2024-01-02 10:30:22"),
+        # An offset after GMT or UTC is one Ruby does not know: the site's zone.
+        ("2024-01-02 10:00 GMT+8", "2024-01-02 02:00:00"),
+        ("2024-01-02 10:00 UTC-3", "2024-01-02 02:00:00"),
+        ("Tue, 02 Jan 2024 18:30:22 GMT+0800", "2024-01-02 10:30:22"),
+        ("2024-01-02 10:00 GMT +8", "2024-01-02 10:00:00"),  # GMT, then words
+        # Two-digit years: three short numbers are year, month, day; 69-99 are 19xx.
+        ("24-01-02", "2024-01-01 16:00:00"),
+        ("01/02/24", "2001-02-23 16:00:00"),
+        ("1-2-24 10:00 pm", "2001-02-24 14:00:00"),
+        ("24 Jan 02", "2002-01-23 16:00:00"),
+        ("Jan 2 75", "1975-01-01 16:00:00"),
     ],
 )
 def test_date_forms_jekyll_accepts(tmp_path: Path, value: str, utc: str) -> None:

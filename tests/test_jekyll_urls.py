@@ -2,6 +2,7 @@
 from `collections: posts: permalink:`, the global `permalink:`, front matter and the
 `defaults:` scopes of _config.yml, with Jekyll's placeholders, named styles and baseurl."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -196,3 +197,65 @@ def test_a_rebuild_after_the_permalink_changes_equals_a_cold_build(
 )
 def test_slugify_as_jekyll(text: str, pretty: bool, slug: str) -> None:
     assert slugify(text, pretty=pretty) == slug
+
+
+BASE = "https://example.org/a%20b/%C3%A9"
+
+
+def encoded_site(tmp_path: Path, body: str = "A body.") -> Path:
+    """A site at `baseurl: "/a b/é"`, one post with an image and `body`."""
+    site = make_site(tmp_path, 'baseurl: "/a b/é"\ntitle: T\n', {"_posts/2024-01-02-a.md": ""})
+    front = "---\ntitle: A\ndate: 2024-01-02\nimage: /i m.png\n---\n"
+    (site / "_posts" / "2024-01-02-a.md").write_text(front + body, encoding="utf-8")
+    return site
+
+
+def test_a_baseurl_with_spaces_and_non_ascii_is_percent_encoded_everywhere(
+    build: Build, tmp_path: Path
+) -> None:
+    """Review of issues 19-21, finding 9: URLs as Jekyll's url filters write them, and as
+    RSS and JSON Feed require: one address for the feed in ids, self links and links."""
+    out = tmp_path / "out"
+    result = run(build, encoded_site(tmp_path), out)
+    assert result.exit_code == 0, result.stderr
+    assert "image" not in result.stderr
+    atom = parse(out / "atom.xml")
+    assert atom.feed.id == f"{BASE}/atom.xml"
+    assert {link.rel: link.href for link in atom.feed.links}["self"] == f"{BASE}/atom.xml"
+    (entry,) = atom.entries
+    assert entry.link == f"{BASE}/2024/01/02/a.html"
+    assert entry.media_thumbnail[0]["url"] == f"{BASE}/i%20m.png"
+    rss = parse(out / "rss.xml")
+    assert rss.feed.link == f"{BASE}/"
+    assert rss.entries[0].link == f"{BASE}/2024/01/02/a.html"
+    feed = json.loads((out / "feed.json").read_text(encoding="utf-8"))
+    assert (feed["feed_url"], feed["home_page_url"]) == (f"{BASE}/feed.json", f"{BASE}/")
+    assert feed["items"][0]["image"] == f"{BASE}/i%20m.png"
+    opml = (out / "feeds.opml").read_text(encoding="utf-8")
+    assert f'xmlUrl="{BASE}/atom.xml"' in opml
+
+
+def test_a_url_path_with_a_space_is_percent_encoded(build: Build, tmp_path: Path) -> None:
+    site = make_site(tmp_path, "", {"_posts/2024-01-03-table.md": ""})
+    (site / "_config.yml").write_text('url: "https://example.org/my site"\n', encoding="utf-8")
+    assert links(build, site, tmp_path / "out") == {
+        "Table": "https://example.org/my%20site/2024/01/03/table.html"
+    }
+
+
+def test_relative_url_on_an_encoded_baseurl_makes_a_link(build: Build, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    body = '[l]({{ "/x y" | relative_url }})\n'
+    assert run(build, encoded_site(tmp_path, body), out).exit_code == 0
+    (entry,) = parse(out / "atom.xml").entries
+    assert f'href="{BASE}/x%20y"' in entry.content[0].value
+
+
+def test_an_image_url_refused_is_said_to_be_one(build: Build, tmp_path: Path) -> None:
+    site = make_site(tmp_path, "", {"_posts/2024-01-03-table.md": "image: ftp://h/i.png\n"})
+    result = run(build, site, tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "_posts/2024-01-03-table.md: front matter: 'image' 'ftp://h/i.png' is not an "
+        "http(s) URL with a host; left out"
+    ) in result.stderr

@@ -266,6 +266,20 @@ def test_a_source_moved_away_and_back_leaves_the_feeds_whole(
     assert outputs(out) == cold(site, tmp_path / "cold")
 
 
+def test_a_failed_build_says_nothing_published_once(
+    tmp_path: Path, watching: Callable[..., Watch]
+) -> None:
+    posts = write_archive(tmp_path / "site" / "_posts", 5)
+    watch = watching(posts.parent, tmp_path / "out")
+    for post in posts.iterdir():
+        post.unlink()
+    watch.wait_for(lambda: any(line.startswith("feeds watch: error:") for line in watch.lines))
+    (line,) = [line for line in watch.lines if line.startswith("feeds watch: error:")][:1]
+    assert "no publishable posts found" in line
+    assert line.count("nothing published") == 1, line
+    assert watch.stop() == 0
+
+
 def test_a_source_unmounted_and_remounted_publishes_nothing_meanwhile(
     tmp_path: Path, watching: Callable[..., Watch]
 ) -> None:

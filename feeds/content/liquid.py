@@ -44,6 +44,7 @@ from feeds.permalinks import slugify
 from feeds.source.dates import date_from_filename
 from feeds.source.posts import load_front_matter, post_fields, read_post
 from feeds.text import words
+from feeds.urls import as_uri
 
 CONFIG_NAME = "_config.yml"
 INCLUDES = "_includes"
@@ -524,7 +525,7 @@ def _relative_url(context: RenderContext, path: object) -> str:
     site = context.resolve("site", default={})
     base = str(site.get("baseurl") or "") if isinstance(site, Mapping) else ""
     joined = "/".join(p.strip("/") for p in (base, text) if p.strip("/"))
-    return "/" + joined + ("/" if text.endswith("/") and joined else "")
+    return as_uri("/" + joined + ("/" if text.endswith("/") and joined else ""))
 
 
 def _absolute_url(context: RenderContext, path: object) -> str:

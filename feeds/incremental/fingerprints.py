@@ -49,6 +49,7 @@ def settings_fingerprint(config: Config, jekyll: bool) -> str:
         config.index_page,
         config.hubs,
         config.jekyll_feed,
+        config.max_tag_feeds,
     )
 
 

@@ -8,7 +8,7 @@ entries from the entry cache, as the pipeline hands them in: no I/O here.
 """
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Protocol, TypeVar
@@ -101,6 +101,17 @@ def tagged_posts(posts: Iterable[Post], tags: TagFeeds) -> dict[str, list[Post]]
             if tag not in excluded and (only is None or tag in only):
                 found.setdefault(tag, []).append(post)
     return dict(sorted(found.items()))
+
+
+def most_used(
+    tagged: Mapping[str, list[Post]], most: int, had_feeds: Collection[str]
+) -> dict[str, list[Post]]:
+    """Of the tags, the `most` of the most posts (all when 0), by name. Among tags of as
+    many posts, those that had a feed come first: a feed is not removed for a tie."""
+    if not most or len(tagged) <= most:
+        return dict(tagged)
+    ranked = sorted(tagged, key=lambda tag: (-len(tagged[tag]), tag not in had_feeds, tag))
+    return {tag: tagged[tag] for tag in sorted(ranked[:most])}
 
 
 def choose(feed: FeedPlan, best: Callable[[list[Post]], list[Entry]], limit: int) -> list[Entry]:

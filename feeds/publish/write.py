@@ -66,7 +66,8 @@ def write_feeds(
             why = (
                 "its format is switched off (`formats` in the config)"
                 if relpath.rpartition("/")[2] not in formats
-                else "its tag has no posts any more, or no feed in _config.yml feed.tags"
+                else "its tag has no posts any more, no feed in _config.yml feed.tags, or fewer "
+                "posts than the `max_tag_feeds` tags of the most"
                 if relpath.startswith(TAG_FOLDER)
                 else "its category has no posts any more"
             )

@@ -5,6 +5,7 @@ import re
 import warnings
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 _DATE = re.compile(
@@ -28,6 +29,13 @@ _ZONE_NAMES = {
     "UT": 0,
 }  # fmt: skip
 _YEAR_FIRST = re.compile(r"^\d{4}|(?<!\d)\d{4}[-/.]\d")
+# `24-01-02`, `01/02/24`: Ruby reads three short numbers as year, month, day.
+_SHORT_YEAR_FIRST = re.compile(r"^\d{1,2}([-/.])\d{1,2}\1\d{1,2}(?!\d)")
+# Ruby's Time.parse knows no offset written after GMT or UTC (`GMT+8`): it reads the
+# time in the site's zone. dateutil would read `GMT+8` as POSIX does, as -08:00.
+_OFFSET_AFTER_ZONE = re.compile(
+    r"(?<![a-z])(?:GMT|UTC?)[+-]\d+(?:[,.:]\d+(?::\d+)?)?(?![\w:])", re.IGNORECASE
+)
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 EXAMPLE = "2022-01-25 22:27:49 +0800"
 EARLIEST_YEAR = 1970  # RSS readers, feedgen and RFC 822 all fail somewhere before it
@@ -154,13 +162,23 @@ def _other_date(text: str, tz: ZoneInfo) -> datetime:
     from dateutil import parser  # here: the usual forms never need it
 
     reason = f"{text!r} is not a date like {EXAMPLE}"
-    day_first = _YEAR_FIRST.search(text) is None  # 2024/01/02 is year, month, day: as Ruby
+    year_first = _SHORT_YEAR_FIRST.match(text) is not None
+    day_first = not year_first and _YEAR_FIRST.search(text) is None  # 2024/01/02: as Ruby
     zones = {name: hours * 3600 for name, hours in _ZONE_NAMES.items()}
+    words = _OFFSET_AFTER_ZONE.sub(" ", text)
     try:
         with warnings.catch_warnings():  # another zone name: local time, as Ruby reads it
             warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
             found = [
-                parser.parse(text, default=default, dayfirst=day_first, fuzzy=True, tzinfos=zones)
+                parser.parse(
+                    words,
+                    parserinfo=_ruby_years(),
+                    default=default,
+                    dayfirst=day_first,
+                    yearfirst=year_first,
+                    fuzzy=True,
+                    tzinfos=zones,
+                )
                 for default in (datetime(2000, 1, 1), datetime(2001, 2, 2))
             ]
     except (ValueError, OverflowError) as exc:
@@ -173,6 +191,21 @@ def _other_date(text: str, tz: ZoneInfo) -> datetime:
     offset = found[0].utcoffset()
     naive = found[0].replace(tzinfo=None, microsecond=0)
     return _aware(naive, tz) if offset is None else naive.replace(tzinfo=timezone(offset))
+
+
+@cache
+def _ruby_years() -> Any:
+    """dateutil's reading of words, with two-digit years as Ruby reads them: 69-99 are
+    1969-1999, 00-68 are 2000-2068 (dateutil's window moves with today's date)."""
+    from dateutil import parser
+
+    class RubyYears(parser.parserinfo):  # type: ignore[misc]
+        def convertyear(self, year: int, century_specified: bool = False) -> int:
+            if year < 100 and not century_specified:
+                return year + (1900 if year >= 69 else 2000)
+            return year
+
+    return RubyYears()
 
 
 def _usual_date(text: str) -> datetime | None:

@@ -309,15 +309,22 @@ def _links_out(source: Path, relpaths: Iterable[str]) -> tuple[str, ...]:
 
 def _jekyll_links_out(source: Path, folders: Mapping[str, Folder]) -> tuple[str, ...]:
     """In a Jekyll site, the links to folders out of the source above its `_posts`
-    folders, which are not candidates: a `_posts` link (a name the listing ignores) and a
-    link for a category folder. One lstat a name, in the few folders above `_posts`."""
+    folders that could hold posts, which are not candidates: a `_posts` link (a name the
+    listing ignores) and a category folder's link, one with a `_posts` folder. Others
+    (`assets/fonts`, in `_includes/`) hold no posts: no skipped post to report at every
+    build. One lstat a name, in the few folders above `_posts`."""
     names: list[str] = []
     for rel_dir, folder in folders.items():
         if rel_dir and "_posts" in rel_dir.split("/"):
             continue
         here = [*folder.files, "_posts"] if "_posts" not in folder.folders else folder.files
         names.extend(f"{rel_dir}/{name}" if rel_dir else name for name in here)
-    return tuple(sorted(_links_out(source, names)))
+    found = _links_out(source, names)
+    return tuple(sorted(name for name in found if _may_hold_posts(source, name)))
+
+
+def _may_hold_posts(source: Path, relpath: str) -> bool:
+    return relpath.rpartition("/")[2] == "_posts" or (source / relpath / "_posts").is_dir()
 
 
 def link_out_message(relpath: str) -> str:

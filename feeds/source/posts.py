@@ -28,7 +28,7 @@ from feeds.permalinks import PermalinkError, deep_merge, defaults_for, post_url
 from feeds.source.dates import date_from_filename, parse_date
 from feeds.source.decode import UndecodableError, decode_text, looks_binary
 from feeds.text import one_line, words, xml_safe
-from feeds.urls import LINK_SCHEMES, safe_id, safe_link
+from feeds.urls import LINK_SCHEMES, on_site, safe_id, safe_link
 
 MAX_POST_BYTES = 16 * 1024 * 1024
 HTML_EXTENSIONS = (".html", ".htm")
@@ -659,9 +659,9 @@ def _image(value: object, site: Site, refused: Refused) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = one_line(value)
-    url = text if "://" in text else f"{site.url}/{text.lstrip('/')}"
-    if safe_link(url) is None:
-        refused("image", f"{text!r} is not an http(s) URL or a path{LEFT_OUT}")
+    url = text if "://" in text else on_site(site.url, text)
+    if safe_link(url) is None:  # a path on the site always is one: a URL then
+        refused("image", f"{text!r} is not an http(s) URL with a host{LEFT_OUT}")
         return None
     return url
 
