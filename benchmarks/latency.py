@@ -5,15 +5,19 @@ right after it lands, on synthetic archives of 10,000 and 100,000 posts.
     python benchmarks/latency.py --memory [--sizes 10000] [--added 1000]
 
 A post is written under a hidden name beside `_posts/` files, then renamed in, as a
-scraper lands one whole; the clock runs from the rename until its category's feed and
-the combined feed both hold it (their stamps polled, each read when it changes). Each
-measurement is a function (see MEASUREMENTS): a later one (a WebSub subscriber through a
-hub) hooks in beside them. `--memory`: the RSS of `feeds watch` after the first post
-added and after `--added` posts, one at a time, each waited for.
+scraper lands one whole; the clock runs from the rename until (a) its category's feed and
+the combined feed both hold it (their stamps polled, each read when it changes), or (b)
+a WebSub subscriber on loopback has received, from a real hub, the combined Atom feed
+holding it: `feeds watch` runs with `hubs` set, and the hub (Flask-WebSub's, its tasks
+eager, from tests/websub_hub.py: it needs the `test` extra) fetches the feed from a
+loopback server of the output folder when pinged, and posts it to the subscriber. Each
+measurement is a function (see MEASUREMENTS). `--memory`: the RSS of `feeds watch` after
+the first post added and after `--added` posts, one at a time, each waited for.
 """
 
 import argparse
 import json
+import logging
 import os
 import re
 import statistics
@@ -23,16 +27,25 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import generate
-from run import BUILD_CONFIG, child_env, machine_info, prepare_archive, snapshot, workspace
+from run import (
+    BUILD_CONFIG,
+    ROOT,
+    child_env,
+    machine_info,
+    prepare_archive,
+    snapshot,
+    workspace,
+)
 
 POLL_SECONDS = 0.002  # the feed files' stamps are asked this often
 PAUSE_SECONDS = 0.5  # between two posts, so that each is measured alone
 TIMEOUT = 300.0  # a post not published by then fails the run
 MB = 1024 * 1024
+SITE_URL = "https://finews.withounder.com"  # BUILD_CONFIG's
 
 
 @dataclass
@@ -45,6 +58,7 @@ class Site:
     config: Path
     archive: Path
     out: Path
+    state: Path
     seed: int
     size: int
     added: list[Path] = field(default_factory=list)
@@ -52,7 +66,8 @@ class Site:
     def command(self, verb: str, *extra: str) -> list[str]:
         return [
             *(self.python, "-m", "feeds", verb, "--source", str(self.archive)),
-            *("--out", str(self.out), "--config", str(self.config), *extra),
+            *("--out", str(self.out), "--state-dir", str(self.state)),
+            *("--config", str(self.config), *extra),
         ]
 
     def next_post(self) -> tuple[str, bytes, str, str]:
@@ -76,7 +91,7 @@ class Site:
         return landed, code, category
 
     def feeds_of(self, category: str) -> tuple[Path, Path]:
-        state = json.loads((self.out / ".feeds-state.json").read_text(encoding="utf-8"))
+        state = json.loads((self.state / ".feeds-state.json").read_text(encoding="utf-8"))
         return self.out / "atom.xml", self.out / state["slugs"].get(category, category) / "atom.xml"
 
     def wait_published(self, code: str, category: str) -> float:
@@ -177,8 +192,49 @@ def build_after(site: Site, posts: int) -> list[float]:
     return latencies
 
 
+def through_hub(site: Site, posts: int) -> list[float]:
+    """From the rename until a WebSub subscriber has received the combined Atom feed
+    holding the post from a hub, with `feeds watch` running and `hubs` set. The site is
+    served from its own output folder, on the loopback URL the hub fetches from."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from websub_hub import websub  # Flask-WebSub: the `test` extra
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+
+    scratch = site.config.parent
+    latencies = []
+    with websub(scratch / f"out-hub-{site.size}", scratch / "hub.sqlite", record=False) as ws:
+        config = scratch / "feeds-hub.toml"
+        hubs = f"hubs = [{json.dumps(ws.hub.url)}]\n"
+        config.write_text(BUILD_CONFIG.replace(SITE_URL, ws.site) + hubs, encoding="utf-8")
+        out, state = scratch / f"out-hub-{site.size}", scratch / f"state-hub-{site.size}"
+        hubbed = replace(site, config=config, out=out, state=state)
+        subprocess.run(hubbed.command("build", "-q"), env=site.env, check=True)  # cold
+        topic = f"{ws.site}/atom.xml"
+        ws.subscribe(topic)
+        with watching(hubbed):
+            for _ in range(posts):
+                landed, code, _ = hubbed.land()
+                latencies.append(_delivered(ws.subscriber.timed, code.encode()) - landed)
+                time.sleep(PAUSE_SECONDS)
+    return latencies
+
+
+def _delivered(timed: list[tuple[float, bytes]], marker: bytes) -> float:
+    """When the first delivery holding `marker` arrived (perf_counter)."""
+    deadline, seen = time.perf_counter() + TIMEOUT, 0
+    while time.perf_counter() < deadline:
+        for arrived, body in timed[seen:]:
+            if marker in body:
+                return arrived
+            seen += 1
+        time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"no delivery held {marker.decode()} after {TIMEOUT:g} s")
+
+
 MEASUREMENTS: dict[str, Callable[[Site, int], list[float]]] = {
-    "feeds watch": under_watch,
+    "(a) feeds watch": under_watch,
+    "(b) feeds watch, hub to subscriber": through_hub,
     "feeds build right after": build_after,
 }
 
@@ -187,11 +243,13 @@ def p95(values: Sequence[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
-def measure_size(site: Site, posts: int) -> None:
+def measure_size(site: Site, posts: int, only: str | None) -> None:
     print(f"\n## {site.size:,} posts\n")
     print("| measurement | posts | median | p95 | max |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, measure in MEASUREMENTS.items():
+        if only and name.split()[0] not in only.split(","):
+            continue
         values = measure(site, posts)
         print(
             f"| {name} | {len(values)} | {statistics.median(values) * 1000:.0f} ms "
@@ -230,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--keep", type=Path, help="keep and reuse the archives in this folder")
     parser.add_argument("--python", default=sys.executable, help="the interpreter to run")
+    parser.add_argument("--only", help="measurements to run: names' first words, e.g. (b)")
     args = parser.parse_args(argv)
     print(*machine_info(args.python), sep="\n")
     print(
@@ -244,14 +303,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         config.write_text(BUILD_CONFIG, encoding="utf-8")
         for size in (int(s) for s in args.sizes.split(",")):
             archive, _ = prepare_archive(archives, size, args.seed)
-            out = scratch / f"out-{size}"
-            site = Site(args.python, env, config, archive, out, args.seed, size)
+            out, state = scratch / f"out-{size}", scratch / f"state-{size}"
+            site = Site(args.python, env, config, archive, out, state, args.seed, size)
             try:
                 subprocess.run(site.command("build", "-q"), env=env, check=True)  # cold
                 if args.memory:
                     measure_memory(site, args.added)
                 else:
-                    measure_size(site, args.posts)
+                    measure_size(site, args.posts, args.only)
             finally:
                 site.remove_added()
 

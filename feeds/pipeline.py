@@ -166,6 +166,15 @@ def _publish(
     return state.pings, synced
 
 
+def ping_owed(config: Config, report: Report) -> None:
+    """Ping the hubs for the pings the last build left owed, with no build: feeds watch
+    tries a failed ping again this way, without waiting for the next change. The state is
+    read without the lock (it is replaced whole); what is heard is settled under it."""
+    owed = [p for p in read_state(state_folder(config)).pings if p.hub in config.hubs]
+    if owed:
+        _ping(config, owed, report)
+
+
 def _ping(config: Config, owed: list[Ping], report: Report) -> None:
     """Ping the hubs, then forget the pings they heard; those that failed are named, and
     stay owed to the next build."""

@@ -9,7 +9,9 @@ a missed event or an overflowed inotify queue.
 
 Each build takes the build lock for itself only, as `feeds build` does, so that a cron
 build and a watch share an output folder. A failed build publishes nothing (as `feeds
-build`) and is tried again, after a pause that doubles up to a minute.
+build`) and is tried again, after a pause that doubles up to a minute. So is a hub
+ping that failed: the pings a build left owed are sent again on their own, with no build,
+so that a hub back up hears of a feed within a minute while the source stays quiet.
 """
 
 import signal
@@ -27,7 +29,7 @@ from feeds.config import AUTHORS_FILES, Config
 from feeds.errors import ConfigError, LockedError, PublishError
 from feeds.incremental.listing import Stamp, changed_listing, stamp_changes
 from feeds.model import Report
-from feeds.pipeline import publish
+from feeds.pipeline import ping_owed, publish
 from feeds.source.discover import Listing
 
 DEBOUNCE_MS = 200  # the longest a burst's events are gathered before a build starts
@@ -124,6 +126,8 @@ class Watcher:
         self.builds = 0
         self.failures = 0
         self.retry_at = 0.0
+        self.ping_failures = 0
+        self.ping_at: float | None = None  # when the pings still owed are sent again
         self.last_full = float("-inf")
         self.config_stamps = self._config_stamps()
 
@@ -171,6 +175,7 @@ class Watcher:
                 if time.monotonic() - self.last_full >= self.full_every:
                     pending.full = True
                 self._maybe_build(pending)
+                self._maybe_ping()
                 if self.stop.is_set():
                     return
         except (OSError, RuntimeError) as exc:  # lost its folder, or inotify's watch limit
@@ -261,8 +266,36 @@ class Watcher:
         self.retry_at = 0.0
         self.builds += 1
         self._problems(report)
+        again = self._schedule_pings(report)
         if not self.quiet:
-            self.log(_build_line(self.builds, full, counts, report, started))
+            self.log(_build_line(self.builds, full, counts, report, started, again))
+
+    def _maybe_ping(self) -> None:
+        """Send the pings still owed again, once their pause is over."""
+        if self.ping_at is None or time.monotonic() < self.ping_at or self.stop.is_set():
+            return
+        report = Report()
+        ping_owed(self.config, report)
+        for line in report.pings_failed:
+            self.log(line)
+        pause = self._schedule_pings(report)
+        line = f"feeds watch: hub pings tried again: {report.pings_heard} heard"
+        if pause is not None:
+            failed = report.pings_sent - report.pings_heard
+            self.log(f"{line}, {failed} failed; next try in {pause:g} s")
+        elif report.pings_sent and not self.quiet:
+            self.log(line)
+
+    def _schedule_pings(self, report: Report) -> float | None:
+        """After pings were sent: none left owed, or the next try after a pause that
+        doubles with each failure in a row (returned)."""
+        if not report.pings_failed:
+            self.ping_failures, self.ping_at = 0, None
+            return None
+        pause = min(BACKOFF_CAP, BACKOFF_FIRST * 2.0 ** min(self.ping_failures, 16))
+        self.ping_at = time.monotonic() + pause
+        self.ping_failures += 1
+        return pause
 
     def _failed(self, report: Report, message: str, pause: float, *, locked: bool = False) -> None:
         """Say what failed, and when it is tried again; the lock: once a wait, as no
@@ -347,7 +380,12 @@ class Watcher:
 
 
 def _build_line(
-    number: int, full: bool, counts: Counts | None, report: Report, started: float
+    number: int,
+    full: bool,
+    counts: Counts | None,
+    report: Report,
+    started: float,
+    pings_again: float | None = None,
 ) -> str:
     what = "full check" if full else "changes"
     found = f"{what}: {counts}" if counts else f"{what}: {report.posts_read} posts"
@@ -358,7 +396,7 @@ def _build_line(
     if report.pings_sent:
         failed = report.pings_sent - report.pings_heard
         skipped += f", pinged hubs for {report.pings_sent} feed URLs"
-        skipped += f" ({failed} failed)" if failed else ""
+        skipped += f" ({failed} failed; next try in {pings_again:g} s)" if failed else ""
     stages = ", ".join(f"{k} {v:.2f}" for k, v in report.timings.items())
     took = time.perf_counter() - started
     return f"feeds watch: build {number}: {found}; {wrote}{skipped}; {took:.2f} s ({stages})"

@@ -25,7 +25,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -44,6 +44,7 @@ SITE_URL = "https://finews.withounder.com"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (nginx-light)")
 
+Edit = Callable[[str], str]
 GZIP_MIN_LENGTH = 512  # deploy/nginx.conf: a smaller file is sent as it is
 TYPES = {
     "atom.xml": "application/atom+xml; charset=utf-8",
@@ -150,10 +151,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_confs(prefix: Path, root: Path, port: int) -> Path:
+def write_confs(prefix: Path, root: Path, port: int, edit: Edit = str) -> Path:
+    """The main config and the server block; `edit`: what an operator changes in it."""
     (prefix / "tmp").mkdir(parents=True, exist_ok=True)
     site = prefix / "feeds-site.conf"
-    site.write_text(served_conf(root, port), encoding="utf-8")
+    site.write_text(edit(served_conf(root, port)), encoding="utf-8")
     conf = prefix / "nginx.conf"
     conf.write_text(main_conf(prefix, site), encoding="utf-8")
     return conf
@@ -165,11 +167,11 @@ def nginx_args(conf: Path, prefix: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def serve(out: Path, prefix: Path) -> Iterator[Server]:
+def serve(out: Path, prefix: Path, edit: Edit = str) -> Iterator[Server]:
     """nginx on 127.0.0.1 and a free port, in the foreground, always stopped."""
     for _attempt in range(3):
         port = free_port()
-        conf = write_confs(prefix, out, port)
+        conf = write_confs(prefix, out, port, edit)
         proc = subprocess.Popen(
             [*nginx_args(conf, prefix), "-g", f"daemon off; pid {prefix / 'nginx.pid'};"],
             stdout=subprocess.DEVNULL,
@@ -491,6 +493,42 @@ def test_conditional_get_304_until_a_post_is_added(tmp_path: Path) -> None:
         assert len(changed) == 6
 
 
+SHIPPED_LINK = (  # deploy/nginx.conf's, as shipped: commented out
+    "        # add_header Link "
+    """'<https://hub.example/>; rel="hub", <https://news.example.com$uri>; rel="self"' always;"""
+)
+
+
+@needs_nginx
+def test_the_websub_link_header_as_the_conf_says_to_add_it(tmp_path: Path) -> None:
+    """The `add_header Link` lines, uncommented as deploy/nginx.conf says, with two hubs
+    and the site's origin: every feed is served with a Link header naming both hubs and,
+    as rel="self", the URL the feed gives itself (WebSub §4)."""
+    hubs = ["https://hub.one.example/", "https://hub.two.example/hub"]
+    conf = NGINX_CONF.read_text(encoding="utf-8")
+    assert conf.count(SHIPPED_LINK) == 3  # atom.xml, rss.xml, feed.json
+
+    def uncomment(text: str) -> str:
+        named = ", ".join(f'<{hub}>; rel="hub"' for hub in hubs)
+        line = SHIPPED_LINK.replace("# ", "", 1).replace('<https://hub.example/>; rel="hub"', named)
+        return text.replace(SHIPPED_LINK, line.replace("https://news.example.com", SITE_URL))
+
+    out = tmp_path / "out"
+    build(FINEWS, out)
+    with serve(out, tmp_path / "nginx", uncomment) as server:
+        for path in feed_paths(out):
+            got = server.get(path)
+            assert got.status == 200, path
+            links = {
+                (target.strip().strip("<>"), params.strip())
+                for target, _, params in (p.partition(";") for p in got.headers["Link"].split(","))
+            }
+            want = {(hub, 'rel="hub"') for hub in hubs}
+            want.add((self_url(out / path.lstrip("/")), 'rel="self"'))
+            assert links == want, path
+        assert "Link" not in server.get("/feeds.opml").headers
+
+
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 
 
@@ -542,3 +580,38 @@ def test_the_watch_service_is_sandboxed_as_the_build_service() -> None:
     assert sandbox("feeds-watch.service") == sandbox("feeds-build.service")
     watch = (DEPLOY / "feeds-watch.service").read_text(encoding="utf-8")
     assert "\nRestart=on-failure\n" in watch and "\nUser=feeds\n" in watch
+
+
+@pytest.mark.skipif(
+    SYSTEMD_ANALYZE is None, reason="systemd-analyze is absent: systemd is not installed here"
+)
+def test_the_hubs_drop_in_lets_pings_out_and_passes_systemd_analyze_verify(
+    tmp_path: Path,
+) -> None:
+    """deploy/feeds-hubs.conf, installed as a drop-in of both services, as its comment
+    says: it turns the network on for IPv4 and IPv6, and systemd reads it without a
+    complaint (verify reads a unit's drop-in folder beside it)."""
+    dropin = (DEPLOY / "feeds-hubs.conf").read_text(encoding="utf-8")
+    settings = dict(
+        line.split("=", 1) for line in dropin.splitlines() if line and line[0] not in "#["
+    )
+    assert settings["PrivateNetwork"] == "no"
+    assert set(settings["RestrictAddressFamilies"].split()) == {"AF_UNIX", "AF_INET", "AF_INET6"}
+    feeds = Path(sys.executable).parent / "feeds"
+    units = ["feeds-build.service", "feeds-watch.service"]
+    for name in units:
+        text = (DEPLOY / name).read_text(encoding="utf-8")
+        assert "\nPrivateNetwork=yes\n" in text  # the default: no network without hubs
+        assert "deploy/feeds-hubs.conf" in text
+        text = text.replace("ExecStart=/srv/feeds/.venv/bin/feeds ", f"ExecStart={feeds} ")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        (tmp_path / f"{name}.d").mkdir()
+        (tmp_path / f"{name}.d" / "hubs.conf").write_text(dropin, encoding="utf-8")
+    result = subprocess.run(
+        [SYSTEMD_ANALYZE, "verify", *(str(tmp_path / name) for name in units)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr.strip() == "", result.stderr

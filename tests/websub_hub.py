@@ -1,5 +1,6 @@
 """A real WebSub hub on loopback, with the web server that serves the feeds and a
-subscriber: for the tests, `feeds watch`'s and the latency benchmark.
+subscriber: for the tests, and for the latency benchmark (benchmarks/latency.py imports
+it: it needs Flask-WebSub, from the `test` extra, and nothing of pytest's).
 
 The hub is Flask-WebSub's (`flask_websub.hub`), its Celery tasks run eagerly: a publish
 ping is answered once the hub has fetched the topic and posted it to every subscriber,
@@ -75,9 +76,10 @@ class Published:
 class RealHub(_Server):
     """Flask-WebSub's hub, its Celery tasks eager, at `url`. `delay`: seconds it waits
     before answering a publish ping, as a slow hub would; `pings` records each publish
-    ping on arrival, with the topic's content as a reader would fetch it then."""
+    ping on arrival, with the topic's content as a reader would fetch it then (`record`:
+    the latency benchmark leaves that fetch out)."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, *, record: bool = True) -> None:
         celery = Celery("websub-hub", broker="memory://", backend="cache+memory://")
         celery.conf.task_always_eager = True
         app = Flask("websub-hub")
@@ -92,6 +94,7 @@ class RealHub(_Server):
         app.register_blueprint(hub.build_blueprint(url_prefix="/hub"))
         self.flask = app
         self.delay = 0.0
+        self.record = record
         self.pings: list[Published] = []
         super().__init__(self._wsgi)
 
@@ -104,7 +107,7 @@ class RealHub(_Server):
         body = environ["wsgi.input"].read(size)
         environ["wsgi.input"] = io.BytesIO(body)
         form = urllib.parse.parse_qs(body.decode("ascii", "replace"))
-        if form.get("hub.mode") == ["publish"]:
+        if self.record and form.get("hub.mode") == ["publish"]:
             topic = (form.get("hub.topic") or form.get("hub.url") or [""])[0]
             self.pings.append(Published(form, topic, _fetch(topic)))
             time.sleep(self.delay)
@@ -117,6 +120,7 @@ class Subscriber(_Server):
 
     def __init__(self) -> None:
         self.received: list[tuple[str, bytes]] = []  # (topic, body), in arrival order
+        self.timed: list[tuple[float, bytes]] = []  # (time.perf_counter() on arrival, body)
         self.verified: list[str] = []  # the topics whose subscription it confirmed
         super().__init__(self._wsgi)
 
@@ -132,6 +136,7 @@ class Subscriber(_Server):
             return [query["hub.challenge"][0].encode()]
         size = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(size)
+        self.timed.append((time.perf_counter(), body))
         self.received.append((_self_link(environ.get("HTTP_LINK", "")), body))
         start_response("204 No Content", [])
         return [b""]
@@ -198,9 +203,9 @@ class WebSub:
 
 
 @contextlib.contextmanager
-def websub(out: Path, db: Path) -> Iterator[WebSub]:
+def websub(out: Path, db: Path, *, record: bool = True) -> Iterator[WebSub]:
     """A running hub (its subscriptions in `db`), a server of `out`, and a subscriber."""
-    hub, subscriber = RealHub(db), Subscriber()
+    hub, subscriber = RealHub(db, record=record), Subscriber()
     hub.start()
     subscriber.start()
     state = WebSub(hub, FeedServer(out, lambda: state.hubs), subscriber)
