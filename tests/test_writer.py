@@ -1,6 +1,7 @@
 """The Atom and RSS format: entries' XML kept by one build gives the bytes feedgen makes
 in the next."""
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -81,3 +82,26 @@ def test_kept_xml_that_does_not_parse_is_made_again() -> None:
     ]
     again = document(damaged)
     assert {fmt: again.xml(fmt) for fmt in fresh} == fresh
+
+
+def test_every_rss_plain_text_field_has_character_references() -> None:
+    """The channel's and its image's title, and each item's title, category, author,
+    source and dc:creator: `&`, `<` and `>` as the RSS profile's references, nowhere
+    `&amp;` or `&lt;` (a feed of many items finds them child by child, not by XPath)."""
+    entries = [
+        replace(entry(n, Author("A & <B>", "a@e.org" if n == 2 else None)), outlet="O & <P>")
+        for n in range(1, 4)
+    ]
+    plan = FeedPlan("", None, "s", [], iter(()))
+    feed = replace(
+        planned_feed(plan, "t & <u>", entries, SITE, kept_xml), logo="https://e.org/l.png"
+    )
+    raw = FeedDocument(feed).xml("rss").decode()
+    assert raw.count("<title>t &#x26; &#x3C;u&#x3E;</title>") == 2  # channel and image
+    assert raw.count("<title>标题 1 &#x26; &#x3C;b&#x3E;</title>") == 1
+    assert raw.count("<category>a b</category>") == 3
+    assert raw.count("<dc:creator>A &#x26; &#x3C;B&#x3E;</dc:creator>") == 2
+    assert raw.count("<author>a@e.org (A &#x26; &#x3C;B&#x3E;)</author>") == 1
+    assert raw.count("O &#x26; &#x3C;P&#x3E;</source>") == 2
+    plain = re.findall(r"<(?:title|category|dc:creator|author|source)\b[^>]*>([^<]*)</", raw)
+    assert len(plain) == 19 and not [t for t in plain if "&amp;" in t or "&lt;" in t]

@@ -115,11 +115,8 @@ class FeedDocument:
             # channel, lxml has it use the root's declarations (tests/test_writer.py).
             parent.append(kept if kept is not None else self._element(i, fmt))
         if fmt == "rss":
-            found = _RSS_PLAIN_TEXT(root)
-            assert isinstance(found, list)  # a node-set, by the expression
-            for element in found:
-                if isinstance(element, etree._Element):
-                    _as_character_references(element)
+            for element in _rss_plain_text(root):
+                _as_character_references(element)
         return bytes(
             etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
         )
@@ -199,11 +196,30 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 # RSS elements that hold plain text. Readers differ on whether they are HTML: the RSS
 # profile's advice (and the W3C validator's warning) is to write `&`, `<` and `>` there as
 # hexadecimal character references, the form the widest number of readers show as text.
-_RSS_PLAIN_TEXT = etree.XPath(
-    "channel/title | channel/image/title | channel/item/title | channel/item/category"
-    " | channel/item/author | channel/item/source | channel/item/dc:creator",
-    namespaces={"dc": "http://purl.org/dc/elements/1.1/"},
+_RSS_CHANNEL_TEXT = ("title",)
+_RSS_ITEM_TEXT = (
+    "title",
+    "category",
+    "author",
+    "source",
+    "{http://purl.org/dc/elements/1.1/}creator",
 )
+
+
+def _rss_plain_text(root: etree._Element) -> list[etree._Element]:
+    """channel/title, channel/image/title and each item's title, category, author, source
+    and dc:creator. Found child by child, not by one XPath union: libxml2 merges a union's
+    node-sets in quadratic time (4.5 s for a feed of 10,000 items)."""
+    found: list[etree._Element] = []
+    for channel in root.iterchildren("channel"):
+        found.extend(channel.iterchildren(*_RSS_CHANNEL_TEXT))
+        for image in channel.iterchildren("image"):
+            found.extend(image.iterchildren("title"))
+        for item in channel.iterchildren("item"):
+            found.extend(item.iterchildren(*_RSS_ITEM_TEXT))
+    return found
+
+
 _REFERENCED = {"&": "#x26", "<": "#x3C", ">": "#x3E"}
 
 
