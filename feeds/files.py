@@ -106,6 +106,60 @@ def replace_file(
         folders.append(path.parent)
 
 
+# Files synced side by side: a disk shared with other work answers many fsyncs at once
+# in about the time of one.
+SYNC_THREADS = 8
+
+
+def unchanged(path: Path, data: bytes) -> bool:
+    """Whether the file at path holds data already (write_if_changed's test)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
+
+
+def replace_files(batch: Sequence[tuple[Path, bytes]], folders: list[Path]) -> None:
+    """Replace each path with its data, atomically, as replace_file does: every file is
+    written and synced beside its target, the syncs side by side, then renamed over it in
+    order. The first that fails raises, naming its path: those before it are replaced,
+    it and those after it left as they were. Their folders go in `folders`, for the caller
+    to sync (sync_folders)."""
+    import tempfile  # here: a rebuild that finds nothing changed writes nothing
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    made: list[tuple[Future[None], int, str, Path]] = []
+    done, path = 0, Path()
+    try:
+        with ThreadPoolExecutor(max_workers=SYNC_THREADS) as pool:
+            for path, data in batch:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(
+                    dir=path.parent, prefix=f".{path.name}{TEMP_MARK}", suffix=".tmp"
+                )
+                made.append((Future(), fd, tmp, path))
+                with open(fd, "wb", closefd=False) as fh:
+                    fh.write(data)
+                os.fchmod(fd, 0o644)
+                made[-1] = (pool.submit(os.fsync, fd), fd, tmp, path)
+            for synced, fd, tmp, path in made:
+                synced.result()
+                os.close(fd)
+                Path(tmp).replace(path)
+                done += 1
+                if path.parent not in folders:
+                    folders.append(path.parent)
+    except BaseException as exc:
+        for _, fd, tmp, _ in made[done:]:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                Path(tmp).unlink()
+        if isinstance(exc, OSError) and exc.filename is None:  # a full disk: name the file
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
+
+
 def sync_folders(folders: Iterable[Path]) -> None:
     """Make the renames into these folders durable (see replace_file's `folders`): one
     fsync a folder for a build's 100 feeds in 33 folders took 0.11-0.41 s of wall time

@@ -10,7 +10,9 @@ from feeds.files import (
     OutputError,
     confined,
     remove_stale_temp_files,
+    replace_files,
     sync_folders,
+    unchanged,
     write_if_changed,
 )
 from feeds.formats import file_names
@@ -76,10 +78,19 @@ def _write_all(
     report: Report,
     folders: list[Path],
 ) -> None:
-    """The feeds and pages that changed, each file synced, their folders left to sync."""
-    for doc in sorted(docs, key=lambda d: d.relpath):
-        path = confined(out, doc.relpath)
-        if doc.data is not None and write_if_changed(path, doc.data, folders=folders):
+    """The feeds and pages that changed, in one batch (replace_files), their folders left
+    to sync."""
+    feeds = [(doc, confined(out, doc.relpath)) for doc in sorted(docs, key=lambda d: d.relpath)]
+    own_pages = [(doc, confined(out, doc.relpath)) for doc in pages if doc.data is not None]
+    batch = [
+        (path, doc.data)
+        for doc, path in [*feeds, *own_pages]
+        if doc.data is not None and not unchanged(path, doc.data)
+    ]
+    replace_files(batch, folders)
+    written = {path for path, _ in batch}
+    for doc, path in feeds:
+        if path in written:
             report.feeds_written += 1
             report.written.append(doc.relpath)
         else:
@@ -87,8 +98,6 @@ def _write_all(
         stat = path.stat()
         state.files[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
     for doc in pages:
-        if doc.data is not None:
-            write_if_changed(confined(out, doc.relpath), doc.data, folders=folders)
         try:  # another program's page (no fingerprint) as it is: a link is not followed
             stat = (out / doc.relpath).lstat()
         except OSError:
