@@ -48,12 +48,13 @@ class Writer:
 class FeedDocument:
     """One feed's channel and entries, written as Atom, RSS or both.
 
-    The channel is feedgen's; each entry's `<entry>` and `<item>` are feedgen's too, made
-    here, or read back from the XML kept with the entry by an earlier build
+    The channel is feedgen's; each entry's `<entry>` and `<item>` are the elements feedgen
+    makes, made here with lxml directly (feedgen's own for the edge cases, see
+    _direct_element), or read back from the XML kept with the entry by an earlier build
     (PlannedEntry.kept), which costs a third as much: a rebuild after new posts regenerates
     the feeds they land in, each mostly of entries it wrote before. `keep`: the XML made
     here is serialized too, for `made()`, so that the cache can keep it. `shared`: feedgen's
-    entries by post, made once a build for every feed of that build a post is in.
+    entries by post (the edge cases), made once a build for every feed a post is in.
     """
 
     def __init__(
