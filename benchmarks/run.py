@@ -220,7 +220,21 @@ class Bench:
 
     def build_cmd(self, archive: Path, out: Path) -> list[str]:
         cmd = [self.python, "-m", "feeds", "build", "--source", str(archive), "--out", str(out)]
+        cmd += ["--state-dir", str(state_dir(out))]
         return [*cmd, "--config", str(self.config), *(["-v"] if self.verbose else []), *self.extra]
+
+
+def state_dir(out: Path) -> Path:
+    """The build's state folder (its cache): beside the output folder, emptied with it for
+    a cold build. Left to its default ($XDG_CACHE_HOME), the cache of one run would serve
+    the next, and of an earlier benchmark the first."""
+    return out.with_name(out.name + "-state")
+
+
+def empty(out: Path) -> None:
+    """An output folder and its state folder removed: the next build is cold."""
+    for path in (out, state_dir(out)):
+        shutil.rmtree(path, ignore_errors=True)
 
     def run(
         self, step: str, cmd: Sequence[str], runs: int, before: Callable[[int], None] | None = None
@@ -247,10 +261,11 @@ def bench_size(bench: Bench, archive: Path, size: int, seed: int, work: Path) ->
         # Then what reading 540 MB may have pushed out: the folder's own entries, and the
         # build's state (cache, listing, folders, config files), which a rebuild reads.
         os.listdir(posts)  # noqa: PTH208 - the names, as the build lists them
-        warm(sorted(path for path in out.glob(".feeds*") if path.is_file()))
+        state = state_dir(out)
+        warm(sorted(path for path in state.glob(".feeds*") if path.is_file()))
 
     def start_cold(_: int) -> None:
-        shutil.rmtree(out, ignore_errors=True)
+        empty(out)
         rewarm()
 
     added: list[Path] = []
@@ -274,7 +289,7 @@ def bench_size(bench: Bench, archive: Path, size: int, seed: int, work: Path) ->
     finally:
         for path in added:
             path.unlink(missing_ok=True)
-        shutil.rmtree(out, ignore_errors=True)
+        empty(out)
     return rows
 
 
@@ -313,6 +328,7 @@ def peer_pairs(bench: Bench, archive: Path, work: Path, hugo: str, limit: int) -
     def cold(target: Path, cmd: list[str]) -> Measurement:
         for path in (target, cache):
             shutil.rmtree(path, ignore_errors=True)
+        empty(target)
         warm(sorted((archive / "_posts").iterdir()))
         return measure(cmd, bench.env, bench.scratch)
 
@@ -327,6 +343,7 @@ def peer_pairs(bench: Bench, archive: Path, work: Path, hugo: str, limit: int) -
         pairs.append(Pair(ours, theirs))
     for path in (out, hout, cache, site):
         shutil.rmtree(path, ignore_errors=True)
+    empty(out)
     return pairs
 
 
