@@ -208,6 +208,19 @@ def warm(paths: Iterable[Path]) -> int:
 # The steps
 
 
+def state_dir(out: Path) -> Path:
+    """The build's state folder (its cache): beside the output folder, emptied with it for
+    a cold build. Left to its default ($XDG_CACHE_HOME), the cache of one run would serve
+    the next, and of an earlier benchmark the first."""
+    return out.with_name(out.name + "-state")
+
+
+def empty(out: Path) -> None:
+    """An output folder and its state folder removed: the next build is cold."""
+    for path in (out, state_dir(out)):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @dataclass(frozen=True)
 class Bench:
     python: str
@@ -222,19 +235,6 @@ class Bench:
         cmd = [self.python, "-m", "feeds", "build", "--source", str(archive), "--out", str(out)]
         cmd += ["--state-dir", str(state_dir(out))]
         return [*cmd, "--config", str(self.config), *(["-v"] if self.verbose else []), *self.extra]
-
-
-def state_dir(out: Path) -> Path:
-    """The build's state folder (its cache): beside the output folder, emptied with it for
-    a cold build. Left to its default ($XDG_CACHE_HOME), the cache of one run would serve
-    the next, and of an earlier benchmark the first."""
-    return out.with_name(out.name + "-state")
-
-
-def empty(out: Path) -> None:
-    """An output folder and its state folder removed: the next build is cold."""
-    for path in (out, state_dir(out)):
-        shutil.rmtree(path, ignore_errors=True)
 
     def run(
         self, step: str, cmd: Sequence[str], runs: int, before: Callable[[int], None] | None = None
