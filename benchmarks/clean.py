@@ -9,7 +9,7 @@ of its CPU time (`time.process_time`, not wall time: the machine may be shared),
 breakdown by stage. The stages are told by the build itself (the `lap` of
 feeds.content.entries.make_entry and feeds.content.cleaning.clean_body), so they are the
 build's stages, not a copy of them: read (the file again), markdown, parse, rules,
-sanitize, summary, serialize (the cleaned fragment), feed xml (feedgen's Atom <entry> and
+sanitize, summary, serialize (the cleaned fragment), feed xml (the Atom <entry> and
 RSS <item>, as a cold build makes them). The target (issue 22) is on the real
 sample's median, read excluded. Then one post of 8,500 paragraphs (`--giant`) in each of
 a few shapes, rendered and cleaned: the target is under a second each.

@@ -208,6 +208,19 @@ def warm(paths: Iterable[Path]) -> int:
 # The steps
 
 
+def state_dir(out: Path) -> Path:
+    """The build's state folder (its cache): beside the output folder, emptied with it for
+    a cold build. Left to its default ($XDG_CACHE_HOME), the cache of one run would serve
+    the next, and of an earlier benchmark the first."""
+    return out.with_name(out.name + "-state")
+
+
+def empty(out: Path) -> None:
+    """An output folder and its state folder removed: the next build is cold."""
+    for path in (out, state_dir(out)):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @dataclass(frozen=True)
 class Bench:
     python: str
@@ -220,6 +233,7 @@ class Bench:
 
     def build_cmd(self, archive: Path, out: Path) -> list[str]:
         cmd = [self.python, "-m", "feeds", "build", "--source", str(archive), "--out", str(out)]
+        cmd += ["--state-dir", str(state_dir(out))]
         return [*cmd, "--config", str(self.config), *(["-v"] if self.verbose else []), *self.extra]
 
     def run(
@@ -247,12 +261,11 @@ def bench_size(bench: Bench, archive: Path, size: int, seed: int, work: Path) ->
         # Then what reading 540 MB may have pushed out: the folder's own entries, and the
         # build's state (cache, listing, folders, config files), which a rebuild reads.
         os.listdir(posts)  # noqa: PTH208 - the names, as the build lists them
-        state = Path(bench.env["XDG_CACHE_HOME"])
-        warm(sorted(path for path in state.rglob(".feeds*") if path.is_file()))
+        state = state_dir(out)
+        warm(sorted(path for path in state.glob(".feeds*") if path.is_file()))
 
     def start_cold(_: int) -> None:
-        shutil.rmtree(out, ignore_errors=True)
-        forget_state(bench.env)
+        empty(out)
         rewarm()
 
     added: list[Path] = []
@@ -276,7 +289,7 @@ def bench_size(bench: Bench, archive: Path, size: int, seed: int, work: Path) ->
     finally:
         for path in added:
             path.unlink(missing_ok=True)
-        shutil.rmtree(out, ignore_errors=True)
+        empty(out)
     return rows
 
 
@@ -315,7 +328,7 @@ def peer_pairs(bench: Bench, archive: Path, work: Path, hugo: str, limit: int) -
     def cold(target: Path, cmd: list[str]) -> Measurement:
         for path in (target, cache):
             shutil.rmtree(path, ignore_errors=True)
-        forget_state(bench.env)
+        empty(target)
         warm(sorted((archive / "_posts").iterdir()))
         return measure(cmd, bench.env, bench.scratch)
 
@@ -330,6 +343,7 @@ def peer_pairs(bench: Bench, archive: Path, work: Path, hugo: str, limit: int) -
         pairs.append(Pair(ours, theirs))
     for path in (out, hout, cache, site):
         shutil.rmtree(path, ignore_errors=True)
+    empty(out)
     return pairs
 
 
@@ -527,15 +541,7 @@ def child_env(scratch: Path, src: Path) -> dict[str, str]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed tool has its .pyc files
     env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
-    # The build's state folder lives under XDG_CACHE_HOME, outside its output folder: here,
-    # so that a cold build can remove it (forget_state) and never finds the user's own.
-    env["XDG_CACHE_HOME"] = str(scratch / "state")
     return env
-
-
-def forget_state(env: dict[str, str]) -> None:
-    """Remove every build's state folder (see child_env): the next build is cold."""
-    shutil.rmtree(env["XDG_CACHE_HOME"], ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -52,20 +52,34 @@ def confined(out: Path, relpath: str) -> Path:
     return target
 
 
-def write_if_changed(path: Path, data: bytes, *, durable: bool = True) -> bool:
+def write_if_changed(
+    path: Path, data: bytes, *, durable: bool = True, folders: list[Path] | None = None
+) -> bool:
     """Replace path atomically with data; False (and no write) when it holds data already.
-    Not `durable`: no fsync, for a cache that may be lost in a crash but never torn."""
+    Not `durable`: no fsync, for a cache that may be lost in a crash but never torn.
+    `folders`: see replace_file."""
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    replace_file(path, data, durable=durable)
+    replace_file(path, data, durable=durable, folders=folders)
     return True
 
 
-def replace_file(path: Path, data: bytes, *, durable: bool = True, mode: int = 0o644) -> None:
-    """Replace path atomically with data, beside it, as write_if_changed does."""
+def replace_file(
+    path: Path,
+    data: bytes,
+    *,
+    durable: bool = True,
+    mode: int = 0o644,
+    folders: list[Path] | None = None,
+) -> None:
+    """Replace path atomically with data, beside it, as write_if_changed does.
+
+    `folders`: the caller syncs the folder (sync_folders) once it has replaced every file
+    of a batch, instead of once a file: the rename of a file not yet synced may be lost in
+    a crash, never the file's new bytes torn."""
     import tempfile  # here: a rebuild that finds nothing changed writes nothing
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,8 +98,74 @@ def replace_file(path: Path, data: bytes, *, durable: bool = True, mode: int = 0
         if isinstance(exc, OSError) and exc.filename is None:  # a full disk: name the file
             raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
-    if durable:
+    if not durable:
+        return
+    if folders is None:
         _fsync_dir(path.parent)
+    elif path.parent not in folders:
+        folders.append(path.parent)
+
+
+# Files synced side by side: a disk shared with other work answers many fsyncs at once
+# in about the time of one.
+SYNC_THREADS = 8
+
+
+def unchanged(path: Path, data: bytes) -> bool:
+    """Whether the file at path holds data already (write_if_changed's test)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
+
+
+def replace_files(batch: Sequence[tuple[Path, bytes]], folders: list[Path]) -> None:
+    """Replace each path with its data, atomically, as replace_file does: every file is
+    written and synced beside its target, the syncs side by side, then renamed over it in
+    order. The first that fails raises, naming its path: those before it are replaced,
+    it and those after it left as they were. Their folders go in `folders`, for the caller
+    to sync (sync_folders)."""
+    import tempfile  # here: a rebuild that finds nothing changed writes nothing
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    made: list[tuple[Future[None], int, str, Path]] = []
+    done, path = 0, Path()
+    try:
+        with ThreadPoolExecutor(max_workers=SYNC_THREADS) as pool:
+            for path, data in batch:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(
+                    dir=path.parent, prefix=f".{path.name}{TEMP_MARK}", suffix=".tmp"
+                )
+                made.append((Future(), fd, tmp, path))
+                with open(fd, "wb", closefd=False) as fh:
+                    fh.write(data)
+                os.fchmod(fd, 0o644)
+                made[-1] = (pool.submit(os.fsync, fd), fd, tmp, path)
+            for synced, fd, tmp, path in made:
+                synced.result()
+                os.close(fd)
+                Path(tmp).replace(path)
+                done += 1
+                if path.parent not in folders:
+                    folders.append(path.parent)
+    except BaseException as exc:
+        for _, fd, tmp, _ in made[done:]:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                Path(tmp).unlink()
+        if isinstance(exc, OSError) and exc.filename is None:  # a full disk: name the file
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
+
+
+def sync_folders(folders: Iterable[Path]) -> None:
+    """Make the renames into these folders durable (see replace_file's `folders`): one
+    fsync a folder for a build's 100 feeds in 33 folders took 0.11-0.41 s of wall time
+    here, one a file 0.26-0.98 s."""
+    for folder in folders:
+        _fsync_dir(folder)
 
 
 def is_temp_file(name: str) -> bool:

@@ -3,13 +3,19 @@
 Atom feed's entries id for id in the same order, and is byte-stable across rebuilds."""
 
 import json
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from conftest import DATA, NS, SEEDS, Build, xml
+from feeds.formats import jsonfeed
+from feeds.model import Author, PlannedEntry, PlannedFeed
 
 SCHEMA = json.loads((DATA / "jsonfeed-1.1.schema.json").read_text(encoding="utf-8"))
 SITE = "https://finews.withounder.com"
@@ -115,3 +121,27 @@ def test_json_feeds_are_byte_stable_and_not_rewritten(tmp_path: Path, build: Bui
     result = build("--source", SEEDS, "--out", first)
     assert "wrote 0 feeds" in result.stderr
     assert {p: p.stat().st_mtime_ns for p in json_feeds(first)} == stamps
+
+
+def test_json_feeds_are_the_bytes_json_dumps_writes(out: Path) -> None:
+    """orjson writes them; a reader gets what json.dumps(indent=2) wrote before."""
+    for path in json_feeds(out):
+        data = path.read_bytes()
+        assert data == (json.dumps(json.loads(data), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+@given(st.text(st.characters(blacklist_categories=["Cs"])), st.text(max_size=3))
+def test_any_text_is_written_as_json_dumps_writes_it(title: str, tag: str) -> None:
+    """Control characters, quotes, backslashes, U+2028, astral planes: json.dumps's escapes."""
+    when = datetime(2022, 1, 2, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    author = Author(title, uri="https://e.org/" + title)
+    entry = PlannedEntry(
+        "p.md", "id:" + title, title, when, when, "https://e.org/p", (author,), (tag, title),
+        "<p>" + title + "</p>", title, title, "https://o.org/" + title, image="https://e.org/i",
+    )  # fmt: skip
+    feed = PlannedFeed(
+        "", "https://e.org/", "https://e.org/", "https://e.org/index.html", ("feed.json",),
+        title, title, title, author, when, (entry, replace(entry, excerpt_only=True)), (title,),
+    )  # fmt: skip
+    data = jsonfeed.document(feed)
+    assert data == (json.dumps(json.loads(data), ensure_ascii=False, indent=2) + "\n").encode()

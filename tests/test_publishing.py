@@ -93,6 +93,7 @@ def test_a_build_that_runs_out_of_disk_leaves_each_feed_whole(
         real_fsync(fd)
 
     monkeypatch.setattr(feeds.files.os, "fsync", fills_up)
+    monkeypatch.setattr(feeds.files, "SYNC_THREADS", 1)  # the third fsync: the third file's
     result = build("--source", source, "--out", out)
     assert result.exit_code == 1
     assert result.stderr.endswith("No space left on device; no feed was left half-written\n")
@@ -242,3 +243,28 @@ def test_max_drop_sets_the_share_that_may_go(
     assert result.exit_code == code, result.stderr
     if code:
         assert f"more than {max_drop:.0%} fewer" in result.stderr
+
+
+def test_each_feed_is_synced_before_its_rename_and_each_folder_once_after(
+    tmp_path: Path, build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash loses at most a rename, never a feed's bytes: every file is synced before it
+    replaces the feed, and each output folder once, after the last file renamed into it."""
+    out = tmp_path / "out"
+    real_fsync, synced = os.fsync, []
+
+    def noted(fd: int) -> None:
+        path = Path(f"/proc/self/fd/{fd}").readlink()
+        synced.append((path, path.is_dir()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(feeds.files.os, "fsync", noted)
+    assert build("--source", SEEDS, "--out", out).exit_code == 0
+    published = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    files = [path for path, folder in synced if not folder and path.parent.is_relative_to(out)]
+    folders = [path for path, folder in synced if folder and path.is_relative_to(out)]
+    assert len(published) > 10 and len(files) == len(published)
+    assert all(feeds.files.is_temp_file(path.name) for path in files)  # before its rename
+    assert sorted(folders) == sorted({p.parent for p in published})  # each folder once
+    last_file = max(i for i, (path, folder) in enumerate(synced) if path in files)
+    assert all(synced.index((f, True)) > last_file for f in folders)

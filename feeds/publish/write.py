@@ -6,7 +6,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from feeds.config import TAG_FOLDER
-from feeds.files import OutputError, confined, remove_stale_temp_files, write_if_changed
+from feeds.files import (
+    OutputError,
+    confined,
+    remove_stale_temp_files,
+    replace_files,
+    sync_folders,
+    unchanged,
+    write_if_changed,
+)
 from feeds.formats import file_names
 from feeds.incremental.documents import FeedDoc
 from feeds.incremental.fingerprints import Published, file_intact
@@ -44,23 +52,11 @@ def write_feeds(
     stale temporary files are removed too)."""
     written = _folders_written(out, [*previous.files, *(d.relpath for d in docs)])
     remove_stale_temp_files([*written, private])
-    for doc in sorted(docs, key=lambda d: d.relpath):
-        path = confined(out, doc.relpath)
-        if doc.data is not None and write_if_changed(path, doc.data):
-            report.feeds_written += 1
-            report.written.append(doc.relpath)
-        else:
-            report.feeds_unchanged += 1
-        stat = path.stat()
-        state.files[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
-    for doc in pages:
-        if doc.data is not None:
-            write_if_changed(confined(out, doc.relpath), doc.data)
-        try:  # another program's page (no fingerprint) as it is: a link is not followed
-            stat = (out / doc.relpath).lstat()
-        except OSError:
-            continue
-        state.pages[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
+    folders: list[Path] = []  # synced once each, after the files written into them
+    try:
+        _write_all(out, docs, pages, state, report, folders)
+    finally:
+        sync_folders(folders)
     for relpath, known in previous.files.items():
         if relpath not in state.files:
             why = (
@@ -73,6 +69,41 @@ def write_feeds(
             )
             _remove_feed(out, relpath, known, source_folder, report, why)
     _write_copies(out, copies or {}, state, previous, report, source_folder)
+
+
+def _write_all(
+    out: Path,
+    docs: Sequence[FeedDoc],
+    pages: Sequence[FeedDoc],
+    state: State,
+    report: Report,
+    folders: list[Path],
+) -> None:
+    """The feeds and pages that changed, in one batch (replace_files), their folders left
+    to sync."""
+    feeds = [(doc, confined(out, doc.relpath)) for doc in sorted(docs, key=lambda d: d.relpath)]
+    own_pages = [(doc, confined(out, doc.relpath)) for doc in pages if doc.data is not None]
+    batch = [
+        (path, doc.data)
+        for doc, path in [*feeds, *own_pages]
+        if doc.data is not None and not unchanged(path, doc.data)
+    ]
+    replace_files(batch, folders)
+    written = {path for path, _ in batch}
+    for doc, path in feeds:
+        if path in written:
+            report.feeds_written += 1
+            report.written.append(doc.relpath)
+        else:
+            report.feeds_unchanged += 1
+        stat = path.stat()
+        state.files[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
+    for doc in pages:
+        try:  # another program's page (no fingerprint) as it is: a link is not followed
+            stat = (out / doc.relpath).lstat()
+        except OSError:
+            continue
+        state.pages[doc.relpath] = Published(doc.fingerprint, stat.st_size, stat.st_mtime_ns)
 
 
 def _write_copies(
