@@ -307,26 +307,39 @@ def test_a_build_that_dies_between_two_feed_writes_still_owes_their_pings(
     """The disk fills while the second feed file is written: the first holds the new post
     already, so the next build writes nothing there; the ping saved before the writes
     still reaches the hub, and the subscriber gets the post."""
+    import feeds.files
     import feeds.publish.write
 
     site = _site(tmp_path)
     config = _config(tmp_path, ws.site, [ws.hub.url])
     assert _build(tmp_path, config)[0] == 0
     out = tmp_path / "out"
-    real = feeds.publish.write.write_if_changed
+    real_replace, real_fsync = feeds.publish.write.replace_files, os.fsync
     written: list[Path] = []
 
-    def full_at_the_second(path: Path, data: bytes, *, durable: bool = True) -> bool:
-        if written:
-            raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        written.append(path)
-        return real(path, data, durable=durable)
+    def full_at_the_second(batch: list[tuple[Path, bytes]], folders: list[Path]) -> None:
+        written.extend(path for path, _ in batch)
+        synced: list[int] = []
 
-    monkeypatch.setattr(feeds.publish.write, "write_if_changed", full_at_the_second)
+        def fsync(fd: int) -> None:
+            if synced:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            synced.append(fd)
+            real_fsync(fd)
+
+        monkeypatch.setattr(feeds.files.os, "fsync", fsync)
+        try:
+            real_replace(batch, folders)
+        finally:
+            monkeypatch.setattr(feeds.files.os, "fsync", real_fsync)
+
+    monkeypatch.setattr(feeds.files, "SYNC_THREADS", 1)  # the second fsync: the second file's
+    monkeypatch.setattr(feeds.publish.write, "replace_files", full_at_the_second)
     title = _add_post(site, 3)
     code, stderr = _build(tmp_path, config)
     assert code == 1, stderr
     assert "No space left on device" in stderr
+    assert len(written) > 1
     monkeypatch.undo()
     first = written[0]
     assert title in _titles(first.read_bytes())  # written before the build died
