@@ -1,10 +1,12 @@
 """Markdown to HTML, as Jekyll would render a post body. No business logic."""
 
+import ctypes
 import re
 import string
+from collections.abc import Sequence
 from html import unescape
 
-import cmarkgfm
+from cmarkgfm import _cmark, cmark
 from cmarkgfm.cmark import Options
 
 # Jekyll's kramdown reads GFM input: tables and ~~strikethrough~~, footnotes, typographic
@@ -17,6 +19,43 @@ _EXTENSIONS = ("table", "strikethrough")
 # cmark encodes the references to U+FFFE and U+FFFF as bytes that are not UTF-8, and the
 # binding then fails. No XML document may hold them: they become U+FFFD first.
 _NONCHARACTER_REFERENCE = re.compile(r"&#(?:[xX]0*[fF]{3}[eEfF]|0*6553[45]);")
+# cmarkgfm's markdown_to_html_with_extensions never frees the tree it parses nor the HTML
+# it copies out (theacodes/cmarkgfm#53): ~7.5 KB a post, which `feeds watch` kept for
+# ever. The same calls, then cmark's own free of each: cmark_node_free is in its library
+# but not in the binding's declarations, and the HTML is malloc'd by cmark's default
+# allocator, so libc's free releases it.
+_FFI, _LIB = _cmark.ffi, _cmark.lib
+_CMARK = ctypes.CDLL(_cmark.__file__)
+_CMARK.cmark_node_free.argtypes = [ctypes.c_void_p]
+_CMARK.cmark_node_free.restype = None
+_LIBC_FREE = ctypes.CDLL(None).free
+_LIBC_FREE.argtypes = [ctypes.c_void_p]
+_LIBC_FREE.restype = None
+
+
+def _to_html(text: str, options: int, extensions: Sequence[str]) -> str:
+    """cmarkgfm.markdown_to_html_with_extensions, freeing what it leaks."""
+    cmark.core_extensions_ensure_registered()
+    found = [cmark.find_syntax_extension(name) for name in extensions]
+    parser = cmark.parser_new(options=options)
+    try:
+        for extension in found:
+            cmark.parser_attach_syntax_extension(parser, extension)
+        cmark.parser_feed(parser, text)
+        root = cmark.parser_finish(parser)
+        try:
+            if _LIB.cmark_node_get_type(root) == _LIB.CMARK_NODE_NONE:
+                raise ValueError("Error parsing markdown!")
+            raw = _LIB.cmark_render_html(root, options, cmark.parser_get_syntax_extensions(parser))
+            try:
+                html: str = _FFI.string(raw).decode("utf-8")
+            finally:
+                _LIBC_FREE(int(_FFI.cast("uintptr_t", raw)))
+        finally:
+            _CMARK.cmark_node_free(int(_FFI.cast("uintptr_t", root)))
+    finally:
+        cmark.parser_free(parser)
+    return html
 
 
 def render_markdown(body: str, *, smart_quotes: bool = True) -> str:
@@ -25,10 +64,7 @@ def render_markdown(body: str, *, smart_quotes: bool = True) -> str:
     if "&#" in body:
         body = _NONCHARACTER_REFERENCE.sub("&#xFFFD;", body)
     options = _OPTIONS | Options.CMARK_OPT_SMART if smart_quotes else _OPTIONS
-    html: str = cmarkgfm.markdown_to_html_with_extensions(
-        body, options=options, extensions=_EXTENSIONS
-    )
-    return html
+    return _to_html(body, options, _EXTENSIONS)
 
 
 # A title's ASCII punctuation, escaped but for what smart punctuation reads (' " - .):
@@ -42,9 +78,7 @@ def smartify(text: str) -> str:
     """Text with typographic quotes, dashes and ellipses, as a body's text gets them
     (render_markdown): Jekyll's `smartify`, which jekyll-feed applies to titles."""
     source = _TITLE_START + text.translate(_TITLE_ESCAPES)
-    rendered: str = cmarkgfm.markdown_to_html_with_extensions(
-        source, options=Options.CMARK_OPT_SMART, extensions=()
-    )
+    rendered = _to_html(source, Options.CMARK_OPT_SMART, ())
     inner = rendered.removeprefix("<p>").removesuffix("</p>\n")
     if len(inner) == len(rendered) - len("<p></p>\n") and inner.startswith(_TITLE_START):
         return unescape(inner)[len(_TITLE_START) :]
