@@ -7,8 +7,10 @@ owed to the next build."""
 import errno
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -353,3 +355,44 @@ def test_a_build_that_dies_between_two_feed_writes_still_owes_their_pings(
     assert delivered, "the subscriber never heard of the feed written before the crash"
     assert title in _titles(delivered[-1])
     assert not _owed(out)
+
+
+def test_a_hub_that_answers_a_byte_at_a_time_is_cut_and_leaves_no_thread() -> None:
+    """A socket's timeout is per read: a hub that trickles its answer would keep a ping's
+    thread and socket for as long as it likes (under `feeds watch`, one more a build). Each
+    try's connection is cut once its time is spent."""
+    from feeds.publish.hubs import ping_all
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def trickle(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 600:
+                if stop.is_set():
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    hub = f"http://127.0.0.1:{port}/"
+    try:
+        results = ping_all([(hub, "https://example.org/atom.xml")], timeout=0.5)
+    finally:
+        stop.set()
+    assert results[hub, "https://example.org/atom.xml"] == "no whole answer within 0.5 s"
+    assert not [t for t in threading.enumerate() if t.name == "feeds-ping"]

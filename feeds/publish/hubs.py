@@ -9,13 +9,18 @@ topic, which Flask-WebSub's hub and others read). Any 2xx answer is success: Web
 
 Pings run in a few threads, each waits at most `timeout` seconds a try, and a failed one
 is tried once more after a short pause when the failure may pass (no answer, a 5xx, a
-429). The whole run is bounded: what is not sent in time stays for the next build. This
+429). A try's connection is cut once its `timeout` is spent, even by a hub that keeps it
+busy a byte at a time (a socket's own timeout is per read), so no thread and no socket
+outlives the run. The whole run is bounded: what is not sent in time stays for the next
+build. This
 module is imported only when some ping is due: a build with nothing to ping never loads
 http.client.
 """
 
+import contextlib
 import http.client
 import queue
+import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -35,6 +40,34 @@ NAMED = 10  # failed pings named on stderr per hub: a hub down for a cold build'
 Target = tuple[str, str]  # (hub URL, feed URL)
 
 
+class _Watch:
+    """The connections in flight, each with the moment its try's time is spent."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open: dict[http.client.HTTPConnection, float] = {}
+        self.cut: set[http.client.HTTPConnection] = set()
+
+    def add(self, conn: http.client.HTTPConnection, until: float) -> None:
+        with self.lock:
+            self.open[conn] = until
+
+    def discard(self, conn: http.client.HTTPConnection) -> bool:
+        """Forget the connection: whether it was cut."""
+        with self.lock:
+            self.open.pop(conn, None)
+            return conn in self.cut
+
+    def cut_spent(self, now: float) -> None:
+        """Shut the sockets whose time is spent: the thread reading one fails at once."""
+        with self.lock:
+            for conn, until in self.open.items():
+                if until <= now and conn not in self.cut and conn.sock is not None:
+                    self.cut.add(conn)
+                    with contextlib.suppress(OSError):
+                        conn.sock.shutdown(socket.SHUT_RDWR)
+
+
 def ping_all(targets: Sequence[Target], timeout: float) -> dict[Target, str | None]:
     """Ping every hub for its feed URL, concurrently: the reason each ping failed, or None
     for one that succeeded. Returns within ROUNDS times one ping's longest wait; a ping
@@ -46,6 +79,7 @@ def ping_all(targets: Sequence[Target], timeout: float) -> dict[Target, str | No
     for target in targets:
         todo.put(target)
     results: dict[Target, str | None] = {}
+    watch = _Watch()
 
     def work() -> None:
         while time.monotonic() < deadline:
@@ -53,32 +87,39 @@ def ping_all(targets: Sequence[Target], timeout: float) -> dict[Target, str | No
                 hub, url = todo.get_nowait()
             except queue.Empty:
                 return
-            results[hub, url] = ping(hub, url, timeout, pause)
+            results[hub, url] = ping(hub, url, timeout, pause, watch)
 
-    # Daemon threads: one stuck past the deadline (a hub that answers a byte at a time)
-    # is left behind, never waited for at exit.
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(WORKERS)]
-    for thread in threads[: len(targets)]:
+    threads = [
+        threading.Thread(target=work, name="feeds-ping", daemon=True)
+        for _ in range(min(WORKERS, len(targets)))
+    ]
+    for thread in threads:
         thread.start()
-    for thread in threads[: len(targets)]:
-        thread.join(max(0.0, deadline - time.monotonic()))
+    while any(thread.is_alive() for thread in threads) and time.monotonic() < deadline:
+        watch.cut_spent(time.monotonic())
+        time.sleep(0.05)
+    watch.cut_spent(float("inf"))  # the run's time is spent: every connection ends now
+    for thread in threads:
+        thread.join(1.0)
     late = f"not sent in time (pings wait {limit:g} s in all); tried again at the next build"
     return {target: results.get(target, late) for target in targets}
 
 
-def ping(hub: str, url: str, timeout: float, pause: float) -> str | None:
+def ping(
+    hub: str, url: str, timeout: float, pause: float, watch: _Watch | None = None
+) -> str | None:
     """One ping, tried again after `pause` if the failure may pass: None, or the reason."""
     reason: str | None = None
     for attempt in range(TRIES):
         if attempt:
             time.sleep(pause)
-        reason, again = _post(hub, url, timeout)
+        reason, again = _post(hub, url, timeout, watch or _Watch())
         if reason is None or not again:
             return reason
     return reason
 
 
-def _post(hub: str, url: str, timeout: float) -> tuple[str | None, bool]:
+def _post(hub: str, url: str, timeout: float, watch: _Watch) -> tuple[str | None, bool]:
     """POST the publish notice: (None, _) on a 2xx, else (the reason, whether to retry)."""
     parts = urlsplit(hub)
     host, port = parts.hostname or "", parts.port
@@ -90,6 +131,7 @@ def _post(hub: str, url: str, timeout: float) -> tuple[str | None, bool]:
         "User-Agent": f"feeds/{__version__}",
     }
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    watch.add(conn, time.monotonic() + timeout)
     try:
         conn.request("POST", target, body=body, headers=headers)
         answer = conn.getresponse()
@@ -99,8 +141,11 @@ def _post(hub: str, url: str, timeout: float) -> tuple[str | None, bool]:
     except ConnectionRefusedError:
         return "connection refused (is the hub down?)", True
     except (OSError, http.client.HTTPException) as exc:
+        if watch.discard(conn):
+            return f"no whole answer within {timeout:g} s", True
         return _os_reason(exc), True
     finally:
+        watch.discard(conn)
         conn.close()
     if 200 <= answer.status < 300:
         return None, False
