@@ -2,8 +2,8 @@
 check: the fixture site tests/data/jekyll-feed-site (our own posts, each exercising what
 one of its fixtures does) is built by `feeds build` and what a reader sees is asserted.
 
-Behaviours that need another part of issue 21 are strict xfails naming it; behaviours
-where feeds deliberately differs are listed in README "Coming from jekyll-feed" instead.
+Behaviours where feeds deliberately differs are not asserted as jekyll-feed has them: the
+README's "Coming from jekyll-feed" lists them, with the reason for each.
 """
 
 import json
