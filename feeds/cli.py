@@ -49,51 +49,62 @@ def cli() -> None:
     """Publish Atom and RSS feeds, per category and combined, from Jekyll-style posts."""
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
-@click.option(
+# The options `build` and `watch` share, each written once.
+SOURCE = click.option(
     "--source",
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder of posts, or a Jekyll site. [default: seeds, or 'source' in the config]",
 )
-@click.option(
+OUT = click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder the feeds are written to. [default: out, or 'out' in the config]",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML config file. [default: feeds.toml, if present]",
-)
-@click.option(
+LIMIT = click.option(
     "--limit", type=click.IntRange(min=0), help="Entries per feed; 0 for all. [default: 50]"
 )
-@click.option("--future", is_flag=True, help="Include posts dated in the future.")
+FUTURE = click.option("--future", is_flag=True, help="Include posts dated in the future.")
+CACHE = click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The build cache file. [default: .feeds-cache.sqlite in the state folder]",
+)
+STATE_DIR = click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of the build's private files: state, cache, Jekyll snapshot; never "
+    "served. [default: 'state_dir' in the config, else $XDG_CACHE_HOME/feeds/OUTNAME-HASH]",
+)
+JOBS = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes for scanning and cleaning. [default: all cores]",
+)
+
+
+def config_option(text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help=text
+    )
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@SOURCE
+@OUT
+@config_option("TOML config file. [default: feeds.toml, if present]")
+@LIMIT
+@FUTURE
 @click.option("--strict", is_flag=True, help="Fail, publishing nothing, if any post is skipped.")
 @click.option(
     "--force",
     is_flag=True,
     help="Publish even if far fewer posts are found than at the last build.",
 )
-@click.option(
-    "--cache",
-    "cache_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The build cache file. [default: .feeds-cache.sqlite in the state folder]",
-)
-@click.option(
-    "--state-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder of the build's private files: state, cache, Jekyll snapshot; never "
-    "served. [default: 'state_dir' in the config, else $XDG_CACHE_HOME/feeds/OUTNAME-HASH]",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    help="Worker processes for scanning and cleaning. [default: all cores]",
-)
+@CACHE
+@STATE_DIR
+@JOBS
 @click.option("-v", "--verbose", is_flag=True, help="Also print the time spent in each stage.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line; only problems.")
 def build(
@@ -118,15 +129,8 @@ def build(
     The output folder holds only what subscribers fetch: what the build keeps for the next
     one lives in the state folder (--state-dir), $XDG_CACHE_HOME (~/.cache) by default.
     """
-    if config_path is None and Path("feeds.toml").is_file():
-        config_path = Path("feeds.toml")
-    overrides: dict[str, object] = {"strict": strict, "force": force}
-    if future:  # else `future:` in _config.yml says
-        overrides["future"] = True
-    if limit is not None:
-        overrides["limit"] = limit
-    if cache_path is not None:
-        overrides["cache"] = cache_path
+    config_path = _config_path(config_path)
+    overrides = {"strict": strict, "force": force, **_overrides(limit, future, cache_path)}
     report = Report()
     try:
         config = load_config(
@@ -172,44 +176,14 @@ def _exit_code(report: Report) -> int:
 
 
 @cli.command()
-@click.option(
-    "--source",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder of posts, or a Jekyll site. [default: seeds, or 'source' in the config]",
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder the feeds are written to. [default: out, or 'out' in the config]",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="TOML config file, read again when it changes. [default: feeds.toml, if present]",
-)
-@click.option(
-    "--limit", type=click.IntRange(min=0), help="Entries per feed; 0 for all. [default: 50]"
-)
-@click.option("--future", is_flag=True, help="Include posts dated in the future.")
-@click.option(
-    "--cache",
-    "cache_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The build cache file. [default: .feeds-cache.sqlite in the state folder]",
-)
-@click.option(
-    "--state-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder of the build's private files: state, cache, Jekyll snapshot; never "
-    "served. [default: 'state_dir' in the config, else $XDG_CACHE_HOME/feeds/OUTNAME-HASH]",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    help="Worker processes for scanning and cleaning. [default: all cores]",
-)
+@SOURCE
+@OUT
+@config_option("TOML config file, read again when it changes. [default: feeds.toml, if present]")
+@LIMIT
+@FUTURE
+@CACHE
+@STATE_DIR
+@JOBS
 @click.option(
     "--debounce",
     type=click.IntRange(min=0),
@@ -247,15 +221,8 @@ def watch(
     """
     from feeds.watch import Watcher  # here: `build` never loads watchfiles
 
-    if config_path is None and Path("feeds.toml").is_file():
-        config_path = Path("feeds.toml")
-    overrides: dict[str, object] = {}
-    if future:  # else `future:` in _config.yml says
-        overrides["future"] = True
-    if limit is not None:
-        overrides["limit"] = limit
-    if cache_path is not None:
-        overrides["cache"] = cache_path
+    config_path = _config_path(config_path)
+    overrides = _overrides(limit, future, cache_path)
 
     def load() -> Config:
         return load_config(
@@ -275,6 +242,25 @@ def watch(
     except ConfigError as exc:
         _fail(Report(), f"config error: {exc}", EXIT_USAGE)
     watcher.run()
+
+
+def _config_path(given: Path | None) -> Path | None:
+    """The config file: the one given, else feeds.toml in the working folder if there."""
+    if given is None and Path("feeds.toml").is_file():
+        return Path("feeds.toml")
+    return given
+
+
+def _overrides(limit: int | None, future: bool, cache_path: Path | None) -> dict[str, object]:
+    """The config values the command line sets: only those given."""
+    overrides: dict[str, object] = {}
+    if future:  # else `future:` in _config.yml says
+        overrides["future"] = True
+    if limit is not None:
+        overrides["limit"] = limit
+    if cache_path is not None:
+        overrides["cache"] = cache_path
+    return overrides
 
 
 def terminal_progress(label: str, total: int) -> Callable[[int], None]:
