@@ -117,7 +117,7 @@ def _publish(
     ):
         replay(previous, report)
         _check_strict(config, report)
-        return [p for p in previous.pings if p.hub in config.hubs], found
+        return _still_owed(previous, config), found
     report.errors.extend(map(misnamed_message, found.misnamed))
     report.errors.extend(map(link_out_message, found.links_out))
     report.errors.extend(unlisted_message(*folder) for folder in found.unlisted)
@@ -139,7 +139,7 @@ def _publish(
         folder = source_folder(config.out, config.source)
         still_locked()
         if config.hubs:
-            urls = [f"{config.site.url}/{doc.relpath}" for doc in docs if doc.data is not None]
+            urls = [_feed_url(config, doc.relpath) for doc in docs if doc.data is not None]
             owe_pings(private, previous, config.hubs, urls, time.time_ns())
         write_feeds(
             config.out,
@@ -157,8 +157,8 @@ def _publish(
         state.pings = due_pings(
             previous.pings,
             config.hubs,
-            [f"{config.site.url}/{relpath}" for relpath in report.written],
-            {f"{config.site.url}/{relpath}" for relpath in state.files},
+            [_feed_url(config, relpath) for relpath in report.written],
+            {_feed_url(config, relpath) for relpath in state.files},
             time.time_ns(),
         )
         still_locked()
@@ -166,11 +166,21 @@ def _publish(
     return state.pings, synced
 
 
+def _feed_url(config: Config, relpath: str) -> str:
+    """The URL a feed file of the output folder is served at, as its hubs know it."""
+    return f"{config.site.url}/{relpath}"
+
+
+def _still_owed(state: State, config: Config) -> list[Ping]:
+    """The pings a state owes to hubs the config still names."""
+    return [p for p in state.pings if p.hub in config.hubs]
+
+
 def ping_owed(config: Config, report: Report) -> None:
     """Ping the hubs for the pings the last build left owed, with no build: feeds watch
     tries a failed ping again this way, without waiting for the next change. The state is
     read without the lock (it is replaced whole); what is heard is settled under it."""
-    owed = [p for p in read_state(state_folder(config)).pings if p.hub in config.hubs]
+    owed = _still_owed(read_state(state_folder(config)), config)
     if owed:
         _ping(config, owed, report)
 
