@@ -38,12 +38,15 @@ from feeds.content.cleaning.sanitize import (
 from feeds.content.cleaning.tree import (
     collapse_blank_strings,
     parse_document_body,
+    select,
     serialize_children,
 )
 from feeds.content.summary import summarize_fragment
 
 # Told each stage's name as it ends (benchmarks/clean.py times them); by default nothing.
 Lap = Callable[[str], None]
+# The elements serialize_body orders the attributes of, body too: libxml2 finds them.
+_WITH_ATTRIBUTES = etree.XPath("descendant-or-self::*[@*]")
 SANITIZED_ATTRIBUTES = MappingProxyType({"*": GENERIC_ATTRIBUTES, **ALLOWED_ATTRIBUTES})
 
 __all__ = [
@@ -115,10 +118,8 @@ def serialize_body(body: HtmlElement, keep: Mapping[str, frozenset[str]] | None 
     in name order (as feeds written by earlier versions have them). `keep`: the only
     attributes to keep, by tag, "*" for every tag (the sanitizer's, which drops the others
     anyway): those are few, and libxml2 looks each attribute set up among those set."""
-    for element in body.iter(etree.Element):
+    for element in select(body, _WITH_ATTRIBUTES):
         attributes = element.attrib
-        if not attributes:
-            continue
         items = attributes.items()
         if keep is not None:
             tag, every = keep.get(element.tag, frozenset()), keep.get("*", frozenset())

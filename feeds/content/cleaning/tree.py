@@ -34,6 +34,8 @@ _BLANK_STRINGS = etree.XPath(
     "descendant-or-self::text()"
     "[normalize-space(.) = '' and not(ancestor::pre or ancestor::textarea)]"
 )
+# Elements with nothing in them, root too: libxml2 finds the few among all of them.
+_EMPTY = etree.XPath("descendant-or-self::*[not(node())]")
 # Elements that never have content: written `<br/>`, every other one with an end tag.
 SELF_CLOSED = frozenset(
     {
@@ -80,25 +82,25 @@ class TooManyAttributes(Unparsable):
     """An element with more attributes than can be read in bounded time."""
 
 
-def check_shape(html: str, *, nesting: bool = True) -> None:
+def check_shape(html: str, *, nesting: bool = True, attributes: bool = True) -> None:
     """Raise TooDeep if libxml2 would stop inside this fragment when building its tree,
     as it parses one: inside html and body; TooManyAttributes if an element has too many
-    attributes to build it. Measured only when it has the tags to be that deep (a post
-    seldom has 2,000) or the separators for that many attributes (a post seldom has
-    1,000), without building a tree."""
+    attributes to build it (not checked without `attributes`). Measured only when it has
+    the tags to be that deep (a post seldom has 2,000) or the separators for that many
+    attributes (a post seldom has 1,000), without building a tree."""
     deep = nesting and html.count("<") > MAX_NESTING - 2
-    wide = sum(map(html.count, _ATTRIBUTE_SEPARATORS)) > MAX_ATTRIBUTES
+    wide = attributes and sum(map(html.count, _ATTRIBUTE_SEPARATORS)) > MAX_ATTRIBUTES
     if not (deep or wide):
         return
-    depth, attributes = _measure(_document(html))
+    depth, most = _measure(_document(html))
     if deep and depth > MAX_NESTING:
         raise TooDeep(
             f"its HTML is nested too deep for the HTML parser ({MAX_NESTING:,} levels at "
             "most): the rest of the body would be lost; flatten its markup"
         )
-    if attributes > MAX_ATTRIBUTES:
+    if most > MAX_ATTRIBUTES:
         raise TooManyAttributes(
-            f"an element of its HTML has {attributes:,} attributes, over the "
+            f"an element of its HTML has {most:,} attributes, over the "
             f"{MAX_ATTRIBUTES:,} one may have"
         )
 
@@ -491,8 +493,8 @@ def serialize_children(root: HtmlElement, void: frozenset[str] = SELF_CLOSED) ->
     Edits the tree: empty elements that are not void get an empty string, so that XML
     writes their end tag (an HTML parser would read `<p/>` as an open `<p>`).
     """
-    for element in root.iter(etree.Element):
-        if element.tag not in void and element.text is None and len(element) == 0:
+    for element in select(root, _EMPTY):
+        if element.tag not in void:
             element.text = ""
     text = root.text or ""
     if "\r" in text:  # lxml writes it `&#13;`; feeds written before have it as it is
