@@ -46,7 +46,7 @@ from feeds.content.summary import summarize_fragment
 # Told each stage's name as it ends (benchmarks/clean.py times them); by default nothing.
 Lap = Callable[[str], None]
 # The elements serialize_body orders the attributes of, body too: libxml2 finds them.
-_WITH_ATTRIBUTES = etree.XPath("descendant-or-self::*[@*]")
+_WITH_ATTRIBUTES = etree.XPath("descendant-or-self::*/@*/..")
 SANITIZED_ATTRIBUTES = MappingProxyType({"*": GENERIC_ATTRIBUTES, **ALLOWED_ATTRIBUTES})
 
 __all__ = [

@@ -50,13 +50,12 @@ def normalize_outlet(name: str | None) -> str | None:
 
 def last_block(body: HtmlElement) -> HtmlElement | None:
     """Return the body's last top-level element, if it ends with one."""
-    for node in reversed(contents(body)):
-        if isinstance(node, str):
-            if not is_blank(node):
-                return None
-            continue
-        return node if is_element(node) else None
-    return None
+    if not len(body):
+        return None
+    last = body[-1]
+    if last.tail and not is_blank(last.tail):
+        return None
+    return last if is_element(last) else None
 
 
 def autolink_url(paragraph: HtmlElement) -> str | None:
