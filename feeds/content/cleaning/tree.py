@@ -36,6 +36,10 @@ _BLANK_STRINGS = etree.XPath(
 )
 # What unwrap_all renames the elements it unwraps to: upper case, which no parsed tag is.
 _UNWRAPPED = "FEEDS-UNWRAPPED"
+# The names of the elements lxml wrote as `<name …/>`: text and attribute values hold no
+# `<` or `>` (written `&lt;`, `&gt;`). A `/>` in a comment gives a name no element has, or
+# one of a void element, which changes nothing: this only tells whether a pass is needed.
+_SELF_CLOSED_NAMES = re.compile(r"<([^\s/>]+)[^<>]*/>")
 # Elements with nothing in them, root too: libxml2 finds the few among all of them.
 _EMPTY = etree.XPath("descendant-or-self::*[not(node())]")
 # Elements that never have content: written `<br/>`, every other one with an end tag.
@@ -492,16 +496,30 @@ def serialize_children(root: HtmlElement, void: frozenset[str] = SELF_CLOSED) ->
 
     Edits the tree: empty elements that are not void get an empty string, so that XML
     writes their end tag (an HTML parser would read `<p/>` as an open `<p>`).
+
+    Written first as it is: when every `/>` in it closes a void element, no other element
+    was empty, and finding them (a pass over the tree, a tenth of what serializing costs)
+    is not needed.
     """
-    for element in select(root, _EMPTY):
-        if element.tag not in void:
-            element.text = ""
+    if root.text is None and not len(root):
+        return ""
+    markup = _children_markup(root)
+    if not void.issuperset(_SELF_CLOSED_NAMES.findall(markup)):
+        for element in select(root, _EMPTY):
+            if element.tag not in void:
+                element.text = ""
+        markup = _children_markup(root)
+    return markup
+
+
+def _children_markup(root: HtmlElement) -> str:
     text = root.text or ""
     if "\r" in text:  # lxml writes it `&#13;`; feeds written before have it as it is
         children = (etree.tostring(child, encoding="unicode", method="xml") for child in root)
         return escape(text, quote=False) + "".join(children)
     # The root written whole, less its own tags: one call, not one a child (a tenth of
-    # what cleaning an entry costs). lxml writes `>` in attributes as `&gt;`, so the
-    # start tag ends at the first `>`; it is never `<root/>`, as its text is set.
+    # what cleaning an entry costs). lxml writes `>` in attributes and text as `&gt;`,
+    # so the start tag ends at the first `>`, and a `/>` closes an element (or is in a
+    # comment); root is never `<root/>`, as it has content.
     whole: str = etree.tostring(root, encoding="unicode", method="xml", with_tail=False)
     return whole[whole.index(">") + 1 : -len(root.tag) - 3]
