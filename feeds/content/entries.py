@@ -155,8 +155,9 @@ def make_entry(
         raise PostError(post.relpath, "clean", str(exc)) from exc
     except Exception as exc:  # a cleaning bug must cost one post, not the build
         raise PostError(post.relpath, "clean", f"{type(exc).__name__}: {exc}") from exc
-    size = len(cleaned.html.encode())
-    if size > MAX_ENTRY_BYTES:  # XML parsers refuse text over 10 MB (#4)
+    # XML parsers refuse text over 10 MB (#4); a character is 4 bytes of UTF-8 at most.
+    size = len(cleaned.html.encode()) if 4 * len(cleaned.html) > MAX_ENTRY_BYTES else 0
+    if size > MAX_ENTRY_BYTES:
         raise PostError(
             post.relpath,
             "render",

@@ -101,9 +101,9 @@ def resolve_attribution(
     found: Attribution, *, base_url: str, outlet: str | None, original_url: str | None
 ) -> Attribution:
     """Let front matter values win over what the body gave; keep only usable http(s) URLs."""
-    given_url = absolute_url(original_url, base_url) if original_url else None
-    found_url = absolute_url(found.original_url, base_url) if found.original_url else None
-    url = given_url or found_url
+    url = absolute_url(original_url, base_url) if original_url else None
+    if not url and found.original_url:
+        url = absolute_url(found.original_url, base_url)
     if url is not None and safe_link(url) is None:
         url = None
     return Attribution(normalize_outlet(outlet) or normalize_outlet(found.outlet), url)
