@@ -75,7 +75,7 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "td": frozenset({"colspan", "rowspan"}),
     "th": frozenset({"colspan", "rowspan", "scope"}),
 }
-# On every tag ("*"): ammonia's default, written out so that serialize_body knows it too.
+# On every tag ("*"): ammonia's default.
 GENERIC_ATTRIBUTES = frozenset({"lang", "title"})
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # XML has no void elements: every other element needs an end tag, or an HTML parser
