@@ -155,8 +155,9 @@ def make_entry(
         raise PostError(post.relpath, "clean", str(exc)) from exc
     except Exception as exc:  # a cleaning bug must cost one post, not the build
         raise PostError(post.relpath, "clean", f"{type(exc).__name__}: {exc}") from exc
-    size = len(cleaned.html.encode())
-    if size > MAX_ENTRY_BYTES:  # XML parsers refuse text over 10 MB (#4)
+    # XML parsers refuse text over 10 MB (#4); a character is 4 bytes of UTF-8 at most.
+    size = len(cleaned.html.encode()) if 4 * len(cleaned.html) > MAX_ENTRY_BYTES else 0
+    if size > MAX_ENTRY_BYTES:
         raise PostError(
             post.relpath,
             "render",
@@ -206,6 +207,8 @@ def excerpt(body: str, post: Post, smart_quotes: bool) -> str:
 
 def check_marks(body: str, relpath: str) -> None:
     """Refuse a Markdown body that cmark would make too many nodes of: before it does."""
+    if len(body) <= MAX_MARKS:  # a mark is a character: no need to count them
+        return
     marks = sum(map(body.count, MARKS))
     if marks > MAX_MARKS and len(body) <= MAX_ENTRY_BYTES:  # larger: refused once cleaned
         marks = _marks_outside_html_blocks(body)
@@ -242,6 +245,8 @@ def _marks_outside_html_blocks(body: str) -> int:
 
 def check_tag_count(html: str, relpath: str) -> None:
     """Refuse a body of more elements than can be cleaned within bounded memory."""
+    if len(html) <= MAX_TAGS:
+        return
     tags = html.count("<")  # one for each tag at least
     if tags > MAX_TAGS:
         raise PostError(

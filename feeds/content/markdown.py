@@ -4,7 +4,9 @@ import ctypes
 import re
 import string
 from collections.abc import Sequence
+from functools import cache
 from html import unescape
+from typing import Any
 
 from cmarkgfm import _cmark, cmark
 from cmarkgfm.cmark import Options
@@ -35,8 +37,7 @@ _LIBC_FREE.restype = None
 
 def _to_html(text: str, options: int, extensions: Sequence[str]) -> str:
     """cmarkgfm.markdown_to_html_with_extensions, freeing what it leaks."""
-    cmark.core_extensions_ensure_registered()
-    found = [cmark.find_syntax_extension(name) for name in extensions]
+    found = _syntax_extensions(tuple(extensions))
     parser = cmark.parser_new(options=options)
     try:
         for extension in found:
@@ -56,6 +57,13 @@ def _to_html(text: str, options: int, extensions: Sequence[str]) -> str:
     finally:
         cmark.parser_free(parser)
     return html
+
+
+@cache
+def _syntax_extensions(names: tuple[str, ...]) -> list[Any]:
+    """cmark's extensions by name, looked up once: they live as long as the process."""
+    cmark.core_extensions_ensure_registered()
+    return [cmark.find_syntax_extension(name) for name in names]
 
 
 def render_markdown(body: str, *, smart_quotes: bool = True) -> str:

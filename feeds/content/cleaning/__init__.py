@@ -29,8 +29,6 @@ from feeds.content.cleaning.generic import (
     remove_xml_forbidden_characters,
 )
 from feeds.content.cleaning.sanitize import (
-    ALLOWED_ATTRIBUTES,
-    GENERIC_ATTRIBUTES,
     parse_fragment,
     sanitize,
     serialize_fragment,
@@ -38,13 +36,15 @@ from feeds.content.cleaning.sanitize import (
 from feeds.content.cleaning.tree import (
     collapse_blank_strings,
     parse_document_body,
+    select,
     serialize_children,
 )
 from feeds.content.summary import summarize_fragment
 
 # Told each stage's name as it ends (benchmarks/clean.py times them); by default nothing.
 Lap = Callable[[str], None]
-SANITIZED_ATTRIBUTES = MappingProxyType({"*": GENERIC_ATTRIBUTES, **ALLOWED_ATTRIBUTES})
+# The elements with more than one attribute, as the parents of their second one.
+_SEVERAL_ATTRIBUTES = etree.XPath("descendant-or-self::*/@*[2]/..")
 
 __all__ = [
     "PROFILES",
@@ -110,24 +110,21 @@ def apply_rules(body: HtmlElement, rules: tuple[Rule, ...]) -> None:
         rule(body)
 
 
-def serialize_body(body: HtmlElement, keep: Mapping[str, frozenset[str]] | None = None) -> str:
+def serialize_body(body: HtmlElement) -> str:
     """Write the body's content back out, without the body element itself, attributes
-    in name order (as feeds written by earlier versions have them). `keep`: the only
-    attributes to keep, by tag, "*" for every tag (the sanitizer's, which drops the others
-    anyway): those are few, and libxml2 looks each attribute set up among those set."""
-    for element in body.iter(etree.Element):
+    in name order (as feeds written by earlier versions have them)."""
+    order_attributes(body)
+    return serialize_children(body).strip()
+
+
+def order_attributes(root: HtmlElement) -> None:
+    """Put the attributes of each element below root in name order."""
+    for element in select(root, _SEVERAL_ATTRIBUTES):
         attributes = element.attrib
-        if not attributes:
-            continue
-        items = attributes.items()
-        if keep is not None:
-            tag, every = keep.get(element.tag, frozenset()), keep.get("*", frozenset())
-            items = [item for item in items if item[0] in tag or item[0] in every]
-        ordered = sorted(items)
+        ordered = sorted(attributes.items())
         if ordered != attributes.items():
             attributes.clear()
             attributes.update(ordered)
-    return serialize_children(body).strip()
 
 
 def clean_html(html: str, rules: tuple[Rule, ...]) -> str:
@@ -159,8 +156,11 @@ def clean_body(
     absolutize_urls(parsed, base_url)
     lap("rules")
     # nh3 writes HTML5 (`<br>`, `<img …>`); lxml re-reads it so that the entry is
-    # written as markup that XML and HTML parsers both accept.
-    body = parse_fragment(sanitize(serialize_body(parsed, SANITIZED_ATTRIBUTES)))
+    # written as markup that XML and HTML parsers both accept. nh3 keeps the attributes
+    # it allows in the order it reads them: they are put in order once it has dropped
+    # the others, on the few elements left with more than one.
+    body = parse_fragment(sanitize(serialize_children(parsed).strip()))
+    order_attributes(body)
     lap("sanitize")
     attribution = resolve_attribution(
         found, base_url=base_url, outlet=outlet, original_url=original_url

