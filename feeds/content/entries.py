@@ -55,6 +55,12 @@ _DECLARATION = re.compile(r"^ {0,3}<![A-Za-z]", re.MULTILINE)
 MAX_TAGS = 250_000
 
 
+# What a worker makes of a post, sent back without the Post, which the main process has
+# (its datetimes, tuples and dataclasses cost more to pickle than the strings): the
+# Entry's html, summary, outlet, original_url and inputs.
+Made = tuple[str, str, str | None, str | None, tuple[Stamp, ...]]
+
+
 def make_entries(
     posts: Sequence[Post],
     source: Path,
@@ -77,10 +83,17 @@ def make_entries(
     )
     chunks = map_chunks(work, posts, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK, died=crashed)
     try:
-        for chunk in chunks:
-            yield from chunk
+        for chunk, first in zip(chunks, range(0, len(posts), CHUNK), strict=True):
+            yield from map(_entry, posts[first : first + CHUNK], chunk)
     finally:
         chunks.close()
+
+
+def _entry(post: Post, made: Made | PostError) -> Entry | PostError:
+    if isinstance(made, PostError):
+        return made
+    html, summary, outlet, original_url, inputs = made
+    return Entry(post, html, summary, outlet, original_url, inputs=inputs)
 
 
 def _entry_chunk(
@@ -91,12 +104,13 @@ def _entry_chunk(
     journal: Journal | None = None,
     site: Site | None = None,
     smart_quotes: bool = True,
-) -> list[Entry | PostError]:
-    results: list[Entry | PostError] = []
+) -> list[Made | PostError]:
+    results: list[Made | PostError] = []
     for post in posts:
         try:
             with journal.working_on(post.relpath) if journal else contextlib.nullcontext():
-                results.append(make_entry(post, source, cleaning, site, smart_quotes=smart_quotes))
+                e = make_entry(post, source, cleaning, site, smart_quotes=smart_quotes)
+            results.append((e.html, e.summary, e.outlet, e.original_url, e.inputs))
         except PostError as exc:
             results.append(exc)
     return results
@@ -114,7 +128,7 @@ def make_isolated(
         _entry_chunk, source=source, cleaning=cleaning, site=site, smart_quotes=smart_quotes
     )
     made = isolated(work, [post])
-    return crashed(post, made) if isinstance(made, str) else made[0]
+    return crashed(post, made) if isinstance(made, str) else _entry(post, made[0])
 
 
 def make_entry(

@@ -38,9 +38,10 @@ class Writer:
     def __init__(self, *, keep: bool = False) -> None:
         self.keep = keep
         self.shared: dict[str, FeedEntry] = {}
+        self.fields: dict[str, tuple[PlannedEntry, Fields | None]] = {}
 
     def render(self, feed: PlannedFeed, files: Sequence[str]) -> Rendered:
-        document = FeedDocument(feed, keep=self.keep, shared=self.shared)
+        document = FeedDocument(feed, keep=self.keep, shared=self.shared, fields=self.fields)
         formats = {name: fmt for fmt, name in FILES.items()}
         written = {name: document.xml(formats[name]) for name in files}
         return Rendered(written, document.made())
@@ -64,9 +65,13 @@ class FeedDocument:
         *,
         keep: bool = False,
         shared: dict[str, FeedEntry] | None = None,
+        fields: dict[str, tuple[PlannedEntry, "Fields | None"]] | None = None,
     ) -> None:
         self.feed, self.entries, self.keep = feed, feed.entries, keep
         self.shared = {} if shared is None else shared
+        # Each entry's fields as both formats write them, by post: made once a build for
+        # every feed it is in (plan.feeds.planned_feed plans a post's entry once).
+        self.fields = {} if fields is None else fields
         self.subtitle = feed.subtitle or feed.title  # RSS needs a description
         self.fresh: set[int] = set()  # the entries made here, not read back
         self.xml_made: dict[Format, dict[int, bytes]] = {"atom": {}, "rss": {}}
@@ -174,7 +179,10 @@ class FeedDocument:
         """The i-th entry's element in one format, as feedgen makes it."""
         entry = self.entries[i]
         self.fresh.add(i)
-        element = _direct_element(entry, fmt)
+        known = self.fields.get(entry.relpath)
+        if known is None or known[0] is not entry:
+            known = self.fields[entry.relpath] = (entry, _fields(entry))
+        element = _direct_of(entry, fmt, known[1])
         if element is None:
             fe = self.shared.get(entry.relpath)
             if fe is None:
@@ -300,11 +308,21 @@ def _add_entry(fe: FeedEntry, entry: PlannedEntry) -> None:
 DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
 
 
+# What both formats write of an entry: its title, summary, authors, categories and RSS's
+# pubDate, each as the field holds it.
+Fields = tuple[str, str, list[dict[str, str]], list[str], str]
+
+
 def _direct_element(entry: PlannedEntry, fmt: Format) -> etree._Element | None:
     """The element feedgen's FeedEntry makes of the entry (as _add_entry fills it), made
     with lxml directly; None for an entry with an empty id, link, title, summary, body,
     author name or category, where feedgen's own rules decide (tests/test_writer.py
     compares the two)."""
+    return _direct_of(entry, fmt, _fields(entry))
+
+
+def _fields(entry: PlannedEntry) -> Fields | None:
+    """The entry's fields, or None for an entry that _direct_element leaves to feedgen."""
     title, summary = field_text(entry.title), field_text(entry.summary)
     authors = [_author_dict(author) for author in entry.authors]
     terms = [field_text(term) for term in entry.categories]
@@ -312,11 +330,13 @@ def _direct_element(entry: PlannedEntry, fmt: Format) -> etree._Element | None:
         return None
     if not all(author["name"] for author in authors):
         return None
-    return (
-        _direct_rss(entry, title, summary, authors, terms)
-        if fmt == "rss"
-        else (_direct_atom(entry, title, summary, authors, terms))
-    )
+    return title, summary, authors, terms, formatRFC2822(entry.published)
+
+
+def _direct_of(entry: PlannedEntry, fmt: Format, fields: Fields | None) -> etree._Element | None:
+    if fields is None:
+        return None
+    return _direct_rss(entry, *fields) if fmt == "rss" else _direct_atom(entry, *fields)
 
 
 def _direct_atom(
@@ -325,6 +345,7 @@ def _direct_atom(
     summary: str,
     authors: list[dict[str, str]],
     terms: list[str],
+    pub_date: str,
 ) -> etree._Element:
     element = etree.Element("entry")
     sub = etree.SubElement
@@ -352,6 +373,7 @@ def _direct_rss(
     summary: str,
     authors: list[dict[str, str]],
     terms: list[str],
+    pub_date: str,
 ) -> etree._Element:
     element = etree.Element("item")
     sub = etree.SubElement
@@ -368,7 +390,7 @@ def _direct_rss(
     sub(element, "guid", isPermaLink="false").text = entry.id
     for term in terms:
         sub(element, "category").text = term
-    sub(element, "pubDate").text = formatRFC2822(entry.published)
+    sub(element, "pubDate").text = pub_date
     if entry.original_url:
         outlet = entry.outlet or _host(entry.original_url)
         sub(element, "source", url=entry.original_url).text = field_text(outlet)

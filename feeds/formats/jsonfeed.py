@@ -27,13 +27,20 @@ class Writer:
 
     def __init__(self, *, keep: bool = False) -> None:
         self.keep = keep
+        self.items: Items = {}
 
     def render(self, feed: PlannedFeed, files: Sequence[str]) -> Rendered:
-        return Rendered({name: document(feed) for name in files}, {})
+        return Rendered({name: document(feed, self.items) for name in files}, {})
 
 
-def document(feed: PlannedFeed) -> bytes:
-    """The feed's JSON Feed document, UTF-8, ending in a newline."""
+# Each entry's item, by post, with the PlannedEntry and the feed language it was made of:
+# a post is in two feeds or more, and plan.feeds.planned_feed plans its entry once.
+Items = dict[str, tuple[PlannedEntry, str | None, dict[str, Any]]]
+
+
+def document(feed: PlannedFeed, items: Items | None = None) -> bytes:
+    """The feed's JSON Feed document, UTF-8, ending in a newline. `items`: those made for
+    the build's feeds before this one."""
     top: dict[str, Any] = {
         "version": VERSION,
         "title": field_text(feed.title),
@@ -52,8 +59,16 @@ def document(feed: PlannedFeed) -> bytes:
     top["authors"] = [_author(feed.author)]
     if feed.hubs:
         top["hubs"] = [{"type": "WebSub", "url": hub} for hub in feed.hubs]
-    top["items"] = [_item(entry, feed.language) for entry in feed.entries]
+    known = {} if items is None else items
+    top["items"] = [_item_of(entry, feed.language, known) for entry in feed.entries]
     return orjson.dumps(top, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def _item_of(entry: PlannedEntry, language: str | None, items: Items) -> dict[str, Any]:
+    made = items.get(entry.relpath)
+    if made is None or made[0] is not entry or made[1] != language:
+        made = items[entry.relpath] = (entry, language, _item(entry, language))
+    return made[2]
 
 
 def _item(entry: PlannedEntry, language: str | None) -> dict[str, Any]:

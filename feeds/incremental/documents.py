@@ -11,7 +11,7 @@ from feeds.formats import FORMATS, Writer, writer
 from feeds.incremental.cache import EntryStub
 from feeds.incremental.entries import EntryCache, kept_xml
 from feeds.incremental.fingerprints import Published, file_intact
-from feeds.model import FeedSummary, Headline, PlannedFeed, Post, Site
+from feeds.model import Entry, FeedSummary, Headline, PlannedEntry, PlannedFeed, Post, Site
 from feeds.plan.feeds import FeedPlan, Rules, choose, fold, planned_feed, shown_title, title
 
 HEADLINES = 3  # the newest entries the index page names for each feed
@@ -36,6 +36,7 @@ class FeedFiles:
         self.entries, self.rules, self.out, self.reusable = entries, rules, out, reusable
         self.writers: dict[str, Writer] = {}  # by format module, made when first needed
         self.summaries: list[FeedSummary] = []  # of each feed `of` gave files, in order
+        self.planned: dict[str, tuple[Entry, PlannedEntry]] = {}  # see plan.feeds.planned_feed
 
     def of(self, feed: FeedPlan) -> Iterator[FeedDoc]:
         unchanged = self._unchanged(feed)
@@ -87,6 +88,7 @@ class FeedFiles:
                     self.rules.icon,
                     self.rules.logo,
                     self.rules.smart_quotes,
+                    self.planned,
                 )
             rendered = self._writer(module).render(planned, list(changed))
             for name, fingerprint in changed.items():

@@ -8,7 +8,15 @@ entries from the entry cache, as the pipeline hands them in: no I/O here.
 """
 
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Protocol, TypeVar
@@ -167,11 +175,14 @@ def planned_feed(
     icon: str | None = None,
     logo: str | None = None,
     smart_quotes: bool = False,
+    made: MutableMapping[str, tuple[Entry, PlannedEntry]] | None = None,
 ) -> PlannedFeed:
     """The feed as the formats get it. `kept`: what the formats made of an entry at an
     earlier build, by file (see PlannedEntry.kept). `files`: the feed's files, of the
     formats switched on, which each of them names as its siblings. `smart_quotes`: the
-    entries' titles smartified (Rules.smart_quotes)."""
+    entries' titles smartified (Rules.smart_quotes). `made`: the entries planned for the
+    build's feeds before this one, with the same `site`, `kept` and `smart_quotes`, by
+    relpath: a post is in two feeds or more."""
     newest = max(entries, key=lambda e: e.post.updated.timestamp()).post.updated
     return PlannedFeed(
         path=feed.prefix,
@@ -184,13 +195,29 @@ def planned_feed(
         language=site.language,
         author=site.author or Author(site.title),
         updated=newest,
-        entries=tuple(
-            planned_entry(entry, site, kept(entry), smart_quotes=smart_quotes) for entry in entries
-        ),
+        entries=tuple(_planned(entry, site, kept, smart_quotes, made) for entry in entries),
         hubs=hubs,
         icon=icon,
         logo=logo,
     )
+
+
+def _planned(
+    entry: Entry,
+    site: Site,
+    kept: Callable[[Entry], Mapping[str, bytes]],
+    smart_quotes: bool,
+    made: MutableMapping[str, tuple[Entry, PlannedEntry]] | None,
+) -> PlannedEntry:
+    """planned_entry, made once for an Entry (another Entry of the post, with the XML a
+    format made of it, is planned again)."""
+    known = None if made is None else made.get(entry.post.relpath)
+    if known is not None and known[0] is entry:
+        return known[1]
+    planned = planned_entry(entry, site, kept(entry), smart_quotes=smart_quotes)
+    if made is not None:
+        made[entry.post.relpath] = (entry, planned)
+    return planned
 
 
 def planned_entry(
