@@ -219,23 +219,26 @@ def _build(
     """Bring the cache up to date with the source, then make the feeds from it, the
     site-level pages that list them, where to copy them for jekyll-feed's subscribers, and
     the listing the cache now records."""
-    from feeds.config import FORMAT_FILES, jekyll_copies
-    from feeds.content.markdown import smartify
-    from feeds.incremental.documents import FeedFiles, page_docs
-    from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
-    from feeds.incremental.published import shared_ids
     from feeds.incremental.sync import sync
-    from feeds.plan.feeds import Rules, most_used, plan_feeds, tagged_posts
-    from feeds.plan.slugs import feed_slugs  # here: python-slugify is slow to import
-    from feeds.plan.updates import Updates
-    from feeds.publish.state import record_posts, record_problems
 
     # A cache being filled keeps no entry's XML: a cold build would pay to write it
     # all, while a rebuild regenerates a few feeds, of entries mostly written before.
     keep_xml = cache.meta("listing") is not None
     state.scanned_ns = time.time_ns()
     with _timed(report, "scan"):
-        synced = sync(cache, found, config.source, config.site, jobs, progress, report)
+        # The later stages are imported while the workers scan, if they do (a cold build).
+        meanwhile = None if "feeds.formats.atom_rss" in sys.modules else _import_stages
+        synced = sync(cache, found, config.source, config.site, jobs, progress, report, meanwhile)
+    from feeds.config import FORMAT_FILES, jekyll_copies
+    from feeds.content.markdown import smartify
+    from feeds.incremental.documents import FeedFiles, page_docs
+    from feeds.incremental.entries import JOURNAL_NAME, EntryCache, retry_crashed
+    from feeds.incremental.published import shared_ids
+    from feeds.plan.feeds import Rules, most_used, plan_feeds, tagged_posts
+    from feeds.plan.slugs import feed_slugs  # here: python-slugify is slow to import
+    from feeds.plan.updates import Updates
+    from feeds.publish.state import record_posts, record_problems
+
     if synced is not found:
         state.listing = synced.digest()
     cache.set_meta("scanned_ns", str(state.scanned_ns))

@@ -6,8 +6,6 @@ field (with a warning naming the post) or the post.
 """
 
 import re
-from email.errors import HeaderParseError, MessageDefect
-from email.headerregistry import Address
 from urllib.parse import SplitResult, quote, urlsplit
 
 # RFC 3986's reserved characters and `%`: quoted with these kept, a URL keeps its parts
@@ -62,6 +60,10 @@ def safe_email(value: str) -> str | None:
     parts are legal but refused: they may hold `<` and `"`, and no author needs them."""
     if '"' in value or _UNSAFE_CHARS.search(value):
         return None
+    # Here: the email package is a tenth of the start-up, and few authors give an address.
+    from email.errors import HeaderParseError, MessageDefect
+    from email.headerregistry import Address
+
     try:
         address = Address(addr_spec=value)
     except (HeaderParseError, MessageDefect, ValueError, IndexError):

@@ -43,12 +43,15 @@ def map_chunks(
     chunk: int,
     minimum: int,
     died: Callable[[T, str], R],
+    meanwhile: Callable[[], object] | None = None,
 ) -> Generator[list[R], None, None]:
     """fn over chunks of items, in order; in worker processes when there is enough to do.
 
     A pool costs tens of milliseconds to start, so fewer than `minimum` items run here.
     `died(item, how)` stands for fn's result for an item whose process died working on
-    it: how is "died (signal 9)" or "exited with status 1".
+    it: how is "died (signal 9)" or "exited with status 1". `meanwhile`: work this
+    process would do anyway (imports), done here once the workers are started, while
+    they work; not at all when the items run here.
     """
     bounds = [(i, min(i + chunk, len(items))) for i in range(0, len(items), chunk)]
     if jobs <= 1 or len(items) < minimum:
@@ -71,7 +74,10 @@ def map_chunks(
         initargs=(fn, items),
     ) as pool:
         try:
-            for result in pool.map(_run_inherited, bounds):
+            results = pool.map(_run_inherited, bounds)  # the workers are forked by now
+            if meanwhile is not None:
+                meanwhile()
+            for result in results:
                 yield result
                 given += 1
             return

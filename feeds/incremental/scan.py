@@ -33,12 +33,21 @@ class Gone(Exception):
 
 
 def scan_files(
-    files: Sequence[SourceFile], source: Path, site: Site, *, jobs: int
+    files: Sequence[SourceFile],
+    source: Path,
+    site: Site,
+    *,
+    jobs: int,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[list[FileRow]]:
-    """FileRows for files, a chunk at a time, in the order given."""
+    """FileRows for files, a chunk at a time, in the order given; `meanwhile`: see
+    workers.map_chunks."""
     work = partial(_scan_chunk, source=source, site=site)
     died = partial(_died, source=source)
-    for chunk in map_chunks(work, files, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK, died=died):
+    chunks = map_chunks(
+        work, files, jobs=jobs, chunk=CHUNK, minimum=4 * CHUNK, died=died, meanwhile=meanwhile
+    )
+    for chunk in chunks:
         yield list(map(FileRow._make, chunk))
 
 

@@ -7,6 +7,7 @@ import errno
 import os
 import stat
 from array import array
+from collections.abc import Callable
 from itertools import compress
 from pathlib import Path
 
@@ -32,10 +33,12 @@ def sync(
     jobs: int,
     progress: Progress,
     report: Report,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Listing:
     """Bring the cache up to date with the source: scan new and changed files, drop gone ones.
     Return the listing recorded: `found`, with its sizes and mtimes if it had none. What a
-    post left out is reported as it is scanned: once, while it stays as it is."""
+    post left out is reported as it is scanned: once, while it stays as it is.
+    `meanwhile`: see workers.map_chunks."""
     previous = cache.listing()
     if previous is not None and not found.stated:  # the cache was there after all
         found = with_stats(found, source, jobs)
@@ -77,7 +80,7 @@ def sync(
 
     sizes, mtimes = array("q"), array("q")  # as the scan found them, for an unstated listing
     with cache.bulk_load() if previous is None else contextlib.nullcontext():
-        for rows in scan_files(files, source, site, jobs=jobs):
+        for rows in scan_files(files, source, site, jobs=jobs, meanwhile=meanwhile):
             done += len(rows)
             if not found.stated:
                 sizes.extend([row.size for row in rows])
