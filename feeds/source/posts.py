@@ -580,7 +580,9 @@ def _strip_tags(title: str) -> str:
         tree = html.fragment_fromstring(title, create_parent="div")
     except (ValueError, etree.LxmlError):  # no tree to take the tags from: as it is
         return title
-    if any(element.tag not in _TITLE_TAGS for element in tree.iterdescendants()):
+    elements = list(tree.iterdescendants())
+    # No tag at all (`&amp; <`): text as written, its entities too, which text_content decodes.
+    if not elements or any(element.tag not in _TITLE_TAGS for element in elements):
         return title
     return one_line(tree.text_content()) or title
 
