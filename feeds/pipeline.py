@@ -323,7 +323,7 @@ def _build(
             entries.prepare([p for feed in feeds for group in feed.first for p in group], jobs)
             # A feed written under other settings (site facts, code) is never reused as it is.
             reusable = previous.files if previous.settings == state.settings else {}
-            files = FeedFiles(entries, rules, config.out, reusable)
+            files = FeedFiles(entries, rules, config.out, reusable, feeds)
             docs = [doc for feed in feeds for doc in files.of(feed)]
             entries.finish()
             state.inputs = entries.inputs()

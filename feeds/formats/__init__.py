@@ -7,7 +7,7 @@ imported when a feed of theirs is written: a rebuild that finds nothing changed 
 loads them (nor feedgen and lxml).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import import_module
 from typing import Protocol
 
@@ -33,6 +33,9 @@ class Writer(Protocol):
     def __init__(self, *, keep: bool = False) -> None: ...
 
     def render(self, feed: PlannedFeed, files: Sequence[str]) -> Rendered: ...
+
+    def forget(self, relpaths: Iterable[str]) -> None:
+        """What it made of these posts' entries for the build's feeds is needed no more."""
 
 
 def file_names() -> tuple[str, ...]:

@@ -7,7 +7,7 @@ it as `description` and the full body as `content:encoded`, while Atom keeps bot
 """
 
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -39,12 +39,21 @@ class Writer:
         self.keep = keep
         self.shared: dict[str, FeedEntry] = {}
         self.fields: dict[str, tuple[PlannedEntry, Fields | None]] = {}
+        self.pieces: Pieces = {}
 
     def render(self, feed: PlannedFeed, files: Sequence[str]) -> Rendered:
-        document = FeedDocument(feed, keep=self.keep, shared=self.shared, fields=self.fields)
+        document = FeedDocument(
+            feed, keep=self.keep, shared=self.shared, fields=self.fields, pieces=self.pieces
+        )
         formats = {name: fmt for fmt, name in FILES.items()}
         written = {name: document.xml(formats[name]) for name in files}
         return Rendered(written, document.made())
+
+    def forget(self, relpaths: Iterable[str]) -> None:
+        """Drop what was made of these posts' entries: no feed of this build holds them now."""
+        for relpath in relpaths:
+            for made in (self.shared, self.fields, self.pieces):
+                made.pop(relpath, None)
 
 
 class FeedDocument:
@@ -66,12 +75,16 @@ class FeedDocument:
         keep: bool = False,
         shared: dict[str, FeedEntry] | None = None,
         fields: dict[str, tuple[PlannedEntry, "Fields | None"]] | None = None,
+        pieces: "Pieces | None" = None,
     ) -> None:
         self.feed, self.entries, self.keep = feed, feed.entries, keep
         self.shared = {} if shared is None else shared
         # Each entry's fields as both formats write them, by post: made once a build for
         # every feed it is in (plan.feeds.planned_feed plans a post's entry once).
         self.fields = {} if fields is None else fields
+        # Each entry's bytes as a document of the same root writes them, by post and root:
+        # made once a build for every feed it is in (see _piece).
+        self.pieces = {} if pieces is None else pieces
         self.subtitle = feed.subtitle or feed.title  # RSS needs a description
         self.fresh: set[int] = set()  # the entries made here, not read back
         self.xml_made: dict[Format, dict[int, bytes]] = {"atom": {}, "rss": {}}
@@ -118,17 +131,37 @@ class FeedDocument:
             root, document = fg._create_atom(extensions=True)
             parent = root
         self._add_images(parent, fmt)
-        for i, entry in enumerate(self.entries):
-            kept = _read_back(entry.kept.get(FILES[fmt], b""))
-            # An item read back declares the content and dc namespaces itself: put in the
-            # channel, lxml has it use the root's declarations (tests/test_writer.py).
-            parent.append(kept if kept is not None else self._element(i, fmt))
         if fmt == "rss":
             for element in _rss_plain_text(root):
                 _as_character_references(element)
-        return bytes(
+        # The document without its entries, then each entry's bytes where lxml writes
+        # them, before the end tags: an entry is written the same in every document of
+        # that root (its namespaces, its depth), so it is written once a build, not once a
+        # feed, and no feed's tree of every entry is built.
+        channel = bytes(
             etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
         )
+        end = _END[fmt]
+        if not channel.endswith(end):
+            raise ValueError(f"{self.feed.url}{FILES[fmt]}: lxml wrote no {end!r} at the end")
+        context = _context(root)
+        pieces = (self._piece(i, fmt, context) for i in range(len(self.entries)))
+        return b"".join((channel[: -len(end)], *pieces, end))
+
+    def _piece(self, i: int, fmt: Format, context: "Context") -> bytes:
+        """The i-th entry as a document of this root writes it: made, or read back from
+        the XML kept with it, then written in a document of that root alone, and cut out."""
+        entry = self.entries[i]
+        known = self.pieces.get(entry.relpath)
+        if known is None or known[0] is not entry:
+            known = self.pieces[entry.relpath] = (entry, {})
+        piece = known[1].get(context)
+        if piece is None:
+            element = _read_back(entry.kept.get(FILES[fmt], b""))
+            if element is None:
+                element = self._element(i, fmt)
+            piece = known[1][context] = _written_alone(element, context)
+        return piece
 
     def _add_images(self, parent: etree._Element, fmt: Format) -> None:
         """The site's icon and logo: Atom's own elements; RSS has one image, the logo
@@ -202,6 +235,41 @@ class FeedDocument:
         return element
 
 
+# A document's root, as its entries are written in it: the root's tag, the namespaces
+# it declares, and whether the entries are in a channel (RSS) or in the root (Atom).
+Context = tuple[str, tuple[tuple[str | None, str], ...], bool]
+# Each entry's bytes by post, with the PlannedEntry they were made of, by document root.
+Pieces = dict[str, tuple[PlannedEntry, dict[Context, bytes]]]
+# What lxml writes after a document's entries.
+_END: dict[Format, bytes] = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
+
+
+def _context(root: etree._Element) -> Context:
+    return root.tag, tuple(root.nsmap.items()), root.find("channel") is not None
+
+
+def _written_alone(element: etree._Element, context: Context) -> bytes:
+    """The element's bytes in a pretty-printed document of that root: written in a root
+    of the same tag and namespaces holding it alone (in a channel for RSS), and cut out
+    between the start tags and the end tags. An item read back declares the content and
+    dc namespaces itself: put in the channel, lxml has it use the root's declarations
+    (tests/test_writer.py). In RSS, its plain text fields are written as references."""
+    tag, namespaces, in_channel = context
+    nsmap = dict(namespaces)  # None: the default namespace, which lxml's stubs leave out
+    root = etree.Element(tag, nsmap=nsmap)  # type: ignore[arg-type]
+    parent = etree.SubElement(root, "channel") if in_channel else root
+    parent.append(element)
+    if in_channel:
+        for field in element.iterchildren(*_RSS_ITEM_TEXT):
+            _as_character_references(field)
+    whole = bytes(etree.tostring(root, pretty_print=True, encoding="UTF-8"))
+    start = whole.index(b">\n", whole.index(b"<channel>") if in_channel else 0) + 2
+    end = (
+        len(whole) - len(b"</%s>\n" % tag.encode()) - (len(b"  </channel>\n") if in_channel else 0)
+    )
+    return whole[start:end]
+
+
 # Kept entries are at most 8 MiB of HTML (entries.MAX_ENTRY_BYTES): within libxml2's limits.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
@@ -220,16 +288,13 @@ _RSS_ITEM_TEXT = (
 
 
 def _rss_plain_text(root: etree._Element) -> list[etree._Element]:
-    """channel/title, channel/image/title and each item's title, category, author, source
-    and dc:creator. Found child by child, not by one XPath union: libxml2 merges a union's
-    node-sets in quadratic time (4.5 s for a feed of 10,000 items)."""
+    """channel/title and channel/image/title (each item's title, category, author, source
+    and dc:creator: see _written_alone)."""
     found: list[etree._Element] = []
     for channel in root.iterchildren("channel"):
         found.extend(channel.iterchildren(*_RSS_CHANNEL_TEXT))
         for image in channel.iterchildren("image"):
             found.extend(image.iterchildren("title"))
-        for item in channel.iterchildren("item"):
-            found.extend(item.iterchildren(*_RSS_ITEM_TEXT))
     return found
 
 

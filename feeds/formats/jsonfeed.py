@@ -9,7 +9,7 @@ No entry is kept between builds (PlannedEntry.kept is for Atom and RSS): the fee
 whole from the planned feed whenever it changes, which costs less than feedgen's entries.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,11 @@ class Writer:
 
     def render(self, feed: PlannedFeed, files: Sequence[str]) -> Rendered:
         return Rendered({name: document(feed, self.items) for name in files}, {})
+
+    def forget(self, relpaths: Iterable[str]) -> None:
+        """Drop the items of these posts: no feed of this build holds them now."""
+        for relpath in relpaths:
+            self.items.pop(relpath, None)
 
 
 # Each entry's item, by post, with the PlannedEntry and the feed language it was made of:

@@ -3,6 +3,7 @@ entries' digests) matches the published file, still as it was written, is left a
 the others are planned whole and rendered by their formats."""
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,14 +32,33 @@ class FeedFiles:
     when under the same settings."""
 
     def __init__(
-        self, entries: EntryCache, rules: Rules, out: Path, reusable: dict[str, Published]
+        self,
+        entries: EntryCache,
+        rules: Rules,
+        out: Path,
+        reusable: dict[str, Published],
+        plans: Sequence[FeedPlan] = (),
     ) -> None:
         self.entries, self.rules, self.out, self.reusable = entries, rules, out, reusable
+        # How many of the build's feeds may hold each post: what the formats made of its
+        # entry is dropped after the last (see Writer.forget).
+        self.uses = Counter(post.relpath for feed in plans for post in _posts(feed))
         self.writers: dict[str, Writer] = {}  # by format module, made when first needed
         self.summaries: list[FeedSummary] = []  # of each feed `of` gave files, in order
         self.planned: dict[str, tuple[Entry, PlannedEntry]] = {}  # see plan.feeds.planned_feed
 
     def of(self, feed: FeedPlan) -> Iterator[FeedDoc]:
+        yield from self._of(feed)
+        done = []
+        for post in _posts(feed):
+            self.uses[post.relpath] -= 1
+            if self.uses[post.relpath] <= 0:
+                done.append(post.relpath)
+                self.planned.pop(post.relpath, None)
+        for made in self.writers.values():
+            made.forget(done)
+
+    def _of(self, feed: FeedPlan) -> Iterator[FeedDoc]:
         unchanged = self._unchanged(feed)
         if unchanged is not None:
             yield from unchanged
@@ -165,6 +185,10 @@ class FeedFiles:
             and fingerprint in (None, known.fingerprint)
             and file_intact(self.out / relpath, known)
         )
+
+
+def _posts(feed: FeedPlan) -> Iterator[Post]:
+    return (post for group in feed.first for post in group)
 
 
 def _content_digest(digests: Iterable[bytes]) -> bytes:
