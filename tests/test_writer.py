@@ -13,11 +13,15 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feeds.formats.atom_rss import (
+    _RSS_ITEM_TEXT,
     FeedDocument,
     Format,
+    Writer,
     _add_entry,
+    _as_character_references,
     _direct_element,
     _fix_atom_links,
+    _read_back,
 )
 from feeds.incremental.entries import kept_xml, with_xml
 from feeds.model import Author, Entry, PlannedEntry, Post, Site
@@ -174,3 +178,49 @@ def test_entries_made_directly_are_feedgens_bytes(
         made = _direct_element(planned, fmt)
         if made is not None:
             assert finished(made, planned, fmt) == feedgen_element(planned, fmt)
+
+
+def written_whole(feed: FeedDocument, fmt: Format) -> bytes:
+    """The document as lxml writes it with every entry in its tree: the oracle for the
+    document written as its channel and each entry's bytes (FeedDocument.xml)."""
+    made = FeedDocument(feed.feed)
+    channel = etree.fromstring(made.xml(fmt), etree.XMLParser(remove_blank_text=True))
+    parent = channel.find("channel") if fmt == "rss" else channel
+    assert parent is not None
+    for entry in parent.findall("item" if fmt == "rss" else "{*}entry"):
+        parent.remove(entry)
+    for i, entry in enumerate(feed.entries):
+        element = _read_back(entry.kept.get(f"{fmt}.xml", b""))
+        element = made._element(i, fmt) if element is None else element
+        parent.append(element)
+        if fmt == "rss":
+            for field in element.iterchildren(*_RSS_ITEM_TEXT):
+                _as_character_references(field)
+    whole = etree.tostring(
+        channel.getroottree(), pretty_print=True, encoding="UTF-8", xml_declaration=True
+    )
+    return bytes(whole)
+
+
+def test_a_feed_is_written_as_lxml_writes_its_whole_tree() -> None:
+    """Each entry's bytes are cut out of a one-entry document of the feed's root and put
+    into every feed that holds it: the same bytes as every entry in one tree, whatever the
+    entry (an image's own namespace, a language, an e-mail, kept XML read back), in the
+    first feed that holds it and in the next, and nothing is held once it is forgotten."""
+    entries = [entry(n, Author("A", "a@e.org") if n == 2 else None) for n in range(1, 5)]
+    entries[0] = replace(entries[0], post=replace(entries[0].post, image="https://e.org/i.png"))
+    entries[1] = replace(entries[1], post=replace(entries[1].post, lang="en"))
+    made = document(entries, keep=True)
+    made.xml("atom")
+    kept = with_xml(entries, made.made())
+    writer = Writer()
+    for chosen in ([kept[0], entries[1], kept[2], entries[3]], entries[::-1], entries[1:]):
+        plan = FeedPlan("", None, "s", [], iter(()))
+        feed = planned_feed(plan, "t", chosen, SITE, kept_xml)
+        rendered = writer.render(feed, ["atom.xml", "rss.xml"])
+        one = FeedDocument(feed)
+        for fmt in ("atom", "rss"):
+            assert rendered.files[f"{fmt}.xml"] == written_whole(one, fmt)
+    assert writer.pieces
+    writer.forget(e.post.relpath for e in entries)
+    assert not writer.pieces and not writer.fields and not writer.shared
