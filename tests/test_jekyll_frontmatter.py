@@ -121,10 +121,11 @@ def test_html_is_stripped_from_titles_in_every_format(tmp_path: Path) -> None:
         "2024-01-02-a.md": 'title: "如何理解 <code>document</code> 对象"',
         "2024-01-03-b.md": 'title: "《<蒙特利尔议定书>基加利修正案》"',  # no tag: kept
         "2024-01-04-c.md": 'title: "AT&amp;T < 3"',  # no tag: its entity kept as written
+        "2024-01-05-d.md": 'title: "Q&amp;A </i> bar"',  # a stray end tag: stripped
     }
     out = tmp_path / "out"
     build(site(tmp_path / "site", posts), out)
-    wanted = ["AT&amp;T < 3", "《<蒙特利尔议定书>基加利修正案》", "如何理解 document 对象"]
+    wanted = ["Q&A bar", "AT&amp;T < 3", "《<蒙特利尔议定书>基加利修正案》", "如何理解 document 对象"]
     assert [e.title for e in parse(out / "atom.xml").entries] == wanted
     assert [e.title for e in parse(out / "rss.xml").entries] == wanted
     items = json.loads((out / "feed.json").read_text("utf-8"))["items"]

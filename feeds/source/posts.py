@@ -574,17 +574,21 @@ def _strip_tags(title: str) -> str:
     (`如何理解 <code>document</code> 对象`), where every tag is one that marks up text;
     a title with any other (`A & B <c>`, `<img …>`) is text as written, as readers have
     shown it since issue 16. Read by an HTML parser: `《<蒙特利尔议定书>…》` holds no tag."""
+    import html as html_module
+
     from lxml import etree, html  # here: few titles hold a tag
 
     try:
         tree = html.fragment_fromstring(title, create_parent="div")
     except (ValueError, etree.LxmlError):  # no tree to take the tags from: as it is
         return title
-    elements = list(tree.iterdescendants())
-    # No tag at all (`&amp; <`): text as written, its entities too, which text_content decodes.
-    if not elements or any(element.tag not in _TITLE_TAGS for element in elements):
+    if any(element.tag not in _TITLE_TAGS for element in tree.iterdescendants()):
         return title
-    return one_line(tree.text_content()) or title
+    text = tree.text_content()
+    # No tag read, only entities (`AT&amp;T < 3`): text as written, as it holds no markup.
+    if text == html_module.unescape(title):
+        return title
+    return one_line(text) or title
 
 
 def _words(value: object) -> list[str]:
