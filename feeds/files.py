@@ -121,10 +121,11 @@ def unchanged(path: Path, data: bytes) -> bool:
 
 def replace_files(batch: Sequence[tuple[Path, bytes]], folders: list[Path]) -> None:
     """Replace each path with its data, atomically, as replace_file does: every file is
-    written and synced beside its target, side by side, then renamed over it in order.
-    The first that fails raises, naming its path: those before it are replaced, it and
-    those after it left as they were. Their folders go in `folders`, for the caller to
-    sync (sync_folders)."""
+    written and synced beside its target, side by side, and once every one is, each is
+    renamed over its target in order. A file that cannot be written or synced (a full
+    disk) raises, naming its path, and none is replaced; a rename that fails raises too:
+    those before it are replaced, it and those after it left as they were. Their folders
+    go in `folders`, for the caller to sync (sync_folders)."""
     import tempfile  # here: a rebuild that finds nothing changed writes nothing
     from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -139,13 +140,15 @@ def replace_files(batch: Sequence[tuple[Path, bytes]], folders: list[Path]) -> N
                 )
                 made.append((Future(), fd, tmp, path))
                 made[-1] = (pool.submit(_write_synced, fd, data), fd, tmp, path)
-            for synced, fd, tmp, path in made:
+            for synced, _, _, written in made:
+                path = written  # the file to name if it failed
                 synced.result()
-                os.close(fd)
-                Path(tmp).replace(path)
-                done += 1
-                if path.parent not in folders:
-                    folders.append(path.parent)
+        for _, fd, tmp, path in made:
+            os.close(fd)
+            Path(tmp).replace(path)
+            done += 1
+            if path.parent not in folders:
+                folders.append(path.parent)
     except BaseException as exc:
         for _, fd, tmp, _ in made[done:]:
             with contextlib.suppress(OSError):

@@ -306,9 +306,10 @@ def test_a_hub_timeout_out_of_bounds_is_a_config_error(tmp_path: Path, value: st
 def test_a_build_that_dies_between_two_feed_writes_still_owes_their_pings(
     tmp_path: Path, ws: WebSub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The disk fills while the second feed file is written: the first holds the new post
-    already, so the next build writes nothing there; the ping saved before the writes
-    still reaches the hub, and the subscriber gets the post."""
+    """The disk fills as the second feed file is renamed into place (rename needs room for
+    the new directory entry): the first holds the new post already, so the next build
+    writes nothing there; the ping saved before the writes still reaches the hub, and the
+    subscriber gets the post."""
     import feeds.files
     import feeds.publish.write
 
@@ -316,26 +317,25 @@ def test_a_build_that_dies_between_two_feed_writes_still_owes_their_pings(
     config = _config(tmp_path, ws.site, [ws.hub.url])
     assert _build(tmp_path, config)[0] == 0
     out = tmp_path / "out"
-    real_replace, real_fsync = feeds.publish.write.replace_files, os.fsync
+    real_replace, real_rename = feeds.publish.write.replace_files, Path.replace
     written: list[Path] = []
 
     def full_at_the_second(batch: list[tuple[Path, bytes]], folders: list[Path]) -> None:
         written.extend(path for path, _ in batch)
-        synced: list[int] = []
+        renamed: list[Path] = []
 
-        def fsync(fd: int) -> None:
-            if synced:
+        def rename(self: Path, target: Path) -> Path:
+            if renamed:
                 raise OSError(errno.ENOSPC, "No space left on device")
-            synced.append(fd)
-            real_fsync(fd)
+            renamed.append(target)
+            return real_rename(self, target)
 
-        monkeypatch.setattr(feeds.files.os, "fsync", fsync)
+        monkeypatch.setattr(feeds.files.Path, "replace", rename)
         try:
             real_replace(batch, folders)
         finally:
-            monkeypatch.setattr(feeds.files.os, "fsync", real_fsync)
+            monkeypatch.setattr(feeds.files.Path, "replace", real_rename)
 
-    monkeypatch.setattr(feeds.files, "SYNC_THREADS", 1)  # the second fsync: the second file's
     monkeypatch.setattr(feeds.publish.write, "replace_files", full_at_the_second)
     title = _add_post(site, 3)
     code, stderr = _build(tmp_path, config)
