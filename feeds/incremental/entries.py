@@ -139,12 +139,10 @@ class EntryCache:
 
     def written(self, chosen: Sequence[Entry], made: Mapping[int, Mapping[str, bytes]]) -> None:
         """Keep the XML a format made for a feed's entries (by their place in `chosen`),
-        for later builds' feeds."""
-        kept = with_xml(chosen, made)
-        self.cache.store_xml(kept)
-        for entry in kept:  # another feed of this build may hold it too
-            if entry.post.relpath in self.done:
-                self.done[entry.post.relpath] = entry
+        for later builds' feeds. This build's other feeds reuse the bytes the format
+        wrote of each entry (formats.atom_rss.Writer), made of this very Entry: it is not
+        replaced by one with its XML, which would be an entry to plan and write again."""
+        self.cache.store_xml(with_xml(chosen, made))
 
     def close(self) -> None:
         """Stop the workers, if the build ends before they are done (a failure)."""
