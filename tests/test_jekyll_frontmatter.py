@@ -125,7 +125,12 @@ def test_html_is_stripped_from_titles_in_every_format(tmp_path: Path) -> None:
     }
     out = tmp_path / "out"
     build(site(tmp_path / "site", posts), out)
-    wanted = ["Q&A bar", "AT&amp;T < 3", "《<蒙特利尔议定书>基加利修正案》", "如何理解 document 对象"]
+    wanted = [
+        "Q&A bar",
+        "AT&amp;T < 3",
+        "《<蒙特利尔议定书>基加利修正案》",
+        "如何理解 document 对象",
+    ]
     assert [e.title for e in parse(out / "atom.xml").entries] == wanted
     assert [e.title for e in parse(out / "rss.xml").entries] == wanted
     items = json.loads((out / "feed.json").read_text("utf-8"))["items"]
