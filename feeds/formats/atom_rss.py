@@ -145,7 +145,7 @@ class FeedDocument:
         end = _END[fmt]
         if not channel.endswith(end):
             raise ValueError(f"{self.feed.url}{FILES[fmt]}: lxml wrote no {end!r} at the end")
-        context = _context(root)
+        context = _context(root, fmt)
         pieces = (self._piece(i, fmt, context) for i in range(len(self.entries)))
         return b"".join((channel[: -len(end)], *pieces, end))
 
@@ -236,17 +236,17 @@ class FeedDocument:
         return element
 
 
-# A document's root, as its entries are written in it: the root's tag, the namespaces
-# it declares, and whether the entries are in a channel (RSS) or in the root (Atom).
-Context = tuple[str, tuple[tuple[str | None, str], ...], bool]
+# A document's root, as its entries are written in it: its format (RSS puts them in a
+# channel, Atom in the root), the root's tag and the namespaces it declares.
+Context = tuple[Format, str, tuple[tuple[str | None, str], ...]]
 # Each entry's bytes by post, with the PlannedEntry they were made of, by document root.
 Pieces = dict[str, tuple[PlannedEntry, dict[Context, bytes]]]
 # What lxml writes after a document's entries.
 _END: dict[Format, bytes] = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
 
 
-def _context(root: etree._Element) -> Context:
-    return root.tag, tuple(root.nsmap.items()), root.find("channel") is not None
+def _context(root: etree._Element, fmt: Format) -> Context:
+    return fmt, root.tag, tuple(root.nsmap.items())
 
 
 def _written_alone(element: etree._Element, context: Context) -> bytes:
@@ -255,7 +255,7 @@ def _written_alone(element: etree._Element, context: Context) -> bytes:
     between the start tags and the end tags. An item read back declares the content and
     dc namespaces itself: put in the channel, lxml has it use the root's declarations
     (tests/test_writer.py). In RSS, its plain text fields are written as references."""
-    tag, _, in_channel = context
+    in_channel = context[0] == "rss"
     root, parent = _alone(context)
     parent.append(element)
     try:
@@ -266,20 +266,17 @@ def _written_alone(element: etree._Element, context: Context) -> bytes:
     finally:
         parent.remove(element)
     start = whole.index(b">\n", whole.index(b"<channel>") if in_channel else 0) + 2
-    end = (
-        len(whole) - len(b"</%s>\n" % tag.encode()) - (len(b"  </channel>\n") if in_channel else 0)
-    )
-    return whole[start:end]
+    return whole[start : -len(_END[context[0]])]
 
 
 @cache
 def _alone(context: Context) -> tuple[etree._Element, etree._Element]:
     """An empty root of that context, and where its entries go: one a process, as making
     them took a fifth of what writing an entry costs."""
-    tag, namespaces, in_channel = context
+    fmt, tag, namespaces = context
     nsmap = dict(namespaces)  # None: the default namespace, which lxml's stubs leave out
     root = etree.Element(tag, nsmap=nsmap)  # type: ignore[arg-type]
-    return root, etree.SubElement(root, "channel") if in_channel else root
+    return root, etree.SubElement(root, "channel") if fmt == "rss" else root
 
 
 # Kept entries are at most 8 MiB of HTML (entries.MAX_ENTRY_BYTES): within libxml2's limits.

@@ -209,8 +209,8 @@ def _planned(
     smart_quotes: bool,
     made: MutableMapping[str, tuple[Entry, PlannedEntry]] | None,
 ) -> PlannedEntry:
-    """planned_entry, made once for an Entry (another Entry of the post, with the XML a
-    format made of it, is planned again)."""
+    """planned_entry, made once for an Entry: the entry cache gives every feed of a
+    build the same Entry of a post; any other is planned anew."""
     known = None if made is None else made.get(entry.post.relpath)
     if known is not None and known[0] is entry:
         return known[1]
