@@ -63,8 +63,9 @@ class FeedDocument:
     The channel is feedgen's; each entry's `<entry>` and `<item>` are the elements feedgen
     makes, made here with lxml directly (feedgen's own for the edge cases, see
     _direct_element), or read back from the XML kept with the entry by an earlier build
-    (PlannedEntry.kept), which costs a third as much: a rebuild after new posts regenerates
-    the feeds they land in, each mostly of entries it wrote before. `keep`: the XML made
+    (PlannedEntry.kept): a rebuild after new posts regenerates the feeds they land in, each
+    mostly of entries it wrote before. Either is written once a build (`pieces`, see
+    _piece) and its bytes put into every feed that holds it. `keep`: the XML made
     here is serialized too, for `made()`, so that the cache can keep it. `shared`: feedgen's
     entries by post (the edge cases), made once a build for every feed a post is in.
     """
